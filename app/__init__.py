@@ -1,0 +1,109 @@
+"""The petition platform: `create_app()` builds the Flask application (WSGI: app:create_app())."""
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import DEV_SECRET_KEY, config_for
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config_for(env or (test_config or {}).get("APP_ENV")))
+    if test_config:
+        app.config.update(test_config)
+    _check_configuration(app)
+    _prepare_instance_folder(app)
+    _configure_logging(app)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def _check_configuration(app: Flask) -> None:
+    if app.config["APP_ENV"] != "production":
+        return
+    if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise ConfigurationError(
+            "SECRET_KEY must be set to a long random value in production "
+            "(for local use, set APP_ENV=development)."
+        )
+    if len(app.config["SECRET_KEY"]) < 24:
+        raise ConfigurationError("SECRET_KEY is too short: use at least 24 random characters.")
+    if not app.config.get("BASE_URL"):
+        raise ConfigurationError(
+            "BASE_URL must be set in production (e.g. https://petitions.example.org): emailed "
+            "links are built on it, never on a request's Host header."
+        )
+
+
+def _prepare_instance_folder(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger("app").handlers and not app.testing:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("app").addHandler(handler)
+    logging.getLogger("app").setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (the models must be known to migrations)
+    from app.database import configure_database
+    from app.extensions import babel, csrf, db, limiter, mail, migrate
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    configure_database(app)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.security import init_security
+    from app.web import errors, template_helpers
+    from app.web.api.routes import bp as api_bp
+    from app.web.public.routes import bp as public_bp
+    from app.web.routing import SlugConverter
+    from app.web.signing.routes import bp as signing_bp
+
+    app.url_map.converters["slug"] = SlugConverter
+    template_helpers.init_app(app)
+    init_security(app)
+    errors.init_app(app)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(signing_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import init_app
+
+    init_app(app)

@@ -1,0 +1,74 @@
+"""Campaign content kept in the project, and creating petitions from it."""
+
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.clock import PHILADELPHIA, as_utc, now
+from app.extensions import db
+from app.models import Petition, Target
+
+PARS_FILE = Path(__file__).with_name("pars.toml")
+PARS_SLUG = "end-the-pars-contract"
+_TEXT_FIELDS = ("title", "organizer_name", "about", "letter_subject", "letter_body")
+
+
+def load_pars() -> dict:
+    with PARS_FILE.open("rb") as file:
+        return tomllib.load(file)
+
+
+def next_pars_deadline(at: datetime | None = None) -> datetime:
+    """The next August 31, 23:59:59 Philadelphia time, still to come at `at`."""
+    content = load_pars()
+    moment = as_utc(at or now()).astimezone(PHILADELPHIA)
+    year = moment.year
+    while True:
+        deadline = datetime(
+            year, content["closes_month"], content["closes_day"], 23, 59, 59, tzinfo=PHILADELPHIA
+        )
+        if deadline > moment:
+            return as_utc(deadline)
+        year += 1
+
+
+def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
+    """Create the PARS petition, or refresh its texts from the data file.
+
+    Returns the petition and whether it was created. An existing petition keeps its
+    signatures, goal, deadline (unless `closes_at` is given) and its targets as organizers
+    edited them; only missing targets are added.
+    """
+    content = load_pars()
+    petition = db.session.scalar(sa.select(Petition).where(Petition.slug == content["slug"]))
+    created = petition is None
+    if created:
+        petition = Petition(
+            slug=content["slug"],
+            goal=content["goal"],
+            resident_zip_prefix=content["resident_zip_prefix"],
+            resident_area=content["resident_area"],
+            opens_at=now(),
+            closes_at=closes_at or next_pars_deadline(),
+            featured=True,
+        )
+        db.session.add(petition)
+    elif closes_at is not None:
+        petition.closes_at = closes_at
+    for field in _TEXT_FIELDS:
+        setattr(petition, field, content[field].strip())
+    taken = {target.position for target in petition.targets}
+    for position, target in enumerate(content["targets"], start=1):
+        if position not in taken:
+            petition.targets.append(
+                Target(
+                    position=position,
+                    title=target["title"],
+                    name=target["name"],
+                    email=target.get("email"),
+                )
+            )
+    db.session.commit()
+    return petition, created

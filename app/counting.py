@@ -1,0 +1,77 @@
+"""The signature count: kept exact in the transaction of every change, never counted per view.
+
+`Petition.signature_count` holds the confirmed signatures. Whatever confirms, adds or removes
+a confirmed signature calls `change_count` in the same transaction, so the number a page
+shows is a column read, the same at ten signatures as at a million. `recount` checks it
+against the rows and repairs it.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Petition, Signature, SignatureStatus
+
+# The shown goal steps up through these multiples of powers of ten once the organizers' goal
+# is passed, so the bar always has somewhere to go (100, 150, 250, 500, 750, 1000, ...).
+_GOAL_STEPS = (1.0, 1.5, 2.5, 5.0, 7.5)
+
+
+def change_count(petition_id: int, delta: int) -> None:
+    """Add `delta` confirmed signatures, inside the caller's transaction."""
+    db.session.execute(
+        sa.update(Petition)
+        .where(Petition.id == petition_id)
+        .values(signature_count=Petition.signature_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def displayed_goal(count: int, goal: int) -> int:
+    """The goal the page shows: the organizers' own until it is reached, then the next step."""
+    if count < goal:
+        return goal
+    exponent = 2
+    while True:
+        for step in _GOAL_STEPS:
+            candidate = int(step * 10**exponent)
+            if candidate > count:
+                return candidate
+        exponent += 1
+
+
+@dataclass(frozen=True)
+class Recount:
+    slug: str
+    stored: int
+    counted: int
+
+    @property
+    def was_right(self) -> bool:
+        return self.stored == self.counted
+
+
+def recount(petition: Petition) -> Recount:
+    """Count the confirmed rows and store that number, exactly, even while people confirm.
+
+    The petition row is locked first: a confirmation that has changed its row but not yet
+    the count waits for the lock, is not counted here, and adds itself after.
+    """
+    stored = db.session.scalar(
+        sa.select(Petition.signature_count).where(Petition.id == petition.id).with_for_update()
+    )
+    counted = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Signature)
+        .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.CONFIRMED)
+    )
+    if stored != counted:
+        db.session.execute(
+            sa.update(Petition)
+            .where(Petition.id == petition.id)
+            .values(signature_count=counted)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return Recount(petition.slug, stored, counted)

@@ -1,0 +1,52 @@
+"""Database behaviour that is ours rather than the ORM's: SQLite tuning and write transactions."""
+
+import sqlalchemy as sa
+from flask import Flask
+
+from app.extensions import db
+
+WRITE_OPTION = "petitions_write"
+
+
+def configure_database(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+
+
+def _tune_sqlite(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # We emit BEGIN ourselves (below); pysqlite's own transaction handling would not let
+        # a writer take the lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        writes = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def begin_write() -> None:
+    """Start the session's next work as a write transaction.
+
+    On SQLite this takes the write lock at once (BEGIN IMMEDIATE): a writer then waits its
+    turn under `busy_timeout` instead of failing with "database is locked" because another
+    wrote since it began reading. Any read-only transaction already open is ended first.
+    On PostgreSQL it changes nothing.
+    """
+    if db.session().in_transaction():
+        db.session.commit()
+    db.session.connection(execution_options={WRITE_OPTION: True})
+
+
+def is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"

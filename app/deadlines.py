@@ -1,0 +1,55 @@
+"""Every rule about time windows: when a petition takes signatures and confirmations.
+
+All of it judged against `app.clock.now()` unless an instant is given.
+"""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from app.clock import now
+from app.models import Petition, Signature
+
+
+def _at(at: datetime | None) -> datetime:
+    return now() if at is None else at
+
+
+def has_opened(petition: Petition, at: datetime | None = None) -> bool:
+    return _at(at) >= petition.opens_at
+
+
+def has_closed(petition: Petition, at: datetime | None = None) -> bool:
+    """Closed from the instant `closes_at` on: at the deadline the form is gone."""
+    return _at(at) >= petition.closes_at
+
+
+def is_open(petition: Petition, at: datetime | None = None) -> bool:
+    """Whether the petition takes new signatures at this instant."""
+    return has_opened(petition, at) and not has_closed(petition, at)
+
+
+def confirmation_grace() -> timedelta:
+    return timedelta(seconds=current_app.config["CONFIRMATION_GRACE_SECONDS"])
+
+
+def accepts_confirmation(
+    petition: Petition, signature: Signature, at: datetime | None = None
+) -> bool:
+    """A signature made while open may be confirmed until the grace period after closing ends."""
+    moment = _at(at)
+    made_in_time = signature.created_at < petition.closes_at
+    return made_in_time and moment < petition.closes_at + confirmation_grace()
+
+
+def count_is_final(petition: Petition, at: datetime | None = None) -> bool:
+    return _at(at) >= petition.closes_at + confirmation_grace()
+
+
+def time_left(petition: Petition, at: datetime | None = None) -> timedelta:
+    """Time until closing; zero once closed."""
+    return max(petition.closes_at - _at(at), timedelta(0))
+
+
+def time_until_open(petition: Petition, at: datetime | None = None) -> timedelta:
+    return max(petition.opens_at - _at(at), timedelta(0))

@@ -1,0 +1,47 @@
+"""Email waiting to be sent, written in the same transaction as what caused it."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.clock import now
+from app.extensions import db
+from app.models.types import UTCDateTime, string_enum
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # refused for good by the server (bad address); kept for the record
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(32))
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    body_text: so.Mapped[str] = so.mapped_column(sa.Text)
+    body_html: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    signature_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("signature.id", ondelete="SET NULL"), index=True
+    )
+    status: so.Mapped[OutboxStatus] = so.mapped_column(
+        string_enum(OutboxStatus),
+        default=OutboxStatus.PENDING,
+    )
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
+    # A sender owns a message until `claimed_until`; after that (it died) another may take it.
+    claim_token: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    claimed_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.purpose} {self.status}>"

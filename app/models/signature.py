@@ -1,0 +1,88 @@
+"""A person's signature on a petition."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.clock import now
+from app.extensions import db
+from app.models.types import UTCDateTime, string_enum
+
+
+class SignatureStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the email link
+    CONFIRMED = "confirmed"  # counted
+
+
+class NameDisplay(enum.StrEnum):
+    FULL = "full"  # "Maria Lopez"
+    FIRST_INITIAL = "first_initial"  # "Maria L."
+    HIDDEN = "hidden"  # counted, never named
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"  # entered by an organizer from a paper sheet
+
+
+def public_name(first_name: str, last_name: str, display: NameDisplay) -> str | None:
+    """The name as a signer chose to show it ("Maria Lopez", "Maria L."), or None."""
+    if display == NameDisplay.FULL:
+        return f"{first_name} {last_name}"
+    if display == NameDisplay.FIRST_INITIAL:
+        return f"{first_name} {last_name[:1]}."
+    return None
+
+
+class Signature(db.Model):
+    __tablename__ = "signature"
+    __table_args__ = (
+        # One address signs a petition at most twice (a household sharing it), and never
+        # twice under the same name. The database enforces it, so concurrent posts cannot.
+        sa.UniqueConstraint("petition_id", "email_canonical", "household_slot"),
+        sa.UniqueConstraint("petition_id", "email_canonical", "name_key"),
+        sa.CheckConstraint("household_slot IN (1, 2)", name="household_slot_range"),
+        # Recent public signers and exports walk confirmed signatures by time.
+        sa.Index("ix_signature_petition_status_confirmed", "petition_id", "status", "confirmed_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    petition_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("petition.id", ondelete="CASCADE"))
+    status: so.Mapped[SignatureStatus] = so.mapped_column(
+        string_enum(SignatureStatus), default=SignatureStatus.PENDING
+    )
+    channel: so.Mapped[Channel] = so.mapped_column(string_enum(Channel), default=Channel.ONLINE)
+    first_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    last_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    # Case- and space-folded full name, for the "same person again" rule.
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(170))
+    name_display: so.Mapped[NameDisplay] = so.mapped_column(
+        string_enum(NameDisplay), default=NameDisplay.FULL
+    )
+    # As typed, and folded for comparison (see app.email_address). Paper signatures may lack one.
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    email_canonical: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    household_slot: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=1)
+    zip_code: so.Mapped[str] = so.mapped_column(sa.String(5))
+    is_resident: so.Mapped[bool]
+    reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    wants_updates: so.Mapped[bool] = so.mapped_column(default=False)
+    source: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    locale: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
+    # Random part of the emailed links; changing it voids every link sent before.
+    link_key: so.Mapped[str] = so.mapped_column(sa.String(32))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_emailed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    petition: so.Mapped["Petition"] = so.relationship()  # noqa: F821
+
+    @property
+    def public_name(self) -> str | None:
+        """The name as the signer chose to show it, or None when it is not shown."""
+        return public_name(self.first_name, self.last_name, self.name_display)
+
+    def __repr__(self) -> str:
+        return f"<Signature {self.id} {self.status}>"

@@ -1,0 +1,103 @@
+"""Finding petitions and what their public page shows."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.clock import in_philadelphia, now
+from app.counting import displayed_goal
+from app.deadlines import is_open
+from app.extensions import db
+from app.models import NameDisplay, Petition, Signature, SignatureStatus, Target
+from app.models.signature import public_name
+
+RECENT_SIGNERS_SHOWN = 10
+
+
+def petition_by_slug(slug: str) -> Petition | None:
+    return db.session.scalar(sa.select(Petition).where(Petition.slug == slug))
+
+
+def home_petition() -> Petition | None:
+    """The featured petition that is open; else the most recently created one."""
+    at = now()
+    featured_open = db.session.scalar(
+        sa.select(Petition)
+        .where(Petition.featured.is_(True), Petition.opens_at <= at, Petition.closes_at > at)
+        .order_by(Petition.closes_at)
+        .limit(1)
+    )
+    if featured_open is not None:
+        return featured_open
+    return db.session.scalar(sa.select(Petition).order_by(Petition.created_at.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class PublicSigner:
+    name: str
+    zip_code: str
+    reason: str | None
+    signed_at: datetime
+
+
+def recent_public_signers(
+    petition: Petition, limit: int = RECENT_SIGNERS_SHOWN
+) -> list[PublicSigner]:
+    """The latest confirmed signers who chose to be named, newest first. One index walk,
+    whatever the number of signatures."""
+    rows = db.session.execute(
+        sa.select(
+            Signature.first_name,
+            Signature.last_name,
+            Signature.name_display,
+            Signature.zip_code,
+            Signature.reason,
+            Signature.confirmed_at,
+        )
+        .where(
+            Signature.petition_id == petition.id,
+            Signature.status == SignatureStatus.CONFIRMED,
+            Signature.name_display != NameDisplay.HIDDEN,
+        )
+        .order_by(Signature.confirmed_at.desc())
+        .limit(limit)
+    )
+    return [
+        PublicSigner(
+            name=public_name(row.first_name, row.last_name, row.name_display),
+            zip_code=row.zip_code,
+            reason=row.reason,
+            signed_at=row.confirmed_at,
+        )
+        for row in rows
+    ]
+
+
+def letter_greeting(targets: list[Target]) -> str:
+    """'Dear Mayor Michael Nutter, District Attorney Seth Williams and Judge Marsha Neifield:'"""
+    names = [target.full_name for target in targets]
+    if len(names) > 1:
+        joined = ", ".join(names[:-1]) + " and " + names[-1]
+    else:
+        joined = "".join(names)
+    return f"Dear {joined}:"
+
+
+def petition_summary(petition: Petition, url: str) -> dict:
+    """The public JSON description of a petition (no signer, no official's address)."""
+    count = petition.signature_count
+    return {
+        "slug": petition.slug,
+        "title": petition.title,
+        "url": url,
+        "organizer": petition.organizer_name,
+        "signature_count": count,
+        "goal": displayed_goal(count, petition.goal),
+        "is_open": is_open(petition),
+        "opens_at": in_philadelphia(petition.opens_at).isoformat(),
+        "closes_at": in_philadelphia(petition.closes_at).isoformat(),
+        "targets": [
+            {"position": t.position, "title": t.title, "name": t.name} for t in petition.targets
+        ],
+    }

@@ -1,0 +1,185 @@
+"""Signing, confirming and withdrawing: the rules of a signature's life, with no request in
+sight, called by the web views and the command line alike."""
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app import notifications
+from app.clock import now
+from app.counting import change_count
+from app.deadlines import accepts_confirmation, is_open
+from app.email_address import canonical_email
+from app.extensions import db
+from app.models import NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
+
+HOUSEHOLD_LIMIT = 2
+
+
+class PetitionNotOpen(Exception):
+    """The petition does not take signatures at this instant."""
+
+
+@dataclass(frozen=True)
+class SignerDetails:
+    first_name: str
+    last_name: str
+    email: str
+    zip_code: str
+    reason: str | None = None
+    name_display: NameDisplay = NameDisplay.FULL
+    wants_updates: bool = False
+    source: str | None = None
+    locale: str = "en"
+
+
+class SignOutcome(StrEnum):
+    SIGNED = "signed"  # a new pending signature; confirmation email queued
+    REMINDED = "reminded"  # same person again: confirmation sent again, or "already signed"
+    HOUSEHOLD_FULL = "household_full"  # two people already signed with this address
+    THROTTLED = "throttled"  # same person again within minutes: no second email yet
+
+
+class ConfirmOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    ALREADY_CONFIRMED = "already_confirmed"
+    TOO_LATE = "too_late"
+
+
+def name_key(first_name: str, last_name: str) -> str:
+    """Folds case, width and spacing: "  MARÍA  López" and "maría lópez" are one person."""
+    full = unicodedata.normalize("NFKC", f"{first_name} {last_name}").casefold()
+    return " ".join(full.split())
+
+
+def is_resident(petition: Petition, zip_code: str) -> bool:
+    return zip_code.startswith(petition.resident_zip_prefix)
+
+
+def _may_email_again(signature: Signature) -> bool:
+    if signature.last_emailed_at is None:
+        return True
+    wait = timedelta(seconds=current_app.config["CONFIRMATION_RESEND_AFTER_SECONDS"])
+    return now() - signature.last_emailed_at >= wait
+
+
+def _remind(signature: Signature, *, household_full: bool = False) -> SignOutcome:
+    if not _may_email_again(signature):
+        return SignOutcome.THROTTLED
+    if signature.status == SignatureStatus.PENDING and not household_full:
+        notifications.request_confirmation(signature)
+        return SignOutcome.REMINDED
+    notifications.tell_already_signed(signature, household_full=household_full)
+    return SignOutcome.HOUSEHOLD_FULL if household_full else SignOutcome.REMINDED
+
+
+def sign_petition(petition: Petition, details: SignerDetails) -> SignOutcome:
+    """Record a pending signature and queue its confirmation email, in one transaction.
+
+    Call after `app.database.begin_write()`. One address signs a petition at most twice, the
+    second time under another name (a household sharing an address); signing again under
+    the same name only sends the email again. Whatever happens, the caller shows the same
+    answer: only the email tells the truth, and only to the mailbox's owner.
+    """
+    if not is_open(petition):
+        raise PetitionNotOpen(petition.slug)
+    canonical = canonical_email(details.email)
+    key = name_key(details.first_name, details.last_name)
+    while True:
+        existing = list(
+            db.session.scalars(
+                sa.select(Signature)
+                .where(Signature.petition_id == petition.id, Signature.email_canonical == canonical)
+                .order_by(Signature.household_slot)
+            )
+        )
+        same_person = next((s for s in existing if s.name_key == key), None)
+        if same_person is not None or len(existing) >= HOUSEHOLD_LIMIT:
+            outcome = _remind(same_person or existing[0], household_full=same_person is None)
+            db.session.commit()
+            return outcome
+        taken = {s.household_slot for s in existing}
+        signature = Signature(
+            petition=petition,
+            first_name=details.first_name,
+            last_name=details.last_name,
+            name_key=key,
+            name_display=details.name_display,
+            email=details.email,
+            email_canonical=canonical,
+            household_slot=min({1, 2} - taken),
+            zip_code=details.zip_code,
+            is_resident=is_resident(petition, details.zip_code),
+            reason=details.reason or None,
+            wants_updates=details.wants_updates,
+            source=details.source,
+            locale=details.locale,
+            link_key=secrets.token_urlsafe(16),
+            created_at=now(),
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(signature)
+        except sa.exc.IntegrityError:
+            # Another request took this slot or name a moment ago: look again.
+            continue
+        notifications.request_confirmation(signature)
+        db.session.commit()
+        return SignOutcome.SIGNED
+
+
+def confirm_signature(signature: Signature) -> ConfirmOutcome:
+    """Make a pending signature count, once, however often its button is pressed."""
+    if signature.status == SignatureStatus.CONFIRMED:
+        return ConfirmOutcome.ALREADY_CONFIRMED
+    if not accepts_confirmation(signature.petition, signature):
+        return ConfirmOutcome.TOO_LATE
+    changed = db.session.execute(
+        sa.update(Signature)
+        .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING)
+        .values(status=SignatureStatus.CONFIRMED, confirmed_at=now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        change_count(signature.petition_id, +1)
+    db.session.commit()
+    return ConfirmOutcome.CONFIRMED if changed else ConfirmOutcome.ALREADY_CONFIRMED
+
+
+def resend_confirmation(signature: Signature) -> bool:
+    """Send a fresh confirmation link (the old one expired). False when there is nothing to
+    confirm any more, or one was sent minutes ago."""
+    if signature.status != SignatureStatus.PENDING:
+        return False
+    if not accepts_confirmation(signature.petition, signature) or not _may_email_again(signature):
+        return False
+    notifications.request_confirmation(signature)
+    db.session.commit()
+    return True
+
+
+def withdraw_signature(signature_id: int) -> bool:
+    """Remove a signature and everything queued about it; it leaves the count if it was in.
+
+    Returns False if it was already gone.
+    """
+    db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(OutboxMessage.signature_id == signature_id)
+        .execution_options(synchronize_session=False)
+    )
+    removed = db.session.execute(
+        sa.delete(Signature)
+        .where(Signature.id == signature_id)
+        .returning(Signature.petition_id, Signature.status)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if removed is not None and removed.status == SignatureStatus.CONFIRMED:
+        change_count(removed.petition_id, -1)
+    db.session.commit()
+    return removed is not None

@@ -1,0 +1,1 @@
+"""api blueprint: see routes.py."""

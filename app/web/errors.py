@@ -1,0 +1,71 @@
+"""Error pages: every failure answers with a clear page (or JSON) and the right status."""
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("app.errors")
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("That request did not make sense"), _("Please go back and try again.")),
+        403: (_("Not allowed"), _("You do not have access to this page.")),
+        404: (
+            _("Page not found"),
+            _("There is nothing at this address. Check the link you followed."),
+        ),
+        405: (_("Not allowed"), _("This page cannot be used that way.")),
+        413: (
+            _("Too much data"),
+            _("What you sent is too large. Please shorten it and try again."),
+        ),
+        429: (_("Too many tries"), _("Please wait a minute, then try again.")),
+        500: (
+            _("Something went wrong on our side"),
+            _("Nothing you sent was lost. Please try again in a moment."),
+        ),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(status: int, heading: str | None = None, message: str | None = None):
+    default_heading, default_message = _messages().get(status, _messages()[400])
+    heading, message = heading or default_heading, message or default_message
+    if _wants_json():
+        response = jsonify(error=heading, message=message)
+    else:
+        response = render_template("error.html", heading=heading, message=message, status=status)
+    return response, status, {"Cache-Control": "no-store"}
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            _("This form has expired"),
+            _("For your security, forms expire. Go back, reload the page and send it again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(error: InternalServerError):
+        log.error(
+            "unhandled error on %s %s",
+            request.method,
+            request.path,
+            exc_info=error.original_exception,
+        )
+        return render_error(500)

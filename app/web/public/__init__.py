@@ -1,0 +1,1 @@
+"""public blueprint: see routes.py."""

@@ -1,0 +1,1 @@
+"""signing blueprint: see routes.py."""

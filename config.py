@@ -1,0 +1,111 @@
+"""Settings, read from the environment (see README, "Settings").
+
+`APP_ENV` picks the class: production (the default, so a server started without it is safe),
+development (what `make run` uses) or testing.
+"""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105  (refused in production)
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def _database_url(default_file: str) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / default_file}"
+    # Heroku-style URLs name the old driver; we use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Config:
+    APP_ENV = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url("petitions.sqlite3")
+    BASE_URL = os.environ.get("BASE_URL", "").rstrip("/")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "petitions@localhost")
+    MAIL_TIMEOUT_SECONDS = 20
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SIGN = os.environ.get("RATELIMIT_SIGN", "30 per minute;300 per hour")
+    RATELIMIT_LINKS = os.environ.get("RATELIMIT_LINKS", "60 per minute")
+    # How many proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
+
+    WTF_CSRF_TIME_LIMIT = 6 * 3600
+    MAX_CONTENT_LENGTH = 64 * 1024
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "America/New_York"
+    LANGUAGES = ("en", "es")
+
+    CONFIRMATION_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
+    CONFIRMATION_GRACE_SECONDS = 24 * 3600
+    CONFIRMATION_RESEND_AFTER_SECONDS = 120
+    OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS") or 1.0)
+    OUTBOX_BATCH_SIZE = 100
+    OUTBOX_LEASE_SECONDS = 300
+    # Mail goes to the log instead of a server (development without MAIL_SERVER).
+    MAIL_TO_LOG = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+class DevelopmentConfig(Config):
+    APP_ENV = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = _database_url("petitions-dev.sqlite3")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    MAIL_TO_LOG = not os.environ.get("MAIL_SERVER")
+
+
+class TestingConfig(Config):
+    APP_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    BASE_URL = "http://petitions.test"
+    MAIL_SERVER = None
+    MAIL_DEFAULT_SENDER = "petitions@petitions.test"
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    OUTBOX_POLL_SECONDS = 0.05
+
+
+CONFIGS = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    name = (name or os.environ.get("APP_ENV") or "production").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
