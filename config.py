@@ -91,6 +91,8 @@ class TestingConfig(Config):
     BASE_URL = "http://petitions.test"
     MAIL_SERVER = None
     MAIL_DEFAULT_SENDER = "petitions@petitions.test"
+    # Flask-Mail swallows mail when TESTING; our tests read it from a real SMTP server instead.
+    MAIL_SUPPRESS_SEND = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     OUTBOX_POLL_SECONDS = 0.05

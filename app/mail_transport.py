@@ -2,8 +2,9 @@
 
 import logging
 import smtplib
+import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Protocol
 
 from flask import current_app
@@ -65,5 +66,18 @@ def open_transport() -> Iterator[Transport]:
     if current_app.config["MAIL_TO_LOG"]:
         yield _LogTransport()
         return
-    with mail.connect() as connection:
+    # Flask-Mail opens its socket with the process default timeout (none): a server that
+    # stops answering would hang the sender for ever. Give the socket a timeout of its own.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT_SECONDS"])
+    try:
+        connection = mail.connect()
+        connection.__enter__()
+    finally:
+        socket.setdefaulttimeout(previous)
+    try:
         yield _SmtpTransport(connection)
+    finally:
+        # Everything sent is already recorded; a goodbye that fails changes nothing.
+        with suppress(smtplib.SMTPException, OSError):
+            connection.__exit__(None, None, None)

@@ -5,6 +5,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.email_address import InvalidEmail, normalize_email
@@ -97,9 +98,9 @@ class SignForm(FlaskForm):
     name_display = RadioField(
         _l("Show my name on this page as"),
         choices=[
-            (NameDisplay.FULL.value, _l("My full name")),
-            (NameDisplay.FIRST_INITIAL.value, _l("My first name and last initial")),
-            (NameDisplay.HIDDEN.value, _l("Don't show my name")),
+            SelectChoice(NameDisplay.FULL.value, _l("My full name")),
+            SelectChoice(NameDisplay.FIRST_INITIAL.value, _l("My first name and last initial")),
+            SelectChoice(NameDisplay.HIDDEN.value, _l("Don't show my name")),
         ],
         default=NameDisplay.FULL.value,
         validators=[DataRequired(_l("Choose how your name is shown."))],

@@ -1,0 +1,221 @@
+"""Fixtures: an app on a real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL), a
+real SMTP server on loopback, a movable clock, and helpers to sign as a visitor would."""
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from app.outbox import send_all_due
+from tests import instants
+from tests.smtp_sink import SmtpSink
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+ON_POSTGRESQL = bool(TEST_DATABASE_URL)
+
+needs_postgresql = pytest.mark.skipif(
+    not ON_POSTGRESQL, reason="needs PostgreSQL: set TEST_DATABASE_URL (CI does)"
+)
+
+
+def pytest_report_header(config) -> str:
+    where = (
+        f"PostgreSQL at {TEST_DATABASE_URL}"
+        if ON_POSTGRESQL
+        else "SQLite files (set TEST_DATABASE_URL for PostgreSQL)"
+    )
+    return f"database: {where}"
+
+
+def pytest_sessionstart(session) -> None:
+    if not ON_POSTGRESQL:
+        return
+    engine = sa.create_engine(TEST_DATABASE_URL)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as error:
+        pytest.exit(
+            f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}", returncode=3
+        )
+    finally:
+        engine.dispose()
+
+
+# --- the clock ---------------------------------------------------------------------------
+
+
+class Clock:
+    """Moves the application's time. Starts at instants.OPEN and keeps ticking from there."""
+
+    def __init__(self) -> None:
+        self._traveller = time_machine.travel(instants.OPEN, tick=True)
+        self._coordinates = self._traveller.start()
+
+    def move_to(self, instant: datetime) -> None:
+        self._coordinates.move_to(instant)
+
+    def shift(self, delta: timedelta) -> None:
+        self._coordinates.shift(delta)
+
+    def stop(self) -> None:
+        self._traveller.stop()
+
+
+@pytest.fixture(autouse=True)
+def clock(request) -> Iterator[Clock]:
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    clock = Clock()
+    yield clock
+    clock.stop()
+
+
+# --- mail ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp(smtp_sink: SmtpSink) -> Iterator[SmtpSink]:
+    """The SMTP server the app sends to, emptied for this test."""
+    smtp_sink.start()
+    smtp_sink.clear()
+    yield smtp_sink
+    smtp_sink.start()
+    smtp_sink.clear()
+
+
+# --- the app -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _postgresql_schema() -> None:
+    """On PostgreSQL, the tables are made once from the models; each test empties them."""
+    if not ON_POSTGRESQL:
+        return
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path, _postgresql_schema) -> str:
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def app_config(database_url: str, smtp_sink: SmtpSink) -> dict:
+    """What the test app is made with; a test module may override it to change settings."""
+    return {
+        "APP_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_sink.port,
+        "MAIL_TIMEOUT_SECONDS": 5,
+        "OUTBOX_RETRY_BASE_SECONDS": 0,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict) -> Iterator[Flask]:
+    app = create_app(app_config)
+    with app.app_context():
+        if ON_POSTGRESQL:
+            tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        else:
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+# --- acting as a visitor -------------------------------------------------------------------
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+LINK = re.compile(r"https?://[^\s\"<>]+/petitions/[a-z0-9-]+/(confirm|withdraw)/[A-Za-z0-9._-]+")
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def signer_fields(**fields) -> dict:
+    values = {
+        "first_name": "Maria",
+        "last_name": "Lopez",
+        "email": "maria@example.org",
+        "zip_code": "19107",
+        "reason": "",
+        "name_display": "full",
+    }
+    values.update(fields)
+    return values
+
+
+def sign(client: FlaskClient, slug: str, **fields):
+    """Load the page like a browser (session, CSRF token), then post the form."""
+    data = signer_fields(**fields)
+    if "csrf_token" not in data:
+        page = client.get(f"/petitions/{slug}")
+        data["csrf_token"] = csrf_token_from(page.get_data(as_text=True))
+    return client.post(f"/petitions/{slug}/sign", data=data)
+
+
+def deliver_mail(app: Flask):
+    """What `flask outbox send --once` does."""
+    with app.app_context():
+        report = send_all_due()
+        db.session.remove()
+    return report
+
+
+def links_in(text: str, kind: str) -> list[str]:
+    return [match.group(0) for match in LINK.finditer(text) if match.group(1) == kind]
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+def press_button(client: FlaskClient, url: str):
+    """Open a page from an emailed link and press its button (a POST with the page's token)."""
+    page = client.get(path_of(url))
+    assert page.status_code == 200, page.status_code
+    return client.post(
+        path_of(url), data={"csrf_token": csrf_token_from(page.get_data(as_text=True))}
+    )

@@ -1,0 +1,168 @@
+"""A resident's whole path: sign, read the real email, confirm, see the count; withdraw."""
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import OutboxMessage, Signature, SignatureStatus
+from tests.conftest import (
+    csrf_token_from,
+    deliver_mail,
+    links_in,
+    path_of,
+    press_button,
+    sign,
+)
+from tests.factories import make_petition
+from tests.smtp_sink import html_of, text_of
+
+
+def count_of(client, slug: str) -> int:
+    return client.get(f"/petitions/{slug}.json").json["signature_count"]
+
+
+def test_sign_confirm_and_see_the_count_rise(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+
+    response = sign(client, slug, first_name="María", last_name="López", email="maria@example.org")
+    assert response.status_code == 303
+    thanks = client.get(response.headers["Location"])
+    assert "check your email" in thanks.get_data(as_text=True).lower()
+    assert "share it on Facebook!" in thanks.get_data(as_text=True)
+    assert count_of(client, slug) == 0, "a pending signature does not count"
+
+    assert deliver_mail(app).sent == 1
+    (email,) = smtp.wait_for(1)
+    assert email["To"] == "maria@example.org"
+    assert "Confirm your signature" in email["Subject"]
+    body = text_of(email)
+    assert "Hello María," in body
+    (confirm_url,) = links_in(body, "confirm")
+    assert confirm_url in html_of(email), "the HTML part carries the same link"
+
+    page = client.get(path_of(confirm_url))
+    assert page.status_code == 200
+    assert "Confirm my signature" in page.get_data(as_text=True)
+    assert count_of(client, slug) == 0, "opening the link (as a mail scanner does) confirms nothing"
+
+    confirmed = press_button(client, confirm_url)
+    assert confirmed.status_code == 303
+    after = client.get(confirmed.headers["Location"])
+    assert "your signature counts" in after.get_data(as_text=True).lower()
+    assert count_of(client, slug) == 1
+    assert "1</strong>" in client.get(f"/petitions/{slug}").get_data(as_text=True)
+
+
+def test_confirming_twice_counts_once(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+    sign(client, slug)
+    deliver_mail(app)
+    (confirm_url,) = links_in(text_of(smtp.wait_for(1)[0]), "confirm")
+
+    press_button(client, confirm_url)
+    again = client.get(path_of(confirm_url))
+    assert again.status_code == 200
+    assert "your signature counts" in again.get_data(as_text=True).lower()
+    token = csrf_token_from(client.get(f"/petitions/{slug}").get_data(as_text=True))
+    client.post(path_of(confirm_url), data={"csrf_token": token})
+    assert count_of(client, slug) == 1
+
+
+def test_withdraw_removes_the_signature_and_its_data(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+    sign(client, slug, email="leaving@example.org")
+    deliver_mail(app)
+    body = text_of(smtp.wait_for(1)[0])
+    press_button(client, links_in(body, "confirm")[0])
+    assert count_of(client, slug) == 1
+
+    (withdraw_url,) = links_in(body, "withdraw")
+    page = client.get(path_of(withdraw_url))
+    assert "Withdraw my signature" in page.get_data(as_text=True)
+    done = press_button(client, withdraw_url)
+    assert done.status_code == 200
+    assert "has been withdrawn" in done.get_data(as_text=True)
+    assert count_of(client, slug) == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
+        leftovers = db.session.scalars(sa.select(OutboxMessage.recipient)).all()
+        assert "leaving@example.org" not in leftovers
+
+    again = client.get(path_of(withdraw_url))
+    assert again.status_code == 200
+    assert "already removed" in again.get_data(as_text=True)
+    confirm_again = client.get(path_of(links_in(body, "confirm")[0]))
+    assert confirm_again.status_code == 404
+
+
+def test_withdrawing_a_pending_signature_cancels_its_email(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+        sign(client, slug)
+        signature = db.session.scalar(sa.select(Signature))
+        from app.signing import withdraw_signature
+
+        assert withdraw_signature(signature.id)
+    assert deliver_mail(app).sent == 0
+    assert smtp.messages == []
+
+
+def test_expired_link_offers_a_resend(app, client, smtp, clock):
+    from datetime import timedelta
+
+    with app.app_context():
+        slug = make_petition().slug
+    sign(client, slug)
+    deliver_mail(app)
+    (old_link,) = links_in(text_of(smtp.wait_for(1)[0]), "confirm")
+
+    clock.shift(timedelta(days=8))
+    page = client.get(path_of(old_link))
+    assert page.status_code == 410
+    html = page.get_data(as_text=True)
+    assert "This link has expired" in html
+    resend_path = path_of(old_link) + "/resend"
+    response = client.post(resend_path, data={"csrf_token": csrf_token_from(html)})
+    assert response.status_code == 200
+    deliver_mail(app)
+    assert len(smtp.wait_for(2)) == 2
+    (new_link,) = links_in(text_of(smtp.messages[1]), "confirm")
+    assert new_link != old_link
+    press_button(client, new_link)
+    assert count_of(client, slug) == 1
+
+
+def test_a_forged_or_foreign_link_is_not_found(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+        other = make_petition().slug
+    sign(client, slug)
+    deliver_mail(app)
+    (link,) = links_in(text_of(smtp.wait_for(1)[0]), "confirm")
+    assert client.get(path_of(link) + "x").status_code == 404
+    assert client.get(path_of(link).replace(slug, other)).status_code == 404
+    assert client.get(f"/petitions/{slug}/confirm/not-a-token").status_code == 404
+
+
+def test_source_from_a_share_link_is_kept(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+    page = client.get(f"/petitions/{slug}?source=facebook")
+    html = page.get_data(as_text=True)
+    assert 'name="source" type="hidden" value="facebook"' in html
+    sign(client, slug, source="facebook", csrf_token=csrf_token_from(html))
+    with app.app_context():
+        signature = db.session.scalar(sa.select(Signature))
+        assert signature.source == "facebook"
+        assert signature.status == SignatureStatus.PENDING
+
+
+def test_email_in_spanish_when_signed_in_spanish(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+    client.set_cookie("lang", "es")
+    sign(client, slug)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Signature.locale)) == "es"
