@@ -1,0 +1,181 @@
+"""The outbox: nothing lost when the mail server is down, nothing sent twice by two senders."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import OutboxMessage, OutboxStatus
+from app.outbox import claim_due_messages, enqueue_email, pending_count, send_all_due
+from tests.conftest import deliver_mail
+
+
+def queue(app, count: int, recipient: str = "person{}@example.org") -> None:
+    with app.app_context():
+        for number in range(count):
+            enqueue_email(
+                purpose="test",
+                recipient=recipient.format(number),
+                subject=f"Message {number}",
+                body_text=f"Body {number}",
+                body_html=f"<p>Body {number}</p>",
+            )
+        db.session.commit()
+
+
+def pending(app) -> int:
+    with app.app_context():
+        return pending_count()
+
+
+def subjects(smtp) -> list[str]:
+    return sorted(m["Subject"] for m in smtp.messages)
+
+
+def test_messages_reach_the_server_with_text_and_html(app, smtp):
+    queue(app, 3)
+    report = deliver_mail(app)
+    assert report.sent == 3
+    messages = smtp.wait_for(3)
+    assert subjects(smtp) == ["Message 0", "Message 1", "Message 2"]
+    assert messages[0].get_body(("plain",)).get_content().strip() == "Body 0"
+    assert "<p>Body 0</p>" in messages[0].get_body(("html",)).get_content()
+    assert messages[0]["From"] == "petitions@petitions.test"
+    assert pending(app) == 0
+
+
+def test_server_down_then_up_delivers_everything_once(app, smtp, clock):
+    queue(app, 5)
+    smtp.stop()
+    report = deliver_mail(app)
+    assert report.sent == 0 and report.deferred == 5
+    assert "ConnectionRefusedError" in report.errors[0]
+    assert pending(app) == 5
+    with app.app_context():
+        attempts = db.session.scalars(sa.select(OutboxMessage.attempts)).all()
+        assert set(attempts) == {1}
+
+    clock.shift(timedelta(minutes=1))
+    deliver_mail(app)  # still down
+    smtp.start()
+    clock.shift(timedelta(minutes=5))
+    report = deliver_mail(app)
+    assert report.sent == 5
+    smtp.wait_for(5)
+    clock.shift(timedelta(hours=1))
+    assert deliver_mail(app).sent == 0
+    assert subjects(smtp) == [f"Message {n}" for n in range(5)]
+
+
+def test_retries_back_off(app, smtp, clock):
+    app.config["OUTBOX_RETRY_BASE_SECONDS"] = 10
+    queue(app, 1)
+    smtp.stop()
+    deliver_mail(app)
+    smtp.start()
+    assert deliver_mail(app).sent == 0, "not due again yet"
+    clock.shift(timedelta(seconds=11))
+    assert deliver_mail(app).sent == 1
+
+
+def test_a_refused_address_is_marked_failed_and_the_rest_go(app, smtp):
+    queue(app, 3)
+    smtp.refused.add("person1@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed) == (2, 1)
+    with app.app_context():
+        failed = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+        )
+        assert failed.recipient == "person1@example.org"
+        assert "refused" in failed.last_error
+
+
+def test_claimed_messages_are_not_taken_by_another_sender(app, smtp):
+    queue(app, 4)
+    with app.app_context():
+        first = claim_due_messages(2)
+        second = claim_due_messages(10)
+        assert {m.id for m in first}.isdisjoint({m.id for m in second})
+        assert len(first) + len(second) == 4
+        assert claim_due_messages(10) == []
+
+
+def test_a_dead_senders_claim_expires_and_another_sends(app, smtp, clock):
+    queue(app, 2)
+    with app.app_context():
+        assert len(claim_due_messages(10)) == 2  # this sender then dies
+    assert deliver_mail(app).sent == 0
+    clock.shift(timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"] + 1))
+    assert deliver_mail(app).sent == 2
+    assert len(smtp.wait_for(2)) == 2
+
+
+def test_mail_to_a_signer_is_forgotten_once_sent(app, client, smtp):
+    from tests.conftest import sign
+    from tests.factories import make_petition
+
+    with app.app_context():
+        slug = make_petition().slug
+    sign(client, slug, email="private@example.org")
+    with app.app_context():
+        assert db.session.scalar(sa.select(OutboxMessage.recipient)) == "private@example.org"
+    deliver_mail(app)
+    smtp.wait_for(1)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+@pytest.mark.parametrize("senders", [4])
+def test_concurrent_senders_send_each_message_once(app, smtp, senders):
+    total = 200
+    queue(app, total)
+    app.config["OUTBOX_BATCH_SIZE"] = 7
+
+    def run() -> None:
+        with app.app_context():
+            send_all_due()
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    smtp.wait_for(total)
+    assert len(smtp.messages) == total
+    assert len(set(subjects(smtp))) == total
+    assert pending(app) == 0
+
+
+def test_outbox_send_once_command(app, runner, smtp):
+    queue(app, 2)
+    result = runner.invoke(args=["outbox", "send", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "2 sent" in result.output
+    smtp.stop()
+    queue(app, 1)
+    result = runner.invoke(args=["outbox", "send", "--once"])
+    assert result.exit_code == 1
+    assert "mail server unavailable" in result.output
+
+
+def test_the_sender_loop_delivers_within_seconds(app, smtp):
+    from app.outbox import run_sender
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        with app.app_context():
+            run_sender(stop)
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        queue(app, 3)
+        assert len(smtp.wait_for(3, timeout=3)) == 3
+    finally:
+        stop.set()
+        thread.join()
