@@ -1,0 +1,68 @@
+"""Settings: production refuses to start unsafe; development and testing run as they are."""
+
+import pytest
+
+from app import ConfigurationError, create_app
+
+
+def production(**settings):
+    values = {
+        "APP_ENV": "production",
+        "SECRET_KEY": "x" * 40,
+        "BASE_URL": "https://p.example",
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    }
+    values.update(settings)
+    return create_app(values)
+
+
+def test_production_refuses_a_missing_or_default_secret_key():
+    from config import DEV_SECRET_KEY
+
+    for key in (None, "", DEV_SECRET_KEY, "short"):
+        with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+            production(SECRET_KEY=key)
+
+
+def test_production_needs_base_url():
+    with pytest.raises(ConfigurationError, match="BASE_URL"):
+        production(BASE_URL="")
+
+
+def test_production_cookies_and_headers():
+    app = production()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    with app.app_context():
+        from app.extensions import db
+
+        db.create_all()
+    response = app.test_client().get("/nope")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_unknown_app_env_is_refused():
+    with pytest.raises(RuntimeError, match="APP_ENV must be one of"):
+        create_app({"APP_ENV": "staging"})
+
+
+def test_database_url_forms(monkeypatch):
+    import config
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    assert config._database_url("x") == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    assert config._database_url("x") == "postgresql+psycopg://u@h/db"
+    monkeypatch.delenv("DATABASE_URL")
+    assert config._database_url("x.sqlite3").endswith("instance/x.sqlite3")
+
+
+def test_development_prints_mail_to_the_log_without_a_mail_server():
+    from config import DevelopmentConfig
+
+    assert DevelopmentConfig.MAIL_TO_LOG in (True, False)
+    app = create_app(
+        {"APP_ENV": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_TO_LOG": True}
+    )
+    assert app.config["SECRET_KEY"]
