@@ -1,6 +1,6 @@
 """The command line, through Flask's CLI runner."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -58,10 +58,10 @@ def test_seed_text_matches_the_source_document():
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        (datetime(2026, 11, 22, 12, tzinfo=timezone.utc), "2027-08-31T23:59:59-04:00"),
-        (datetime(2027, 8, 31, 12, tzinfo=timezone.utc), "2027-08-31T23:59:59-04:00"),
-        (datetime(2027, 9, 1, 3, 59, 58, tzinfo=timezone.utc), "2027-08-31T23:59:59-04:00"),
-        (datetime(2027, 9, 1, 4, 0, 0, tzinfo=timezone.utc), "2028-08-31T23:59:59-04:00"),
+        (datetime(2026, 11, 22, 12, tzinfo=UTC), "2027-08-31T23:59:59-04:00"),
+        (datetime(2027, 8, 31, 12, tzinfo=UTC), "2027-08-31T23:59:59-04:00"),
+        (datetime(2027, 9, 1, 3, 59, 58, tzinfo=UTC), "2027-08-31T23:59:59-04:00"),
+        (datetime(2027, 9, 1, 4, 0, 0, tzinfo=UTC), "2028-08-31T23:59:59-04:00"),
     ],
 )
 def test_next_pars_deadline_is_the_next_august_31(now, expected):
@@ -92,7 +92,7 @@ def test_seed_pars_is_idempotent_and_keeps_signatures_and_edits(app, runner):
 def test_seed_pars_with_closes_at(app, runner):
     result = runner.invoke(args=["petitions", "seed-pars", "--closes-at", "2027-09-15T18:00"])
     assert result.exit_code == 0, result.output
-    assert pars(app).closes_at == datetime(2027, 9, 15, 22, 0, tzinfo=timezone.utc)
+    assert pars(app).closes_at == datetime(2027, 9, 15, 22, 0, tzinfo=UTC)
 
 
 def test_set_deadline_takes_a_date_as_the_end_of_that_day(app, runner):
@@ -100,14 +100,14 @@ def test_set_deadline_takes_a_date_as_the_end_of_that_day(app, runner):
     result = runner.invoke(args=["petitions", "set-deadline", PARS, "2027-12-01"])
     assert result.exit_code == 0, result.output
     assert "closes 2027-12-01 23:59:59 EST" in result.output
-    assert pars(app).closes_at == datetime(2027, 12, 2, 4, 59, 59, tzinfo=timezone.utc)
+    assert pars(app).closes_at == datetime(2027, 12, 2, 4, 59, 59, tzinfo=UTC)
 
 
 def test_set_deadline_with_an_offset_and_bad_input(app, runner):
     runner.invoke(args=["petitions", "seed-pars"])
     result = runner.invoke(args=["petitions", "set-deadline", PARS, "2027-10-01T12:00:00Z"])
     assert result.exit_code == 0
-    assert pars(app).closes_at == datetime(2027, 10, 1, 12, tzinfo=timezone.utc)
+    assert pars(app).closes_at == datetime(2027, 10, 1, 12, tzinfo=UTC)
     bad = runner.invoke(args=["petitions", "set-deadline", PARS, "next tuesday"])
     assert bad.exit_code == 2
     assert "is not a date" in bad.output

@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-import sqlalchemy as sa
 
 from app.counting import displayed_goal, recount
 from app.extensions import db
