@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -41,7 +41,13 @@ def render_error(status: int, heading: str | None = None, message: str | None = 
     if _wants_json():
         response = jsonify(error=heading, message=message)
     else:
-        response = render_template("error.html", heading=heading, message=message, status=status)
+        response = render_template(
+            "message.html",
+            heading=heading,
+            lead=message,
+            link_url=url_for("public.home"),
+            link_label=_("Go to the home page"),
+        )
     return response, status, {"Cache-Control": "no-store"}
 
 

@@ -1,7 +1,7 @@
 """Signing and the links emailed to signers: confirm, resend, withdraw."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -37,6 +37,24 @@ def _link_limit() -> str:
 
 class ButtonForm(FlaskForm):
     """A form that is only a button (and its CSRF token)."""
+
+
+def _message(petition: Petition, heading: str, lead: str, status: int = 200, **extra):
+    extra.setdefault("link_url", url_for("public.petition", slug=petition.slug))
+    extra.setdefault("link_label", _("Go to the petition"))
+    return render_template("message.html", heading=heading, lead=lead, **extra), status
+
+
+def _share_page(petition: Petition, heading: str, lead: str, note: str | None = None):
+    return render_template(
+        "share_page.html",
+        petition=petition,
+        heading=heading,
+        lead=lead,
+        note=note,
+        share_links=share_links(petition),
+        canonical_url=canonical_url(petition),
+    )
 
 
 def _closed_answer(petition: Petition):
@@ -87,11 +105,19 @@ def sign(slug: str):
 @never_cached
 def thanks(slug: str):
     petition = petition_or_404(slug)
-    return render_template("thanks.html", petition=petition, **_share_context(petition))
-
-
-def _share_context(petition: Petition) -> dict:
-    return {"share_links": share_links(petition), "canonical_url": canonical_url(petition)}
+    return _share_page(
+        petition,
+        _("Thank you! One more step: check your email"),
+        _(
+            "We sent you an email. Press the button in it to confirm your signature on "
+            "“%(title)s”. Your signature counts once it is confirmed.",
+            title=petition.title,
+        ),
+        note=_(
+            "Nothing there after a few minutes? Look in your spam folder, or sign again with "
+            "the same details and we will send it again."
+        ),
+    )
 
 
 def _signature_for_link(
@@ -108,29 +134,81 @@ def _signature_for_link(
     return claim, signature
 
 
+def _confirmation_settled(petition: Petition, signature: Signature | None):
+    """The page for a confirmation link with nothing left to do, or None if there is."""
+    if signature is None:
+        return _message(
+            petition,
+            _("This signature no longer exists"),
+            _(
+                "It was withdrawn or deleted. You can sign “%(title)s” again from its page.",
+                title=petition.title,
+            ),
+            status=404,
+        )
+    if signature.status == SignatureStatus.CONFIRMED:
+        return _share_page(
+            petition,
+            _("Thank you, your signature counts!"),
+            _("You have signed “%(title)s”.", title=petition.title)
+            + " "
+            + ngettext(
+                "%(count)s person has signed so far.",
+                "%(count)s people have signed so far.",
+                petition.signature_count,
+                count=format_decimal(petition.signature_count),
+            ),
+        )
+    if not deadlines.accepts_confirmation(petition, signature):
+        return _message(
+            petition,
+            _("The petition has closed"),
+            _(
+                "“%(title)s” closed before this signature was confirmed, so it could not be "
+                "counted. Thank you for your support.",
+                title=petition.title,
+            ),
+            status=410,
+        )
+    return None
+
+
 @bp.route("/petitions/<slug:slug>/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(_link_limit, methods=["POST"])
 @never_cached
 def confirm(slug: str, token: str):
     petition = petition_or_404(slug)
     claim, signature = _signature_for_link(slug, token, LinkPurpose.CONFIRM)
+    settled = _confirmation_settled(petition, signature)
+    if settled is not None:
+        return settled
     form = ButtonForm()
-    if signature is None:
-        return render_template("link_gone.html", petition=petition), 404
-    if signature.status == SignatureStatus.CONFIRMED:
-        return render_template("confirmed.html", petition=petition, **_share_context(petition))
-    if not deadlines.accepts_confirmation(petition, signature):
-        return render_template("confirm_too_late.html", petition=petition), 410
     if claim.expired:
-        return render_template(
-            "confirm_expired.html", petition=petition, form=form, token=token
-        ), 410
+        return _message(
+            petition,
+            _("This link has expired"),
+            _(
+                "Confirmation links work for a week. We can send you a new one for “%(title)s”.",
+                title=petition.title,
+            ),
+            status=410,
+            form=form,
+            button=_("Send me a new link"),
+            action=url_for(".resend", slug=slug, token=token),
+        )
     if request.method == "POST" and form.validate_on_submit():
         begin_write()
         if confirm_signature(signature) == ConfirmOutcome.TOO_LATE:
-            return render_template("confirm_too_late.html", petition=petition), 410
+            return _confirmation_settled(petition, signature)
         return redirect(url_for(".confirm", slug=slug, token=token), 303)
-    return render_template("confirm.html", petition=petition, signature=signature, form=form)
+    return _message(
+        petition,
+        _("Confirm your signature"),
+        _("Press the button to add your signature to “%(title)s”.", title=petition.title),
+        form=form,
+        button=_("Confirm my signature"),
+        link_url=None,
+    )
 
 
 @bp.post("/petitions/<slug:slug>/confirm/<token>/resend")
@@ -139,15 +217,20 @@ def confirm(slug: str, token: str):
 def resend(slug: str, token: str):
     petition = petition_or_404(slug)
     _claim, signature = _signature_for_link(slug, token, LinkPurpose.CONFIRM)
-    if signature is None:
-        return render_template("link_gone.html", petition=petition), 404
-    if signature.status == SignatureStatus.CONFIRMED:
-        return redirect(url_for(".confirm", slug=slug, token=token), 303)
-    if not deadlines.accepts_confirmation(petition, signature):
-        return render_template("confirm_too_late.html", petition=petition), 410
+    settled = _confirmation_settled(petition, signature)
+    if settled is not None:
+        return settled
     begin_write()
     resend_confirmation(signature)
-    return render_template("resent.html", petition=petition)
+    return _message(
+        petition,
+        _("Check your email"),
+        _(
+            "A new confirmation link for “%(title)s” is on its way. If we sent one in the last "
+            "few minutes, use that one.",
+            title=petition.title,
+        ),
+    )
 
 
 @bp.route("/petitions/<slug:slug>/withdraw/<token>", methods=["GET", "POST"])
@@ -156,11 +239,33 @@ def resend(slug: str, token: str):
 def withdraw(slug: str, token: str):
     petition = petition_or_404(slug)
     _claim, signature = _signature_for_link(slug, token, LinkPurpose.WITHDRAW)
-    form = ButtonForm()
+    heading = _("Your signature has been withdrawn")
     if signature is None:
-        return render_template("withdrawn.html", petition=petition, already=True)
+        return _message(
+            petition, heading, _("There is no signature left to withdraw: it was already removed.")
+        )
+    form = ButtonForm()
     if request.method == "POST" and form.validate_on_submit():
         begin_write()
         withdraw_signature(signature.id)
-        return render_template("withdrawn.html", petition=petition, already=False)
-    return render_template("withdraw.html", petition=petition, signature=signature, form=form)
+        return _message(
+            petition,
+            heading,
+            _(
+                "Your signature on “%(title)s” was removed and your details deleted.",
+                title=petition.title,
+            ),
+        )
+    return _message(
+        petition,
+        _("Withdraw your signature"),
+        _(
+            "Your signature will be removed from “%(title)s” and your details deleted. It will "
+            "not be counted or sent to the officials.",
+            title=petition.title,
+        ),
+        form=form,
+        button=_("Withdraw my signature"),
+        danger=True,
+        link_label=_("Keep my signature"),
+    )
