@@ -48,6 +48,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SIGN = os.environ.get("RATELIMIT_SIGN", "30 per minute;300 per hour")
     RATELIMIT_LINKS = os.environ.get("RATELIMIT_LINKS", "60 per minute")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     # How many proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
 
@@ -62,6 +63,7 @@ class Config:
 
     CONFIRMATION_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
     CONFIRMATION_GRACE_SECONDS = 24 * 3600
+    PASSWORD_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
     CONFIRMATION_RESEND_AFTER_SECONDS = 120
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS") or 1.0)
     OUTBOX_BATCH_SIZE = 100

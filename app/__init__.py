@@ -70,9 +70,11 @@ def _configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
     from app import models  # noqa: F401  (the models must be known to migrations)
     from app.database import configure_database
-    from app.extensions import babel, csrf, db, limiter, mail, migrate
+    from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from app.i18n import select_locale
 
     db.init_app(app)
@@ -84,12 +86,18 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "organizer.login"
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
 
 
 def register_blueprints(app: Flask) -> None:
     from app.security import init_security
     from app.web import errors, template_helpers
     from app.web.api.routes import bp as api_bp
+    from app.web.organizer.routes import bp as organizer_bp
     from app.web.public.routes import bp as public_bp
     from app.web.routing import SlugConverter
     from app.web.signing.routes import bp as signing_bp
@@ -101,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(signing_bp)
+    app.register_blueprint(organizer_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Command line: `flask --app app petitions|outbox|signatures ...`."""
 
+import sys
+
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -8,14 +10,21 @@ from flask.cli import AppGroup
 from app.campaigns import seed_pars
 from app.clock import in_philadelphia, parse_philadelphia_datetime
 from app.counting import recount
+from app.email_address import InvalidEmail, normalize_email
+from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
-from app.models import Petition, Target
+from app.fake_signatures import add_fake_signatures
+from app.models import Petition, SignatureStatus
+from app.organizers import AccountError, create_organizer
 from app.outbox import run_sender, send_all_due
+from app.petition_settings import TargetMissing, set_deadline, set_target
 from app.petitions import petition_by_slug
+from app.signer_data import purge_personal_data, purge_refusal
 
 petitions_cli = AppGroup("petitions", help="Create and edit petitions.")
 outbox_cli = AppGroup("outbox", help="Deliver queued email.")
-signatures_cli = AppGroup("signatures", help="Count and export signatures.")
+signatures_cli = AppGroup("signatures", help="Count, export and erase signatures.")
+organizers_cli = AppGroup("organizers", help="Organizer accounts.")
 
 
 class PhiladelphiaDateTime(click.ParamType):
@@ -61,7 +70,7 @@ def seed_pars_command(closes_at):
 def set_deadline_command(slug, closes_at):
     """Move a petition's deadline (a date means 23:59:59 that day, Philadelphia time)."""
     petition = _petition_or_fail(slug)
-    petition.closes_at = closes_at
+    set_deadline(petition, closes_at)
     db.session.commit()
     click.echo(f"{petition.slug} closes {_show_deadline(petition)}")
 
@@ -71,31 +80,28 @@ def set_deadline_command(slug, closes_at):
 @click.argument("position", type=click.IntRange(min=1))
 @click.option("--name")
 @click.option("--title")
-@click.option("--email")
+@click.option("--email", help='The address letters are delivered to ("" removes it).')
 def set_target_command(slug, position, name, title, email):
-    """Edit the target at POSITION (1 is the first named)."""
-    from app.email_address import InvalidEmail, normalize_email
-
+    """Edit the target at POSITION (1 is the first named), or add one with --name and --title."""
     petition = _petition_or_fail(slug)
-    target = db.session.scalar(
-        sa.select(Target).where(Target.petition_id == petition.id, Target.position == position)
-    )
-    if target is None:
-        if not (name and title):
-            raise click.ClickException(
-                f"no target at position {position}: give --name and --title to add one"
-            )
-        target = Target(petition=petition, position=position, name=name, title=title)
-        db.session.add(target)
-    if name:
-        target.name = name.strip()
-    if title:
-        target.title = title.strip()
-    if email is not None:
+    if email:
         try:
-            target.email = normalize_email(email) if email.strip() else None
+            email = normalize_email(email)
         except InvalidEmail as error:
             raise click.BadParameter(str(error), param_hint="--email") from None
+    try:
+        target, _changes = set_target(
+            petition,
+            position,
+            title=title and title.strip(),
+            name=name and name.strip(),
+            email=email or None,
+            clear_email=email == "",
+        )
+    except TargetMissing:
+        raise click.ClickException(
+            f"no target at position {position}: give --name and --title to add one"
+        ) from None
     db.session.commit()
     click.echo(f"{position}. {target.full_name} <{target.email or 'no email'}>")
 
@@ -128,6 +134,92 @@ def recount_command(slug):
         click.echo(f"{result.slug}: {result.counted} confirmed, {state}")
 
 
+@signatures_cli.command("export")
+@click.argument("slug")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (default: standard output).",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["confirmed", "pending", "all"]),
+    default="confirmed",
+    show_default=True,
+)
+@click.option(
+    "--from",
+    "signed_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day signed (Philadelphia date).",
+)
+@click.option(
+    "--to",
+    "signed_to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day signed (Philadelphia date).",
+)
+def export_command(slug, output, status, signed_from, signed_to):
+    """Write signatures as CSV, as the organizers' download does (and recorded the same way)."""
+    petition = _petition_or_fail(slug)
+    filters = ExportFilters(
+        status=None if status == "all" else SignatureStatus(status),
+        signed_from=signed_from.date() if signed_from else None,
+        signed_to=signed_to.date() if signed_to else None,
+    )
+    with click.open_file(output or "-", "w", encoding="utf-8", newline="") as file:
+        for piece in export_signatures_csv(petition, filters):
+            file.write(piece)
+    if output:
+        click.echo(f"Wrote {output}", err=True)
+
+
+@signatures_cli.command("purge")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge_command(slug, yes):
+    """Erase the personal data of a closed petition's signers, keeping the counts."""
+    petition = _petition_or_fail(slug)
+    refusal = purge_refusal(petition)
+    if refusal:
+        raise click.ClickException(refusal)
+    if not yes:
+        click.confirm(
+            f"Erase every signer's name, email and reason on {slug} for good?", abort=True
+        )
+    erased = purge_personal_data(petition)
+    click.echo(f"{slug}: personal data of {erased} signatures erased; counts kept.")
+
+
+@signatures_cli.command("fake")
+@click.argument("slug")
+@click.option("--count", type=click.IntRange(min=1), required=True)
+def fake_command(slug, count):
+    """Add COUNT synthetic confirmed signatures (for benchmarks; never on a real petition)."""
+    petition = _petition_or_fail(slug)
+    added = add_fake_signatures(petition, count)
+    click.echo(f"{slug}: {added} fake signatures added")
+
+
+@organizers_cli.command("create")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="May invite and disable organizers, and erase data.")
+def create_organizer_command(email, admin):
+    """Create an organizer. The password is read from standard input when it is not a
+    terminal (one line), otherwise asked twice."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        organizer = create_organizer(email, password, admin=admin)
+    except (AccountError, InvalidEmail) as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    role = "admin" if organizer.is_admin else "organizer"
+    click.echo(f"Created {role} {organizer.email}")
+
+
 def init_app(app: Flask) -> None:
-    for group in (petitions_cli, outbox_cli, signatures_cli):
+    for group in (petitions_cli, outbox_cli, signatures_cli, organizers_cli):
         app.cli.add_command(group)

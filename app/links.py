@@ -1,8 +1,9 @@
-"""The signed links emailed to a signer: confirm a signature, withdraw it.
+"""Signed links sent by email: confirm or withdraw a signature, set an organizer's password.
 
-A token carries the signature's id and its `link_key`; it is signed with SECRET_KEY (so it
-cannot be made up) and, for confirmation, stamped with its time (so it expires). Nothing is
-stored per link.
+A token carries the id of what it is about and a `key` that the row holds (a signature's
+`link_key`; a fingerprint of an organizer's password hash), signed with SECRET_KEY so it
+cannot be made up, and stamped with the application clock so it can expire. Changing the
+row's key voids every link sent before. Nothing is stored per link.
 """
 
 import hmac
@@ -13,22 +14,30 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from app.clock import now
-from app.models import Signature
 
 
 class LinkPurpose(StrEnum):
     CONFIRM = "confirm"
     WITHDRAW = "withdraw"
+    SET_PASSWORD = "set-password"  # noqa: S105  (a link purpose, not a password)
+
+
+def _max_age(purpose: LinkPurpose) -> int | None:
+    if purpose == LinkPurpose.CONFIRM:
+        return current_app.config["CONFIRMATION_LINK_MAX_AGE_SECONDS"]
+    if purpose == LinkPurpose.SET_PASSWORD:
+        return current_app.config["PASSWORD_LINK_MAX_AGE_SECONDS"]
+    return None  # a signer may withdraw at any time
 
 
 @dataclass(frozen=True)
 class LinkClaim:
-    signature_id: int
-    link_key: str
+    subject_id: int
+    key: str
     expired: bool
 
-    def matches(self, signature: Signature | None) -> bool:
-        return signature is not None and hmac.compare_digest(signature.link_key, self.link_key)
+    def matches(self, key: str | None) -> bool:
+        return key is not None and hmac.compare_digest(key, self.key)
 
 
 class _ClockSigner(TimestampSigner):
@@ -40,29 +49,21 @@ class _ClockSigner(TimestampSigner):
 
 def _serializer(purpose: LinkPurpose) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
-        current_app.secret_key, salt=f"signature-{purpose}", signer=_ClockSigner
+        current_app.secret_key, salt=f"link-{purpose}", signer=_ClockSigner
     )
 
 
-def make_token(signature: Signature, purpose: LinkPurpose) -> str:
-    return _serializer(purpose).dumps([signature.id, signature.link_key])
+def make_token(purpose: LinkPurpose, subject_id: int, key: str) -> str:
+    return _serializer(purpose).dumps([subject_id, key])
 
 
 def read_token(token: str, purpose: LinkPurpose) -> LinkClaim | None:
-    """What a token claims, or None if it was not made by us for this purpose.
-
-    Confirmation links expire (CONFIRMATION_LINK_MAX_AGE_SECONDS); an expired one is still
-    read, marked `expired`, so the page can offer to send a fresh one.
-    """
+    """What a token claims, or None if we did not make it for this purpose. An expired one is
+    still read, marked `expired`, so the page can offer to send a fresh one."""
     serializer = _serializer(purpose)
-    max_age = (
-        current_app.config["CONFIRMATION_LINK_MAX_AGE_SECONDS"]
-        if purpose == LinkPurpose.CONFIRM
-        else None
-    )
     expired = False
     try:
-        payload = serializer.loads(token, max_age=max_age)
+        payload = serializer.loads(token, max_age=_max_age(purpose))
     except SignatureExpired as error:
         expired = True
         payload = serializer.load_payload(error.payload) if error.payload is not None else None

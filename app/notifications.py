@@ -18,10 +18,14 @@ def _queue_for_signer(signature: Signature, template: str, subject: str, **conte
         signature=signature,
         petition=signature.petition,
         confirm_url=absolute_url(
-            "signing.confirm", slug=slug, token=make_token(signature, LinkPurpose.CONFIRM)
+            "signing.confirm",
+            slug=slug,
+            token=make_token(LinkPurpose.CONFIRM, signature.id, signature.link_key),
         ),
         withdraw_url=absolute_url(
-            "signing.withdraw", slug=slug, token=make_token(signature, LinkPurpose.WITHDRAW)
+            "signing.withdraw",
+            slug=slug,
+            token=make_token(LinkPurpose.WITHDRAW, signature.id, signature.link_key),
         ),
         petition_url=absolute_url("public.petition", slug=slug),
     )

@@ -164,7 +164,7 @@ def runner(app: Flask):
 
 # --- acting as a visitor -------------------------------------------------------------------
 
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LINK = re.compile(r"https?://[^\s\"<>]+/petitions/[a-z0-9-]+/(confirm|withdraw)/[A-Za-z0-9._-]+")
 
 
@@ -219,3 +219,27 @@ def press_button(client: FlaskClient, url: str):
     return client.post(
         path_of(url), data={"csrf_token": csrf_token_from(page.get_data(as_text=True))}
     )
+
+
+def log_in(client: FlaskClient, email: str, password: str):
+    page = client.get("/organizer/login")
+    return client.post(
+        "/organizer/login",
+        data={
+            "email": email,
+            "password": password,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        },
+    )
+
+
+@pytest.fixture
+def organizer_client(app: Flask, client: FlaskClient) -> FlaskClient:
+    """A client logged in as an admin organizer."""
+    from tests.factories import ORGANIZER_PASSWORD, make_organizer
+
+    with app.app_context():
+        make_organizer("admin@example.org", admin=True)
+    response = log_in(client, "admin@example.org", ORGANIZER_PASSWORD)
+    assert response.status_code == 302, response.status_code
+    return client

@@ -70,3 +70,19 @@ def make_signature(petition: Petition, **fields) -> Signature:
         petition.signature_count += 1
     db.session.commit()
     return signature
+
+
+ORGANIZER_PASSWORD = "correct horse battery staple"
+
+
+def make_organizer(
+    email: str = "organizer@example.org",
+    *,
+    admin: bool = False,
+    password: str | None = ORGANIZER_PASSWORD,
+):
+    from app.organizers import create_organizer
+
+    organizer = create_organizer(email, password, admin=admin)
+    db.session.commit()
+    return organizer

@@ -1,3 +1,5 @@
+from app.models.audit import PetitionChange, SignatureExport
+from app.models.organizer import Organizer
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.petition import Petition, Target
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
@@ -5,10 +7,13 @@ from app.models.signature import Channel, NameDisplay, Signature, SignatureStatu
 __all__ = [
     "Channel",
     "NameDisplay",
+    "Organizer",
     "OutboxMessage",
     "OutboxStatus",
     "Petition",
+    "PetitionChange",
     "Signature",
+    "SignatureExport",
     "SignatureStatus",
     "Target",
 ]

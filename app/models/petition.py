@@ -30,6 +30,8 @@ class Petition(db.Model):
     # Confirmed signatures, kept exact by app.counting in the transaction of every change.
     signature_count: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
+    # When signers' personal data was erased (after closing and delivery); counts remain.
+    purged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     targets: so.Mapped[list["Target"]] = so.relationship(
         back_populates="petition",

@@ -8,7 +8,8 @@ from app.models import Petition
 from app.petitions import letter_greeting, petition_by_slug, recent_public_signers
 from app.sharing import canonical_url, share_links
 from app.web.caching import no_store, public_cache
-from app.web.signing.forms import SignForm, clean_source
+from app.web.form_parts import clean_source
+from app.web.signing.forms import SignForm
 
 
 def petition_or_404(slug: str) -> Petition:

@@ -1,60 +1,20 @@
 """The signature form."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from app.email_address import InvalidEmail, normalize_email
 from app.models import NameDisplay
-from app.text_rules import contains_url, has_control_characters, starts_like_formula, tidy
-
-ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
-SOURCE = re.compile(r"^[a-z0-9_-]{1,32}$")
-
-
-def clean_source(value: str | None) -> str | None:
-    """A share link's `?source=` tag, kept only if it looks like one."""
-    value = (value or "").strip().lower()
-    return value if SOURCE.match(value) else None
-
-
-class PersonName:
-    """A first or last name: printable, no formula start, no link."""
-
-    def __call__(self, form, field) -> None:
-        value = field.data or ""
-        if has_control_characters(value):
-            raise ValidationError(_l("Use letters, spaces and punctuation only."))
-        if starts_like_formula(value):
-            raise ValidationError(_l("A name cannot start with =, +, - or @."))
-        if contains_url(value):
-            raise ValidationError(_l("A name cannot contain a web address."))
-
-
-def _validate_email(form, field) -> None:
-    value = field.data or ""
-    if has_control_characters(value):
-        raise ValidationError(_l("Enter an email address like name@example.com."))
-    try:
-        field.data = normalize_email(value)
-    except InvalidEmail:
-        raise ValidationError(_l("Enter an email address like name@example.com.")) from None
-
-
-def _validate_zip(form, field) -> None:
-    match = ZIP_CODE.match(field.data or "")
-    if not match:
-        raise ValidationError(_l("Enter a 5-digit ZIP code, like 19107."))
-    field.data = match.group(1)
-
-
-def _validate_reason(form, field) -> None:
-    if field.data and has_control_characters(field.data, allow_newlines=True):
-        raise ValidationError(_l("Use letters, spaces and punctuation only."))
+from app.text_rules import tidy
+from app.web.form_parts import (
+    PersonName,
+    clean_source,
+    validate_email,
+    validate_reason,
+    validate_zip,
+)
 
 
 class SignForm(FlaskForm):
@@ -76,14 +36,14 @@ class SignForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter your email address.")),
             Length(max=254),
-            _validate_email,
+            validate_email,
         ],
         render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"},
     )
     zip_code = StringField(
         _l("ZIP code"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter your ZIP code.")), Length(max=10), _validate_zip],
+        validators=[DataRequired(_l("Enter your ZIP code.")), Length(max=10), validate_zip],
         render_kw={"autocomplete": "postal-code", "inputmode": "numeric"},
     )
     reason = TextAreaField(
@@ -92,7 +52,7 @@ class SignForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=500, message=_l("Keep it under 500 characters.")),
-            _validate_reason,
+            validate_reason,
         ],
     )
     name_display = RadioField(

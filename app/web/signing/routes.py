@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from app import deadlines
 from app.database import begin_write
@@ -21,6 +20,7 @@ from app.signing import (
     withdraw_signature,
 )
 from app.web.caching import never_cached
+from app.web.form_parts import ButtonForm
 from app.web.petition_page import petition_or_404, render_petition_page
 from app.web.signing.forms import SignForm
 
@@ -33,10 +33,6 @@ def _sign_limit() -> str:
 
 def _link_limit() -> str:
     return current_app.config["RATELIMIT_LINKS"]
-
-
-class ButtonForm(FlaskForm):
-    """A form that is only a button (and its CSRF token)."""
 
 
 def _message(petition: Petition, heading: str, lead: str, status: int = 200, **extra):
@@ -128,8 +124,10 @@ def _signature_for_link(
     claim = read_token(token, purpose)
     if claim is None:
         abort(404)
-    signature = db.session.get(Signature, claim.signature_id)
-    if signature is not None and (not claim.matches(signature) or signature.petition.slug != slug):
+    signature = db.session.get(Signature, claim.subject_id)
+    if signature is not None and (
+        not claim.matches(signature.link_key) or signature.petition.slug != slug
+    ):
         abort(404)
     return claim, signature
 

@@ -1,0 +1,92 @@
+"""Organizer accounts: created from the command line or invited by an admin; passwords set
+from an emailed link; logging in."""
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import render_template
+
+from app.clock import now
+from app.email_address import normalize_email
+from app.extensions import db
+from app.links import LinkPurpose, make_token
+from app.models import Organizer
+from app.outbox import enqueue_email
+from app.urls import absolute_url
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    pass
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 200:
+        raise AccountError("Use at most 200 characters.")
+
+
+def organizer_by_email(email: str) -> Organizer | None:
+    return db.session.scalar(sa.select(Organizer).where(Organizer.email == email.strip().lower()))
+
+
+def create_organizer(
+    email: str, password: str | None, *, admin: bool = False, invited_by: Organizer | None = None
+) -> Organizer:
+    """A new account. Without a password it cannot log in until one is set from a link."""
+    address = normalize_email(email).lower()
+    if organizer_by_email(address) is not None:
+        raise AccountError(f"{address} already has an account.")
+    organizer = Organizer(email=address, is_admin=admin, invited_by_id=invited_by and invited_by.id)
+    if password is not None:
+        check_new_password(password)
+        organizer.set_password(password)
+    db.session.add(organizer)
+    db.session.flush()
+    return organizer
+
+
+def _password_fingerprint(organizer: Organizer) -> str:
+    # Changes whenever the password does, so a set-password link works once.
+    return hashlib.sha256((organizer.password_hash or "unset").encode()).hexdigest()[:16]
+
+
+def password_link(organizer: Organizer) -> str:
+    token = make_token(LinkPurpose.SET_PASSWORD, organizer.id, _password_fingerprint(organizer))
+    return absolute_url("organizer.set_password", token=token)
+
+
+def link_fits(organizer: Organizer | None, key: str) -> bool:
+    import hmac
+
+    return organizer is not None and hmac.compare_digest(_password_fingerprint(organizer), key)
+
+
+def invite_organizer(email: str, *, admin: bool, invited_by: Organizer) -> Organizer:
+    """Create the account and email its owner a link to choose a password."""
+    organizer = create_organizer(email, None, admin=admin, invited_by=invited_by)
+    context = {"organizer": organizer, "invited_by": invited_by, "link": password_link(organizer)}
+    enqueue_email(
+        purpose="organizer_invitation",
+        recipient=organizer.email,
+        subject="You are invited to organize petitions",
+        body_text=render_template("email/organizer_invitation.txt", **context),
+        body_html=render_template("email/organizer_invitation.html", **context),
+    )
+    db.session.commit()
+    return organizer
+
+
+def authenticate(email: str, password: str) -> Organizer | None:
+    """The organizer these credentials open, or None (as slowly either way)."""
+    organizer = organizer_by_email(email)
+    if organizer is None:
+        Organizer.spend_a_password_check(password)
+        return None
+    if not organizer.check_password(password) or not organizer.is_active:
+        return None
+    organizer.last_login_at = now()
+    db.session.commit()
+    return organizer

@@ -1,0 +1,106 @@
+"""Signers' data rights on the organizers' side: finding a signer who asks to be deleted,
+deleting them, and erasing every signer's personal data once a petition is over."""
+
+import sqlalchemy as sa
+
+from app.audit import record_change
+from app.clock import now
+from app.database import begin_write
+from app.deadlines import count_is_final
+from app.email_address import canonical_email
+from app.extensions import db
+from app.models import NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
+from app.signing import withdraw_signature
+
+SEARCH_LIMIT = 50
+
+
+class PurgeRefused(Exception):
+    pass
+
+
+def find_signatures(petition: Petition, query: str) -> list[Signature]:
+    """Signatures whose email is `query` (compared as canonical), or whose name starts with it."""
+    query = query.strip()
+    if not query:
+        return []
+    ours = Signature.petition_id == petition.id
+    if "@" in query:
+        condition = Signature.email_canonical == canonical_email(query)
+    else:
+        pattern = query.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        condition = sa.or_(
+            Signature.name_key.like(f"{pattern}%", escape="\\"),
+            Signature.name_key.like(f"% {pattern}%", escape="\\"),
+        )
+    return list(
+        db.session.scalars(
+            sa.select(Signature).where(ours, condition).order_by(Signature.id).limit(SEARCH_LIMIT)
+        )
+    )
+
+
+def delete_signature_on_request(petition: Petition, signature_id: int) -> bool:
+    """Delete one signature (the signer asked): it leaves counts, exports and letters."""
+    begin_write()
+    if (
+        db.session.scalar(sa.select(Signature.petition_id).where(Signature.id == signature_id))
+        != petition.id
+    ):
+        db.session.rollback()
+        return False
+    record_change(petition, "signature deleted on the signer's request")
+    return withdraw_signature(signature_id)
+
+
+def purge_refusal(petition: Petition) -> str | None:
+    """Why this petition's signer data may not be erased yet, or None if it may."""
+    if petition.purged_at is not None:
+        return "Signers' personal data was already erased."
+    if not count_is_final(petition):
+        return (
+            "The petition is not over: personal data can be erased once it has closed and "
+            "the 24 hours for late confirmations have passed."
+        )
+    return None
+
+
+def purge_personal_data(petition: Petition) -> int:
+    """Erase every signer's name, email and reason, keeping what the counts need (status,
+    ZIP code, resident flag, source, dates). Unconfirmed signatures are deleted outright.
+    Returns how many signatures were erased."""
+    refusal = purge_refusal(petition)
+    if refusal:
+        raise PurgeRefused(refusal)
+    begin_write()
+    ours = sa.select(Signature.id).where(Signature.petition_id == petition.id)
+    db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(OutboxMessage.signature_id.in_(ours))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(Signature)
+        .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    erased = db.session.execute(
+        sa.update(Signature)
+        .where(Signature.petition_id == petition.id)
+        .values(
+            first_name="",
+            last_name="",
+            name_key="",
+            email=None,
+            email_canonical=None,
+            reason=None,
+            link_key="",
+            wants_updates=False,
+            name_display=NameDisplay.HIDDEN,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    petition.purged_at = now()
+    record_change(petition, "signers' personal data erased", new=f"{erased} signatures")
+    db.session.commit()
+    return erased

@@ -1,0 +1,59 @@
+"""Form pieces shared by the public and organizer sides: validators for what people type,
+and the button-only form."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from app.email_address import InvalidEmail, normalize_email
+from app.text_rules import contains_url, has_control_characters, starts_like_formula
+
+ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+SOURCE = re.compile(r"^[a-z0-9_-]{1,32}$")
+
+
+def clean_source(value: str | None) -> str | None:
+    """A share link's `?source=` tag, kept only if it looks like one."""
+    value = (value or "").strip().lower()
+    return value if SOURCE.match(value) else None
+
+
+class PersonName:
+    """A first or last name: printable, no formula start, no link."""
+
+    def __call__(self, form, field) -> None:
+        value = field.data or ""
+        if has_control_characters(value):
+            raise ValidationError(_l("Use letters, spaces and punctuation only."))
+        if starts_like_formula(value):
+            raise ValidationError(_l("A name cannot start with =, +, - or @."))
+        if contains_url(value):
+            raise ValidationError(_l("A name cannot contain a web address."))
+
+
+def validate_email(form, field) -> None:
+    value = field.data or ""
+    if has_control_characters(value):
+        raise ValidationError(_l("Enter an email address like name@example.com."))
+    try:
+        field.data = normalize_email(value)
+    except InvalidEmail:
+        raise ValidationError(_l("Enter an email address like name@example.com.")) from None
+
+
+def validate_zip(form, field) -> None:
+    match = ZIP_CODE.match(field.data or "")
+    if not match:
+        raise ValidationError(_l("Enter a 5-digit ZIP code, like 19107."))
+    field.data = match.group(1)
+
+
+def validate_reason(form, field) -> None:
+    if field.data and has_control_characters(field.data, allow_newlines=True):
+        raise ValidationError(_l("Use letters, spaces and punctuation only."))
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""

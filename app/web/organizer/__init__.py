@@ -1,0 +1,1 @@
+"""organizer blueprint: see routes.py."""

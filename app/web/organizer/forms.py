@@ -1,0 +1,168 @@
+"""Forms of the organizer side."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from app.models import NameDisplay
+from app.organizers import MIN_PASSWORD_LENGTH
+from app.text_rules import tidy
+from app.web.form_parts import PersonName, validate_email, validate_reason, validate_zip
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=200),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Type it again"),
+        validators=[EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class TargetForm(Form):
+    title = StringField(
+        _l("Title"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Enter a title, like Mayor.")), Length(max=120)],
+    )
+    name = StringField(
+        _l("Name"), filters=[tidy], validators=[DataRequired(_l("Enter a name.")), Length(max=120)]
+    )
+    email = StringField(
+        _l("Email"), filters=[tidy], validators=[Optional(), Length(max=254), validate_email]
+    )
+
+
+class SettingsForm(FlaskForm):
+    goal = IntegerField(
+        _l("Goal (signatures)"),
+        validators=[InputRequired(_l("Enter a goal.")), NumberRange(min=1, max=100_000_000)],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Closes at (Philadelphia time)"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[InputRequired(_l("Enter the date and time the petition closes."))],
+        render_kw={"step": "1"},
+    )
+    featured = BooleanField(_l("Featured: shown on the home page"))
+    targets = FieldList(FormField(TargetForm), min_entries=1, max_entries=12)
+
+
+STATUS_CHOICES = [
+    SelectChoice("confirmed", _l("Confirmed (counted)")),
+    SelectChoice("pending", _l("Pending (not confirmed)")),
+    SelectChoice("all", _l("All")),
+]
+
+
+class ExportForm(FlaskForm):
+    status = SelectField(_l("Signatures"), choices=STATUS_CHOICES, default="confirmed")
+    signed_from = DateField(_l("Signed from"), validators=[Optional()])
+    signed_to = DateField(_l("Signed until"), validators=[Optional()])
+
+    def validate_signed_to(self, field) -> None:
+        if field.data and self.signed_from.data and field.data < self.signed_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+class PaperSignatureForm(FlaskForm):
+    first_name = StringField(
+        _l("First name"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Enter the first name.")), Length(max=80), PersonName()],
+    )
+    last_name = StringField(
+        _l("Last name"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Enter the last name.")), Length(max=80), PersonName()],
+    )
+    zip_code = StringField(
+        _l("ZIP code"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Enter the ZIP code.")), Length(max=10), validate_zip],
+    )
+    email = StringField(
+        _l("Email (optional)"),
+        filters=[tidy],
+        validators=[Optional(), Length(max=254), validate_email],
+    )
+    signed_on = DateField(_l("Date signed"), validators=[InputRequired(_l("Enter the date."))])
+    reason = TextAreaField(
+        _l("Reason (optional)"),
+        filters=[tidy],
+        validators=[Optional(), Length(max=500), validate_reason],
+    )
+    name_display = RadioField(
+        _l("Name shown publicly"),
+        choices=[
+            SelectChoice(NameDisplay.HIDDEN.value, _l("Not shown (unless the sheet says so)")),
+            SelectChoice(NameDisplay.FIRST_INITIAL.value, _l("First name and last initial")),
+            SelectChoice(NameDisplay.FULL.value, _l("Full name")),
+        ],
+        default=NameDisplay.HIDDEN.value,
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Enter an email address.")), Length(max=254), validate_email],
+    )
+    admin = BooleanField(_l("Admin (can invite and disable organizers, and erase data)"))
+
+
+class PurgeForm(FlaskForm):
+    understood = BooleanField(
+        _l("I understand: every signer's name, email address and reason will be erased for good."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )

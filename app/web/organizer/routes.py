@@ -1,0 +1,372 @@
+"""The organizers' side, under /organizer/. Every page needs a login (checked before any view
+of this blueprint runs, so a new page is protected by default); some need an admin."""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app import deadlines
+from app.clock import PHILADELPHIA, as_utc, in_philadelphia, now
+from app.database import begin_write
+from app.export import ExportFilters, export_signatures_csv, recent_exports
+from app.extensions import db, limiter, login_manager
+from app.links import LinkPurpose, read_token
+from app.models import NameDisplay, Organizer, Petition, SignatureStatus
+from app.organizers import AccountError, authenticate, invite_organizer, link_fits
+from app.paper import PaperSignature, PaperSignatureRefused, add_paper_signature
+from app.petition_settings import (
+    PetitionSettings,
+    TargetSettings,
+    apply_settings,
+    current_settings,
+    recent_changes,
+)
+from app.signer_data import (
+    PurgeRefused,
+    delete_signature_on_request,
+    find_signatures,
+    purge_personal_data,
+    purge_refusal,
+)
+from app.stats import dashboard as dashboard_figures
+from app.web.caching import no_store
+from app.web.form_parts import ButtonForm
+from app.web.organizer.chart import daily_bars
+from app.web.organizer.forms import (
+    ExportForm,
+    InviteForm,
+    LoginForm,
+    PaperSignatureForm,
+    PurgeForm,
+    SetPasswordForm,
+    SettingsForm,
+)
+from app.web.petition_page import petition_or_404
+
+bp = Blueprint("organizer", __name__, url_prefix="/organizer")
+
+# The only pages a visitor may see without logging in.
+OPEN_ENDPOINTS = {"organizer.login", "organizer.set_password"}
+
+
+@login_manager.user_loader
+def _load_organizer(organizer_id: str) -> Organizer | None:
+    organizer = db.session.get(Organizer, int(organizer_id)) if organizer_id.isdigit() else None
+    return organizer if organizer is not None and organizer.is_active else None
+
+
+@bp.before_request
+def _require_login():
+    if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.after_request
+def _never_cache(response: Response) -> Response:
+    return no_store(response)
+
+
+def admin_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site's organizer side: never an open redirect."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/organizer/"):
+            return target
+    return url_for(".index")
+
+
+# --- logging in ------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(".index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        organizer = authenticate(form.email.data, form.password.data)
+        if organizer is not None:
+            login_user(organizer)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("That email and password do not match an active account."), "error")
+        return render_template("organizer/login.html", form=form), 401
+    status = 400 if form.errors else 200
+    return render_template("organizer/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    if ButtonForm().validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for(".login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(token: str):
+    claim = read_token(token, LinkPurpose.SET_PASSWORD)
+    organizer = db.session.get(Organizer, claim.subject_id) if claim else None
+    if claim is None or not link_fits(organizer, claim.key) or not organizer.is_enabled:
+        abort(404)
+    if claim.expired:
+        return render_template(
+            "message.html",
+            heading=_("This link has expired"),
+            lead=_("Ask an admin to invite you again."),
+        ), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        begin_write()
+        organizer.set_password(form.password.data)
+        db.session.commit()
+        login_user(organizer)
+        flash(_("Your password is set."), "info")
+        return redirect(url_for(".index"))
+    return render_template("organizer/set_password.html", form=form, organizer=organizer), (
+        400 if form.errors else 200
+    )
+
+
+# --- petitions ---------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    petitions = db.session.scalars(sa.select(Petition).order_by(Petition.created_at.desc())).all()
+    return render_template("organizer/index.html", petitions=petitions, is_open=deadlines.is_open)
+
+
+@bp.get("/petitions/<slug:slug>")
+def dashboard(slug: str):
+    petition = petition_or_404(slug)
+    figures = dashboard_figures(petition)
+    return render_template(
+        "organizer/dashboard.html",
+        petition=petition,
+        figures=figures,
+        chart=daily_bars(figures.per_day),
+        is_open=deadlines.is_open(petition),
+        time_left=deadlines.time_left(petition),
+        exports=recent_exports(petition),
+        export_form=ExportForm(),
+        purge_form=PurgeForm(),
+        purge_refusal=purge_refusal(petition),
+    )
+
+
+@bp.route("/petitions/<slug:slug>/settings", methods=["GET", "POST"])
+def settings(slug: str):
+    petition = petition_or_404(slug)
+    if request.method == "GET":
+        form = SettingsForm(data=_settings_data(petition))
+    else:
+        form = SettingsForm()
+    if form.validate_on_submit():
+        closes_at = as_utc(form.closes_at.data.replace(tzinfo=PHILADELPHIA))
+        wanted = PetitionSettings(
+            goal=form.goal.data,
+            closes_at=closes_at,
+            featured=form.featured.data,
+            targets=tuple(
+                TargetSettings(t.form.title.data, t.form.name.data, t.form.email.data or None)
+                for t in form.targets
+            ),
+        )
+        begin_write()
+        petition = petition_or_404(slug)
+        changed = apply_settings(petition, wanted)
+        db.session.commit()
+        flash(_("Saved: %(count)d change(s).", count=changed), "info")
+        return redirect(url_for(".settings", slug=slug), 303)
+    return render_template(
+        "organizer/settings.html", petition=petition, form=form, changes=recent_changes(petition)
+    ), (400 if form.errors else 200)
+
+
+def _settings_data(petition: Petition) -> dict:
+    settings = current_settings(petition)
+    return {
+        "goal": settings.goal,
+        "closes_at": in_philadelphia(settings.closes_at).replace(tzinfo=None),
+        "featured": settings.featured,
+        "targets": [
+            {"title": t.title, "name": t.name, "email": t.email or ""} for t in settings.targets
+        ],
+    }
+
+
+@bp.post("/petitions/<slug:slug>/export.csv")
+def export(slug: str):
+    petition = petition_or_404(slug)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(errors[0], "error")
+        return redirect(url_for(".dashboard", slug=slug), 303)
+    filters = ExportFilters(
+        status=None if form.status.data == "all" else SignatureStatus(form.status.data),
+        signed_from=form.signed_from.data,
+        signed_to=form.signed_to.data,
+    )
+    filename = f"{petition.slug}-signatures-{in_philadelphia(now()).date().isoformat()}.csv"
+    return Response(
+        stream_with_context(export_signatures_csv(petition, filters)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/petitions/<slug:slug>/paper", methods=["GET", "POST"])
+def paper(slug: str):
+    petition = petition_or_404(slug)
+    form = PaperSignatureForm()
+    if request.method == "GET":
+        form.signed_on.data = in_philadelphia(now()).date()
+    if form.validate_on_submit():
+        entry = PaperSignature(
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+            zip_code=form.zip_code.data,
+            signed_on=form.signed_on.data,
+            email=form.email.data or None,
+            reason=form.reason.data or None,
+            name_display=NameDisplay(form.name_display.data),
+        )
+        begin_write()
+        petition = petition_or_404(slug)
+        try:
+            add_paper_signature(petition, entry)
+        except PaperSignatureRefused as refusal:
+            db.session.rollback()
+            flash(str(refusal), "error")
+            return render_template("organizer/paper.html", petition=petition, form=form), 409
+        flash(
+            _("Paper signature of %(name)s added.", name=f"{entry.first_name} {entry.last_name}"),
+            "info",
+        )
+        return redirect(url_for(".paper", slug=slug), 303)
+    return render_template("organizer/paper.html", petition=petition, form=form), (
+        400 if form.errors else 200
+    )
+
+
+@bp.get("/petitions/<slug:slug>/signers")
+def signers(slug: str):
+    petition = petition_or_404(slug)
+    query = request.args.get("q", "")[:254]
+    found = find_signatures(petition, query) if query.strip() else []
+    return render_template(
+        "organizer/signers.html", petition=petition, query=query, found=found, form=ButtonForm()
+    )
+
+
+@bp.post("/petitions/<slug:slug>/signers/<int:signature_id>/delete")
+def delete_signer(slug: str, signature_id: int):
+    petition = petition_or_404(slug)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if delete_signature_on_request(petition, signature_id):
+        flash(_("The signature was deleted."), "info")
+    else:
+        flash(_("That signature was already gone."), "info")
+    return redirect(url_for(".signers", slug=slug), 303)
+
+
+@bp.post("/petitions/<slug:slug>/purge")
+@admin_required
+def purge(slug: str):
+    petition = petition_or_404(slug)
+    form = PurgeForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm."), "error")
+        return redirect(url_for(".dashboard", slug=slug), 303)
+    try:
+        erased = purge_personal_data(petition)
+    except PurgeRefused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    else:
+        flash(
+            _("Personal data of %(count)d signatures erased; the counts remain.", count=erased),
+            "info",
+        )
+    return redirect(url_for(".dashboard", slug=slug), 303)
+
+
+# --- organizers (admins only) --------------------------------------------------------------
+
+
+@bp.route("/organizers", methods=["GET", "POST"])
+@admin_required
+def organizers():
+    form = InviteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            begin_write()
+            invited = invite_organizer(
+                form.email.data,
+                admin=form.admin.data,
+                invited_by=db.session.get(Organizer, current_user.id),
+            )
+        except AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            status = 409
+        else:
+            flash(_("Invitation sent to %(email)s.", email=invited.email), "info")
+            return redirect(url_for(".organizers"), 303)
+    elif form.errors:
+        status = 400
+    everyone = db.session.scalars(sa.select(Organizer).order_by(Organizer.email)).all()
+    return render_template(
+        "organizer/organizers.html", form=form, organizers=everyone, button=ButtonForm()
+    ), status
+
+
+@bp.post("/organizers/<int:organizer_id>/<any(enable, disable):action>")
+@admin_required
+def set_enabled(organizer_id: int, action: str):
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    begin_write()
+    organizer = db.get_or_404(Organizer, organizer_id)
+    if organizer.id == current_user.id:
+        flash(_("You cannot disable your own account."), "error")
+        return redirect(url_for(".organizers"), 303)
+    organizer.is_enabled = action == "enable"
+    db.session.commit()
+    return redirect(url_for(".organizers"), 303)
