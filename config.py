@@ -5,6 +5,7 @@ development (what `make run` uses) or testing.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
@@ -56,6 +57,8 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # Sessions (an organizer's login, a signer's form token) are signed for 12 hours at most.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "America/New_York"

@@ -167,11 +167,15 @@ def export_command(slug, output, status, signed_from, signed_to):
         signed_from=signed_from.date() if signed_from else None,
         signed_to=signed_to.date() if signed_to else None,
     )
-    with click.open_file(output or "-", "w", encoding="utf-8", newline="") as file:
-        for piece in export_signatures_csv(petition, filters):
+    pieces = export_signatures_csv(petition, filters)
+    if output is None:
+        for piece in pieces:
+            click.echo(piece, nl=False)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as file:
+        for piece in pieces:
             file.write(piece)
-    if output:
-        click.echo(f"Wrote {output}", err=True)
+    click.echo(f"Wrote {output}", err=True)
 
 
 @signatures_cli.command("purge")

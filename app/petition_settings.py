@@ -53,18 +53,22 @@ def set_deadline(petition: Petition, closes_at: datetime) -> int:
 
 
 def set_featured(petition: Petition, featured: bool) -> int:
-    if featured == petition.featured:
-        return 0
-    if featured:  # one featured petition: the home page shows it
-        db.session.execute(
-            sa.update(Petition)
-            .where(Petition.id != petition.id)
-            .values(featured=False)
-            .execution_options(synchronize_session=False)
-        )
-    record_change(petition, "featured", petition.featured, featured)
-    petition.featured = featured
-    return 1
+    """One petition is featured at a time (the home page shows it): featuring this one
+    unfeatures any other, and that is recorded on the other too."""
+    changes = 0
+    if featured:
+        others = db.session.scalars(
+            sa.select(Petition).where(Petition.id != petition.id, Petition.featured.is_(True))
+        ).all()
+        for other in others:
+            record_change(other, "featured", True, False)
+            other.featured = False
+            changes += 1
+    if featured != petition.featured:
+        record_change(petition, "featured", petition.featured, featured)
+        petition.featured = featured
+        changes += 1
+    return changes
 
 
 def set_target(

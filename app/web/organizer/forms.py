@@ -89,7 +89,7 @@ class SettingsForm(FlaskForm):
     )
     closes_at = DateTimeLocalField(
         _l("Closes at (Philadelphia time)"),
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"],
         validators=[InputRequired(_l("Enter the date and time the petition closes."))],
         render_kw={"step": "1"},
     )

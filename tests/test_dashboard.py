@@ -1,0 +1,134 @@
+"""The organizer's dashboard and petition settings."""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Channel, Petition, PetitionChange, SignatureStatus
+from app.petitions import petition_by_slug
+from app.stats import dashboard
+from tests.conftest import csrf_token_from
+from tests.factories import make_petition, make_signature
+
+
+def test_figures(app):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(petition, zip_code="19107", source="facebook")
+        make_signature(petition, zip_code="19107", source="facebook")
+        make_signature(petition, zip_code="19143")
+        make_signature(petition, zip_code="10001", source="x")
+        make_signature(petition, zip_code="19120", channel=Channel.PAPER, source="paper")
+        make_signature(petition, status=SignatureStatus.PENDING)
+        figures = dashboard(petition)
+    assert (figures.confirmed, figures.pending) == (5, 1)
+    assert (figures.residents, figures.elsewhere, figures.paper) == (4, 1, 1)
+    assert figures.top_zip_codes[0] == ("19107", 2)
+    assert dict(figures.by_source) == {"facebook": 2, "direct": 1, "x": 1, "paper": 1}
+
+
+def test_signatures_per_day_are_philadelphia_days(app):
+    with app.app_context():
+        petition = make_petition()
+        # 01:30 UTC on July 16 is 21:30 on July 15 in Philadelphia.
+        late_evening = datetime(2027, 7, 16, 1, 30, tzinfo=UTC)
+        next_morning = datetime(2027, 7, 16, 14, 0, tzinfo=UTC)
+        make_signature(petition, confirmed_at=late_evening)
+        make_signature(petition, confirmed_at=late_evening)
+        make_signature(petition, confirmed_at=next_morning)
+        per_day = [(day.isoformat(), count) for day, count in dashboard(petition).per_day]
+    assert per_day == [("2027-07-15", 2), ("2027-07-16", 1)]
+
+
+def test_dashboard_page_shows_the_chart_and_tables(app, organizer_client):
+    with app.app_context():
+        petition = make_petition(title="PARS")
+        for zip_code in ("19107", "19107", "08002"):
+            make_signature(petition, zip_code=zip_code, source="whatsapp")
+        slug = petition.slug
+    page = organizer_client.get(f"/organizer/petitions/{slug}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<svg" in html and "<rect" in html
+    assert "19107" in html and "whatsapp" in html
+    assert "Philadelphia residents" in html
+    assert "days left" in html
+    assert "<script" not in html.split("</head>")[1]
+
+
+def test_settings_are_edited_from_the_web_and_recorded(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        other = make_petition(featured=True)
+        slug, other_slug = petition.slug, other.slug
+    page = organizer_client.get(f"/organizer/petitions/{slug}/settings")
+    html = page.get_data(as_text=True)
+    assert 'value="2027-08-31T23:59:59"' in html
+    form = {
+        "csrf_token": csrf_token_from(html),
+        "goal": "2500",
+        "closes_at": "2027-09-30T18:00",
+        "featured": "y",
+        "targets-0-title": "Mayor",
+        "targets-0-name": "Cherelle Parker",
+        "targets-0-email": "mayor@phila.gov",
+        "targets-1-title": "District Attorney",
+        "targets-1-name": "Seth Williams",
+        "targets-1-email": "da@phila.gov",
+        "targets-2-title": "Judge",
+        "targets-2-name": "Marsha Neifield",
+        "targets-2-email": "",
+    }
+    response = organizer_client.post(f"/organizer/petitions/{slug}/settings", data=form)
+    assert response.status_code == 303
+    with app.app_context():
+        petition = petition_by_slug(slug)
+        assert petition.goal == 2500
+        assert petition.closes_at == datetime(2027, 9, 30, 22, 0, tzinfo=UTC)
+        assert petition.targets[0].full_name == "Mayor Cherelle Parker"
+        assert petition.targets[2].email is None
+        assert petition.featured and not petition_by_slug(other_slug).featured
+        changes = {
+            c.what: (c.old_value, c.new_value, c.actor)
+            for c in db.session.scalars(sa.select(PetitionChange))
+        }
+    assert changes["goal"] == ("100", "2500", "admin@example.org")
+    assert changes["deadline"][:2] == ("2027-08-31T23:59:59-04:00", "2027-09-30T18:00:00-04:00")
+    assert changes["target 1 name"][:2] == ("Michael Nutter", "Cherelle Parker")
+    assert changes["target 3 email"][:2] == ("judge@courts.phila.test", None)
+    shown = organizer_client.get(f"/organizer/petitions/{slug}/settings").get_data(as_text=True)
+    assert "Cherelle Parker" in shown and "admin@example.org" in shown
+
+
+def test_settings_refuse_bad_values(app, organizer_client):
+    with app.app_context():
+        slug = make_petition().slug
+    page = organizer_client.get(f"/organizer/petitions/{slug}/settings")
+    response = organizer_client.post(
+        f"/organizer/petitions/{slug}/settings",
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            "goal": "-5",
+            "closes_at": "tomorrow",
+            "targets-0-title": "",
+            "targets-0-name": "X",
+            "targets-0-email": "bad",
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Number must be between 1 and 100000000." in html
+    assert "Enter a title, like Mayor." in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(Petition.goal).where(Petition.slug == slug)) == 100
+
+
+def test_set_deadline_from_the_command_line_is_recorded(app, runner):
+    with app.app_context():
+        slug = make_petition().slug
+    runner.invoke(args=["petitions", "set-deadline", slug, "2027-10-01"])
+    with app.app_context():
+        change = db.session.scalar(sa.select(PetitionChange))
+        assert change.what == "deadline"
+        assert change.actor.startswith("command line (")

@@ -1,0 +1,199 @@
+"""The CSV export: content, filters, formula injection, Unicode, streaming, the record."""
+
+import csv
+import io
+import types
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from app.export import HEADER, ExportFilters, export_signatures_csv, neutralise
+from app.extensions import db
+from app.models import Channel, NameDisplay, SignatureExport, SignatureStatus
+from tests.conftest import csrf_token_from
+from tests.factories import make_petition, make_signature
+
+
+def parse(text: str) -> list[dict]:
+    assert text.startswith("\ufeff"), "a byte order mark, so spreadsheets read UTF-8"
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+@pytest.fixture
+def petition_slug(app):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(
+            petition,
+            first_name="María José",
+            last_name="Núñez",
+            email="mj@example.org",
+            zip_code="19107",
+            reason="Por mi familia",
+            source="facebook",
+            confirmed_at=datetime(2027, 7, 15, 16, 0, tzinfo=UTC),
+            created_at=datetime(2027, 7, 15, 15, 0, tzinfo=UTC),
+        )
+        make_signature(
+            petition,
+            first_name="王",
+            last_name="明",
+            email="wang@example.org",
+            zip_code="10001",
+            name_display=NameDisplay.HIDDEN,
+            created_at=datetime(2027, 7, 20, 15, 0, tzinfo=UTC),
+        )
+        make_signature(
+            petition,
+            first_name="Pending",
+            last_name="Person",
+            status=SignatureStatus.PENDING,
+            email="p@example.org",
+        )
+        make_signature(
+            petition,
+            first_name="Paper",
+            last_name="Signer",
+            email=None,
+            channel=Channel.PAPER,
+            source="paper",
+        )
+        return petition.slug
+
+
+def export_text(app, slug: str, filters: ExportFilters) -> str:
+    from app.petitions import petition_by_slug
+
+    with app.app_context():
+        return "".join(export_signatures_csv(petition_by_slug(slug), filters))
+
+
+def test_columns_and_rows(app, petition_slug):
+    text = export_text(app, petition_slug, ExportFilters(status=SignatureStatus.CONFIRMED))
+    assert text.splitlines()[0] == "\ufeff" + ",".join(HEADER)
+    rows = parse(text)
+    assert len(rows) == 3
+    maria = rows[0]
+    assert maria == {
+        "status": "confirmed",
+        "channel": "online",
+        "first_name": "María José",
+        "last_name": "Núñez",
+        "name_display": "full",
+        "email": "mj@example.org",
+        "zip_code": "19107",
+        "philadelphia_resident": "yes",
+        "reason": "Por mi familia",
+        "source": "facebook",
+        "created_at": "2027-07-15T11:00:00-04:00",
+        "confirmed_at": "2027-07-15T12:00:00-04:00",
+    }
+    assert rows[1]["first_name"] == "王" and rows[1]["philadelphia_resident"] == "no"
+    assert rows[1]["name_display"] == "hidden"
+    assert rows[2]["channel"] == "paper" and rows[2]["email"] == ""
+
+
+def test_filters_by_status_and_dates(app, petition_slug):
+    everything = parse(export_text(app, petition_slug, ExportFilters()))
+    assert len(everything) == 4
+    pending = parse(export_text(app, petition_slug, ExportFilters(SignatureStatus.PENDING)))
+    assert [r["first_name"] for r in pending] == ["Pending"]
+    july_15 = ExportFilters(
+        SignatureStatus.CONFIRMED,
+        signed_from=datetime(2027, 7, 15).date(),
+        signed_to=datetime(2027, 7, 15).date(),
+    )
+    july_15_rows = parse(export_text(app, petition_slug, july_15))
+    assert [r["last_name"] for r in july_15_rows] == ["Núñez", "Signer"]
+    from_16 = ExportFilters(None, signed_from=datetime(2027, 7, 16).date())
+    assert [r["first_name"] for r in parse(export_text(app, petition_slug, from_16))] == ["王"]
+
+
+@pytest.mark.parametrize(
+    "dangerous", ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tTab", "\rReturn"]
+)
+def test_cells_that_would_run_as_formulas_are_neutralised(dangerous):
+    assert neutralise(dangerous) == "'" + dangerous
+    assert neutralise("Safe = fine") == "Safe = fine"
+
+
+def test_formula_injection_in_a_reason_is_neutralised_in_the_file(app):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(petition, reason="=cmd|' /C calc'!A0", source="-x")
+        text = "".join(export_signatures_csv(petition, ExportFilters()))
+    row = parse(text)[0]
+    assert row["reason"] == "'=cmd|' /C calc'!A0"
+    assert row["source"] == "'-x"
+
+
+def test_the_export_is_a_stream_of_chunks(app, monkeypatch):
+    import app.export as export_module
+
+    monkeypatch.setattr(export_module, "CHUNK_ROWS", 3)
+    with app.app_context():
+        petition = make_petition()
+        for _ in range(10):
+            make_signature(petition)
+        stream = export_signatures_csv(petition, ExportFilters())
+        assert isinstance(stream, types.GeneratorType)
+        pieces = list(stream)
+    assert len(pieces) == 1 + 4, "a header, then one piece per chunk of 3 rows"
+    assert len(parse("".join(pieces))) == 10
+
+
+def test_every_export_is_recorded(app, petition_slug):
+    export_text(app, petition_slug, ExportFilters(SignatureStatus.CONFIRMED))
+    with app.app_context():
+        record = db.session.scalar(sa.select(SignatureExport))
+        assert record.filters == "status=confirmed"
+        assert record.row_count == 3
+        assert record.finished_at is not None
+        assert record.actor.startswith("command line")
+
+
+def test_download_from_the_dashboard(app, organizer_client, petition_slug):
+    page = organizer_client.get(f"/organizer/petitions/{petition_slug}")
+    response = organizer_client.post(
+        f"/organizer/petitions/{petition_slug}/export.csv",
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            "status": "all",
+            "signed_from": "",
+            "signed_to": "",
+        },
+    )
+    assert response.status_code == 200
+    assert response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert "attachment;" in response.headers["Content-Disposition"]
+    assert len(parse(response.get_data(as_text=True))) == 4
+    dashboard = organizer_client.get(f"/organizer/petitions/{petition_slug}").get_data(as_text=True)
+    assert "admin@example.org" in dashboard and "status=all" in dashboard
+
+
+def test_bad_export_filters_are_explained(app, organizer_client, petition_slug):
+    page = organizer_client.get(f"/organizer/petitions/{petition_slug}")
+    response = organizer_client.post(
+        f"/organizer/petitions/{petition_slug}/export.csv",
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            "status": "everything",
+            "signed_from": "2027-08-01",
+            "signed_to": "2027-07-01",
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Not a valid choice." in response.get_data(as_text=True)
+
+
+def test_export_command_writes_a_file(app, runner, petition_slug, tmp_path):
+    target = tmp_path / "signatures.csv"
+    result = runner.invoke(args=["signatures", "export", petition_slug, "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    rows = parse(target.read_text(encoding="utf-8"))
+    assert len(rows) == 3
+    result = runner.invoke(args=["signatures", "export", petition_slug, "--status", "pending"])
+    assert "Pending,Person" in result.output

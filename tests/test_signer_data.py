@@ -1,0 +1,280 @@
+"""Paper signatures, deletion on a signer's request, and the purge of a finished petition."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Channel, OutboxMessage, Petition, Signature, SignatureStatus
+from app.petitions import petition_by_slug
+from app.stats import dashboard
+from tests import instants
+from tests.conftest import csrf_token_from
+from tests.factories import make_petition, make_signature
+
+
+def post_form(client, page_path: str, path: str, data: dict, **kwargs):
+    page = client.get(page_path)
+    return client.post(path, data={"csrf_token": csrf_token_from(page.text), **data}, **kwargs)
+
+
+# --- paper -------------------------------------------------------------------------------
+
+
+def test_a_paper_signature_is_counted_and_marked(app, organizer_client):
+    with app.app_context():
+        slug = make_petition().slug
+    path = f"/organizer/petitions/{slug}/paper"
+    response = post_form(
+        organizer_client,
+        path,
+        path,
+        {
+            "first_name": "Rosa",
+            "last_name": "Parks",
+            "zip_code": "19121",
+            "email": "",
+            "signed_on": "2027-07-04",
+            "reason": "Signed at the July 4 rally",
+            "name_display": "full",
+        },
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        signature = db.session.scalar(sa.select(Signature))
+        assert signature.channel == Channel.PAPER
+        assert signature.status == SignatureStatus.CONFIRMED
+        assert signature.email is None
+        assert signature.is_resident
+        assert signature.created_at.isoformat() == "2027-07-04T16:00:00+00:00"
+        assert petition_by_slug(slug).signature_count == 1
+    assert client_count(organizer_client, slug) == 1
+
+
+def client_count(client, slug):
+    return client.get(f"/petitions/{slug}.json").json["signature_count"]
+
+
+def test_paper_signature_with_an_email_that_already_signed_is_refused(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(petition, first_name="Rosa", last_name="Parks", email="rosa@example.org")
+        slug = petition.slug
+    path = f"/organizer/petitions/{slug}/paper"
+    response = post_form(
+        organizer_client,
+        path,
+        path,
+        {
+            "first_name": "Rosa",
+            "last_name": "Parks",
+            "zip_code": "19121",
+            "email": "Rosa@example.org",
+            "signed_on": "2027-07-04",
+            "name_display": "hidden",
+        },
+    )
+    assert response.status_code == 409
+    assert "already signed" in response.get_data(as_text=True)
+    assert client_count(organizer_client, slug) == 1
+
+
+def test_paper_signature_dated_after_the_deadline_is_refused(app, organizer_client):
+    with app.app_context():
+        slug = make_petition().slug
+    path = f"/organizer/petitions/{slug}/paper"
+    response = post_form(
+        organizer_client,
+        path,
+        path,
+        {
+            "first_name": "Late",
+            "last_name": "Comer",
+            "zip_code": "19121",
+            "signed_on": "2027-09-01",
+            "name_display": "hidden",
+        },
+    )
+    assert response.status_code == 409
+    assert "after the petition closed" in response.get_data(as_text=True)
+
+
+def test_paper_form_explains_bad_fields(app, organizer_client):
+    with app.app_context():
+        slug = make_petition().slug
+    path = f"/organizer/petitions/{slug}/paper"
+    response = post_form(
+        organizer_client,
+        path,
+        path,
+        {"first_name": "=evil", "last_name": "", "zip_code": "x", "signed_on": "soon"},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "cannot start with =" in html and "Enter the last name." in html
+
+
+# --- deletion on request -------------------------------------------------------------------
+
+
+def test_find_and_delete_a_signer_on_request(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(petition, first_name="Keep", last_name="Me", email="keep@example.org")
+        make_signature(petition, first_name="Erase", last_name="Me", email="erase.me@gmail.com")
+        slug = petition.slug
+    signers = f"/organizer/petitions/{slug}/signers"
+    by_email = organizer_client.get(f"{signers}?q=Erase.Me%2Bpars@googlemail.com").text
+    assert "erase.me@gmail.com" in by_email and "keep@example.org" not in by_email
+    by_name = organizer_client.get(f"{signers}?q=me").text
+    assert "Keep Me" in by_name and "Erase Me" in by_name
+    assert "No signature matches" in organizer_client.get(f"{signers}?q=zzz").text
+
+    with app.app_context():
+        erase_id = db.session.scalar(sa.select(Signature.id).where(Signature.first_name == "Erase"))
+    response = post_form(organizer_client, signers, f"{signers}/{erase_id}/delete", {})
+    assert response.status_code == 303
+    assert client_count(organizer_client, slug) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 1
+    export = post_form(
+        organizer_client,
+        f"/organizer/petitions/{slug}",
+        f"/organizer/petitions/{slug}/export.csv",
+        {"status": "all"},
+    )
+    assert "erase.me" not in export.get_data(as_text=True)
+
+
+def test_deleting_a_signature_of_another_petition_does_nothing(app, organizer_client):
+    with app.app_context():
+        mine = make_petition()
+        other = make_petition()
+        theirs = make_signature(other).id
+        slug = mine.slug
+    signers = f"/organizer/petitions/{slug}/signers"
+    post_form(organizer_client, signers, f"{signers}/{theirs}/delete", {})
+    with app.app_context():
+        assert db.session.get(Signature, theirs) is not None
+
+
+# --- purge ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def finished(app):
+    """A petition with signers of every kind, its count final."""
+    with app.app_context():
+        petition = make_petition()
+        for zip_code, source in [("19107", "facebook"), ("19107", None), ("10001", "x")]:
+            make_signature(
+                petition,
+                zip_code=zip_code,
+                source=source,
+                reason="Secret reason",
+                first_name="Namely",
+                last_name="Secret",
+            )
+        make_signature(petition, status=SignatureStatus.PENDING, email="pending@example.org")
+        make_signature(petition, channel=Channel.PAPER, email=None, zip_code="19143")
+        db.session.add(
+            OutboxMessage(
+                purpose="confirm_signature",
+                recipient="pending@example.org",
+                subject="s",
+                body_text="b",
+                signature_id=db.session.scalar(sa.select(sa.func.max(Signature.id))),
+            )
+        )
+        db.session.commit()
+        return petition.slug
+
+
+def test_purge_is_refused_before_the_count_is_final(app, runner, finished, clock):
+    clock.move_to(instants.IN_GRACE)
+    result = runner.invoke(args=["signatures", "purge", finished, "--yes"])
+    assert result.exit_code == 1
+    assert "The petition is not over" in result.output
+
+
+def test_purge_erases_names_and_addresses_and_keeps_the_counts(app, runner, finished, clock):
+    clock.move_to(instants.AFTER_GRACE)
+    with app.app_context():
+        before = dashboard(petition_by_slug(finished))
+    result = runner.invoke(args=["signatures", "purge", finished, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "personal data of 4 signatures erased" in result.output
+    with app.app_context():
+        petition = petition_by_slug(finished)
+        after = dashboard(petition)
+        assert petition.signature_count == 4
+        assert petition.purged_at is not None
+        assert (after.confirmed, after.residents, after.elsewhere, after.paper) == (
+            before.confirmed,
+            before.residents,
+            before.elsewhere,
+            before.paper,
+        )
+        assert after.top_zip_codes == before.top_zip_codes
+        assert after.by_source == before.by_source
+        assert after.per_day == before.per_day
+        leftovers = db.session.execute(
+            sa.text(
+                "SELECT count(*) FROM signature WHERE email IS NOT NULL"
+                " OR email_canonical IS NOT NULL OR first_name <> '' OR last_name <> ''"
+                " OR name_key <> '' OR reason IS NOT NULL"
+            )
+        ).scalar()
+        assert leftovers == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Signature)
+                .where(Signature.status == SignatureStatus.PENDING)
+            )
+            == 0
+        )
+    again = runner.invoke(args=["signatures", "purge", finished, "--yes"])
+    assert again.exit_code == 1 and "already erased" in again.output
+    page = app.test_client().get(f"/petitions/{finished}").get_data(as_text=True)
+    assert "Secret" not in page and "4 people signed" in page
+
+
+def test_purge_button_for_admins(app, client, finished, clock):
+    from tests.conftest import log_in
+    from tests.factories import ORGANIZER_PASSWORD, make_organizer
+
+    clock.move_to(instants.AFTER_GRACE)  # before logging in: sessions last 12 hours
+    with app.app_context():
+        make_organizer("admin@example.org", admin=True)
+    log_in(client, "admin@example.org", ORGANIZER_PASSWORD)
+    organizer_client = client
+    dashboard_path = f"/organizer/petitions/{finished}"
+    unticked = post_form(
+        organizer_client, dashboard_path, f"{dashboard_path}/purge", {}, follow_redirects=True
+    )
+    assert "Tick the box to confirm." in unticked.text
+    done = post_form(
+        organizer_client,
+        dashboard_path,
+        f"{dashboard_path}/purge",
+        {"understood": "y"},
+        follow_redirects=True,
+    )
+    assert "Personal data of 4 signatures erased" in done.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(Petition.purged_at)) is not None
+
+
+def test_purge_button_is_for_admins_only(app, client, finished, clock):
+    from tests.conftest import log_in
+    from tests.factories import ORGANIZER_PASSWORD, make_organizer
+
+    clock.move_to(instants.AFTER_GRACE)
+    with app.app_context():
+        make_organizer("plain@example.org")
+    log_in(client, "plain@example.org", ORGANIZER_PASSWORD)
+    path = f"/organizer/petitions/{finished}"
+    response = post_form(client, path, f"{path}/purge", {"understood": "y"})
+    assert response.status_code == 403
+    assert "Erase personal data" not in client.get(path).text
