@@ -196,4 +196,27 @@ def test_export_command_writes_a_file(app, runner, petition_slug, tmp_path):
     rows = parse(target.read_text(encoding="utf-8"))
     assert len(rows) == 3
     result = runner.invoke(args=["signatures", "export", petition_slug, "--status", "pending"])
-    assert "Pending,Person" in result.output
+    assert '"Pending","Person"' in result.output
+
+
+def test_times_follow_daylight_saving_and_text_survives_quotes_and_newlines(app):
+    with app.app_context():
+        petition = make_petition()
+        for hour in (5, 6):  # 01:30 EDT, then 01:30 EST again after clocks fall back
+            moment = datetime(2027, 11, 7, hour, 30, tzinfo=UTC)
+            make_signature(
+                petition,
+                created_at=moment,
+                confirmed_at=moment,
+                reason='She said "no", twice,\nthen left',
+            )
+        winter = datetime(2028, 1, 10, 15, 0, tzinfo=UTC)
+        make_signature(petition, created_at=winter, confirmed_at=winter, reason=None)
+        rows = parse("".join(export_signatures_csv(petition, ExportFilters())))
+    assert [r["created_at"] for r in rows] == [
+        "2027-11-07T01:30:00-04:00",
+        "2027-11-07T01:30:00-05:00",
+        "2028-01-10T10:00:00-05:00",
+    ]
+    assert rows[0]["reason"] == 'She said "no", twice,\nthen left'
+    assert rows[2]["reason"] == ""
