@@ -12,7 +12,7 @@ from app.counting import change_count
 from app.email_address import canonical_email
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
-from app.signing import is_resident, name_key
+from app.signing import free_household_slot, is_resident, name_key, signatures_with_email
 
 
 class PaperSignatureRefused(ValueError):
@@ -44,14 +44,10 @@ def add_paper_signature(petition: Petition, paper: PaperSignature) -> Signature:
     key = name_key(paper.first_name, paper.last_name)
     slot = 1
     if canonical:
-        existing = db.session.scalars(
-            sa.select(Signature).where(
-                Signature.petition_id == petition.id, Signature.email_canonical == canonical
-            )
-        ).all()
-        if any(s.name_key == key for s in existing) or len(existing) >= 2:
+        existing = signatures_with_email(petition, canonical)
+        slot = free_household_slot(existing)
+        if slot is None or any(s.name_key == key for s in existing):
             raise PaperSignatureRefused("This email address has already signed.")
-        slot = 2 if existing else 1
     signature = Signature(
         petition_id=petition.id,
         status=SignatureStatus.CONFIRMED,
@@ -72,7 +68,10 @@ def add_paper_signature(petition: Petition, paper: PaperSignature) -> Signature:
         confirmed_at=signed_at,
     )
     db.session.add(signature)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # the same address signed online a moment ago
+        raise PaperSignatureRefused("This email address has already signed.") from None
     change_count(petition.id, +1)
     record_change(petition, "paper signature added", new=f"signed {paper.signed_on.isoformat()}")
     db.session.commit()

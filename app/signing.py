@@ -61,6 +61,23 @@ def is_resident(petition: Petition, zip_code: str) -> bool:
     return zip_code.startswith(petition.resident_zip_prefix)
 
 
+def signatures_with_email(petition: Petition, canonical: str) -> list[Signature]:
+    """The (at most two) signatures on `petition` made with this canonical address."""
+    return list(
+        db.session.scalars(
+            sa.select(Signature)
+            .where(Signature.petition_id == petition.id, Signature.email_canonical == canonical)
+            .order_by(Signature.household_slot)
+        )
+    )
+
+
+def free_household_slot(existing: list[Signature]) -> int | None:
+    """The slot a new signature with this address takes, or None if the household is full."""
+    free = {1, 2} - {s.household_slot for s in existing}
+    return min(free) if free else None
+
+
 def _may_email_again(signature: Signature) -> bool:
     if signature.last_emailed_at is None:
         return True
@@ -91,19 +108,12 @@ def sign_petition(petition: Petition, details: SignerDetails) -> SignOutcome:
     canonical = canonical_email(details.email)
     key = name_key(details.first_name, details.last_name)
     while True:
-        existing = list(
-            db.session.scalars(
-                sa.select(Signature)
-                .where(Signature.petition_id == petition.id, Signature.email_canonical == canonical)
-                .order_by(Signature.household_slot)
-            )
-        )
+        existing = signatures_with_email(petition, canonical)
         same_person = next((s for s in existing if s.name_key == key), None)
         if same_person is not None or len(existing) >= HOUSEHOLD_LIMIT:
             outcome = _remind(same_person or existing[0], household_full=same_person is None)
             db.session.commit()
             return outcome
-        taken = {s.household_slot for s in existing}
         signature = Signature(
             petition=petition,
             first_name=details.first_name,
@@ -112,7 +122,7 @@ def sign_petition(petition: Petition, details: SignerDetails) -> SignOutcome:
             name_display=details.name_display,
             email=details.email,
             email_canonical=canonical,
-            household_slot=min({1, 2} - taken),
+            household_slot=free_household_slot(existing),
             zip_code=details.zip_code,
             is_resident=is_resident(petition, details.zip_code),
             reason=details.reason or None,
