@@ -1,6 +1,7 @@
 """Command line: `flask --app app petitions|outbox|signatures ...`."""
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -8,12 +9,14 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.campaigns import seed_pars
-from app.clock import in_philadelphia, parse_philadelphia_datetime
+from app.clock import in_philadelphia, now, parse_philadelphia_datetime
 from app.counting import recount
+from app.delivery import DeliveryRefused, deliver_letters
 from app.email_address import InvalidEmail, normalize_email
 from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
 from app.fake_signatures import add_fake_signatures
+from app.letters import build_letter, signers_csv
 from app.models import Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer
 from app.outbox import run_sender, send_all_due
@@ -25,6 +28,7 @@ petitions_cli = AppGroup("petitions", help="Create and edit petitions.")
 outbox_cli = AppGroup("outbox", help="Deliver queued email.")
 signatures_cli = AppGroup("signatures", help="Count, export and erase signatures.")
 organizers_cli = AppGroup("organizers", help="Organizer accounts.")
+letters_cli = AppGroup("letters", help="Build and deliver the letters to the targets.")
 
 
 class PhiladelphiaDateTime(click.ParamType):
@@ -181,17 +185,22 @@ def export_command(slug, output, status, signed_from, signed_to):
 @signatures_cli.command("purge")
 @click.argument("slug")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def purge_command(slug, yes):
-    """Erase the personal data of a closed petition's signers, keeping the counts."""
+@click.option(
+    "--delivered-by-hand",
+    is_flag=True,
+    help="The final letters were delivered by hand, not by email from here.",
+)
+def purge_command(slug, yes, delivered_by_hand):
+    """Erase the personal data of a closed, delivered petition's signers, keeping the counts."""
     petition = _petition_or_fail(slug)
-    refusal = purge_refusal(petition)
+    refusal = purge_refusal(petition, delivered_by_hand=delivered_by_hand)
     if refusal:
         raise click.ClickException(refusal)
     if not yes:
         click.confirm(
             f"Erase every signer's name, email and reason on {slug} for good?", abort=True
         )
-    erased = purge_personal_data(petition)
+    erased = purge_personal_data(petition, delivered_by_hand=delivered_by_hand)
     click.echo(f"{slug}: personal data of {erased} signatures erased; counts kept.")
 
 
@@ -224,6 +233,61 @@ def create_organizer_command(email, admin):
     click.echo(f"Created {role} {organizer.email}")
 
 
+@letters_cli.command("build")
+@click.argument("slug")
+@click.option(
+    "--output",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Directory to write the files to.",
+)
+def build_letters_command(slug, directory):
+    """Write each target's letter (PDF) and the signers as CSV, for delivery by hand."""
+    petition = _petition_or_fail(slug)
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    as_of = now()
+    for target in petition.targets:
+        letter = build_letter(petition, target, as_of)
+        (folder / letter.filename).write_bytes(letter.data)
+        click.echo(
+            f"{folder / letter.filename}: {letter.pages} pages, "
+            f"{letter.counts.total:,} signatures, sha256 {letter.sha256}"
+        )
+    csv_path = folder / f"{petition.slug}-signers-{in_philadelphia(as_of).date().isoformat()}.csv"
+    with open(csv_path, "w", encoding="utf-8", newline="") as file:
+        for piece in signers_csv(petition, as_of):
+            file.write(piece)
+    click.echo(f"{csv_path}: the named signers, for officials who ask for data")
+
+
+@letters_cli.command("deliver")
+@click.argument("slug")
+@click.option(
+    "--target",
+    "positions",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Only the target at this position (repeatable). Default: all.",
+)
+def deliver_letters_command(slug, positions):
+    """Email each target its letter with the PDF attached (queued; `outbox send` sends)."""
+    petition = _petition_or_fail(slug)
+    try:
+        deliveries = deliver_letters(petition, positions or None)
+    except DeliveryRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
+    for delivery in deliveries:
+        kind = "final" if delivery.is_final else "milestone"
+        click.echo(
+            f"Queued ({kind}): {delivery.target_name} <{delivery.address}>, "
+            f"{delivery.signature_count:,} signatures, {delivery.filename}, "
+            f"sha256 {delivery.sha256}"
+        )
+
+
 def init_app(app: Flask) -> None:
-    for group in (petitions_cli, outbox_cli, signatures_cli, organizers_cli):
+    for group in (petitions_cli, outbox_cli, signatures_cli, organizers_cli, letters_cli):
         app.cli.add_command(group)

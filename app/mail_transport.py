@@ -32,6 +32,8 @@ def _as_mail(message: OutboxMessage) -> Message:
         html=message.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
+    for attachment in message.attachments:
+        mail_message.attach(attachment.filename, attachment.content_type, attachment.data)
     return mail_message
 
 
@@ -52,11 +54,15 @@ class _SmtpTransport:
 
 class _LogTransport:
     def send(self, message: OutboxMessage) -> None:
+        attached = "".join(
+            f"\n[attached: {a.filename}, {len(a.data):,} bytes]" for a in message.attachments
+        )
         log.info(
-            "Email (not sent: no MAIL_SERVER)\nTo: %s\nSubject: %s\n\n%s",
+            "Email (not sent: no MAIL_SERVER)\nTo: %s\nSubject: %s\n\n%s%s",
             message.recipient,
             message.subject,
             message.body_text,
+            attached,
         )
 
 

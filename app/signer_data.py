@@ -7,9 +7,18 @@ from app.audit import record_change
 from app.clock import now
 from app.database import begin_write
 from app.deadlines import count_is_final
+from app.delivery import final_delivery_sent, letters_in_flight
 from app.email_address import canonical_email
 from app.extensions import db
-from app.models import NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
+from app.models import (
+    Delivery,
+    NameDisplay,
+    OutboxAttachment,
+    OutboxMessage,
+    Petition,
+    Signature,
+    SignatureStatus,
+)
 from app.signing import withdraw_signature
 
 SEARCH_LIMIT = 50
@@ -53,8 +62,12 @@ def delete_signature_on_request(petition: Petition, signature_id: int) -> bool:
     return withdraw_signature(signature_id)
 
 
-def purge_refusal(petition: Petition) -> str | None:
-    """Why this petition's signer data may not be erased yet, or None if it may."""
+def purge_refusal(petition: Petition, *, delivered_by_hand: bool = False) -> str | None:
+    """Why this petition's signer data may not be erased yet, or None if it may.
+
+    It may once the count is final and the final letters are delivered: by email (recorded
+    here), or by hand, which the organizer then vouches for (`delivered_by_hand`).
+    """
     if petition.purged_at is not None:
         return "Signers' personal data was already erased."
     if not count_is_final(petition):
@@ -62,17 +75,32 @@ def purge_refusal(petition: Petition) -> str | None:
             "The petition is not over: personal data can be erased once it has closed and "
             "the 24 hours for late confirmations have passed."
         )
+    if letters_in_flight(petition):
+        return "A letter is still being sent: erase the data once it has gone."
+    if not delivered_by_hand and not final_delivery_sent(petition):
+        return (
+            "The final letters have not been delivered: deliver them first (after the "
+            "deadline), or, if they were delivered by hand, say so."
+        )
     return None
 
 
-def purge_personal_data(petition: Petition) -> int:
+def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) -> int:
     """Erase every signer's name, email and reason, keeping what the counts need (status,
-    ZIP code, resident flag, source, dates). Unconfirmed signatures are deleted outright.
+    ZIP code, resident flag, source, dates), and the letters' attached PDFs. Unconfirmed
+    signatures are deleted outright.
     Returns how many signatures were erased."""
-    refusal = purge_refusal(petition)
+    refusal = purge_refusal(petition, delivered_by_hand=delivered_by_hand)
     if refusal:
         raise PurgeRefused(refusal)
     begin_write()
+    # The letters' PDFs name the signers too; the delivery records (counts, checksums) stay.
+    letters = sa.select(Delivery.outbox_message_id).where(Delivery.petition_id == petition.id)
+    db.session.execute(
+        sa.delete(OutboxAttachment)
+        .where(OutboxAttachment.message_id.in_(letters))
+        .execution_options(synchronize_session=False)
+    )
     ours = sa.select(Signature.id).where(Signature.petition_id == petition.id)
     db.session.execute(
         sa.delete(OutboxMessage)

@@ -200,7 +200,10 @@ def test_purge_erases_names_and_addresses_and_keeps_the_counts(app, runner, fini
     clock.move_to(instants.AFTER_GRACE)
     with app.app_context():
         before = dashboard(petition_by_slug(finished))
-    result = runner.invoke(args=["signatures", "purge", finished, "--yes"])
+    refused = runner.invoke(args=["signatures", "purge", finished, "--yes"])
+    assert refused.exit_code == 1
+    assert "The final letters have not been delivered" in refused.output
+    result = runner.invoke(args=["signatures", "purge", finished, "--yes", "--delivered-by-hand"])
     assert result.exit_code == 0, result.output
     assert "personal data of 4 signatures erased" in result.output
     with app.app_context():
@@ -234,7 +237,7 @@ def test_purge_erases_names_and_addresses_and_keeps_the_counts(app, runner, fini
             )
             == 0
         )
-    again = runner.invoke(args=["signatures", "purge", finished, "--yes"])
+    again = runner.invoke(args=["signatures", "purge", finished, "--yes", "--delivered-by-hand"])
     assert again.exit_code == 1 and "already erased" in again.output
     page = app.test_client().get(f"/petitions/{finished}").get_data(as_text=True)
     assert "Secret" not in page and "4 people signed" in page
@@ -254,11 +257,19 @@ def test_purge_button_for_admins(app, client, finished, clock):
         organizer_client, dashboard_path, f"{dashboard_path}/purge", {}, follow_redirects=True
     )
     assert "Tick the box to confirm." in unticked.text
-    done = post_form(
+    undelivered = post_form(
         organizer_client,
         dashboard_path,
         f"{dashboard_path}/purge",
         {"understood": "y"},
+        follow_redirects=True,
+    )
+    assert "The final letters have not been delivered" in undelivered.text
+    done = post_form(
+        organizer_client,
+        dashboard_path,
+        f"{dashboard_path}/purge",
+        {"understood": "y", "delivered_by_hand": "y"},
         follow_redirects=True,
     )
     assert "Personal data of 4 signatures erased" in done.text

@@ -1,13 +1,16 @@
 from app.models.audit import PetitionChange, SignatureExport
+from app.models.delivery import Delivery
 from app.models.organizer import Organizer
-from app.models.outbox import OutboxMessage, OutboxStatus
+from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
 from app.models.petition import Petition, Target
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
 
 __all__ = [
     "Channel",
+    "Delivery",
     "NameDisplay",
     "Organizer",
+    "OutboxAttachment",
     "OutboxMessage",
     "OutboxStatus",
     "Petition",

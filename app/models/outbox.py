@@ -43,5 +43,23 @@ class OutboxMessage(db.Model):
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
 
+    attachments: so.Mapped[list["OutboxAttachment"]] = so.relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.purpose} {self.status}>"
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with a message (a letter's PDF)."""
+
+    __tablename__ = "outbox_attachment"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    message_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("outbox_message.id", ondelete="CASCADE"), index=True
+    )
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(100))
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)

@@ -4,6 +4,7 @@ from flask import abort, make_response, render_template, request
 
 from app import deadlines
 from app.counting import displayed_goal
+from app.delivery import delivered_to
 from app.models import Petition
 from app.petitions import letter_greeting, petition_by_slug, recent_public_signers
 from app.sharing import canonical_url, share_links
@@ -40,6 +41,7 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, statu
             signers=recent_public_signers(petition),
             share_links=share_links(petition),
             canonical_url=canonical_url(petition),
+            delivered=delivered_to(petition),
         ),
         status,
     )

@@ -1,6 +1,6 @@
 """Filters and globals the templates use to show numbers and Philadelphia times."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
@@ -15,8 +15,11 @@ def number(value: int) -> str:
     return format_decimal(value)
 
 
-def philly_date(moment: datetime) -> str:
-    return format_date(in_philadelphia(moment), "long")
+def philly_date(moment: datetime | date) -> str:
+    """A day in words; an instant is first placed in Philadelphia."""
+    if isinstance(moment, datetime):
+        moment = in_philadelphia(moment)
+    return format_date(moment, "long")
 
 
 def philly_time(moment: datetime) -> str:

@@ -14,6 +14,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -165,4 +166,17 @@ class PurgeForm(FlaskForm):
     understood = BooleanField(
         _l("I understand: every signer's name, email address and reason will be erased for good."),
         validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    delivered_by_hand = BooleanField(
+        _l("The final letters were delivered by hand (not by email from here).")
+    )
+
+
+class DeliverForm(FlaskForm):
+    targets = SelectMultipleField(
+        _l("Deliver to"), coerce=int, validators=[DataRequired(_l("Choose at least one target."))]
+    )
+    previewed = BooleanField(
+        _l("I have checked the letters and the email above."),
+        validators=[DataRequired(_l("Check the preview first, then tick the box."))],
     )

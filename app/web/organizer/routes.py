@@ -20,12 +20,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from app import deadlines
 from app.clock import PHILADELPHIA, as_utc, in_philadelphia, now
 from app.database import begin_write
+from app.delivery import DeliveryRefused, deliver_letters, delivery_history, letter_email
 from app.export import ExportFilters, export_signatures_csv, recent_exports
 from app.extensions import db, limiter, login_manager
+from app.letters import PDF_MIME, LetterFile, build_letter, letter_filename, signer_counts
 from app.links import LinkPurpose, read_token
 from app.models import NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import AccountError, authenticate, invite_organizer, link_fits
@@ -49,6 +52,7 @@ from app.web.caching import no_store
 from app.web.form_parts import ButtonForm
 from app.web.organizer.chart import daily_bars
 from app.web.organizer.forms import (
+    DeliverForm,
     ExportForm,
     InviteForm,
     LoginForm,
@@ -183,7 +187,8 @@ def dashboard(slug: str):
         exports=recent_exports(petition),
         export_form=ExportForm(),
         purge_form=PurgeForm(),
-        purge_refusal=purge_refusal(petition),
+        # What blocks erasing even for letters delivered by hand; the rest the form asks.
+        purge_refusal=purge_refusal(petition, delivered_by_hand=True),
     )
 
 
@@ -314,7 +319,7 @@ def purge(slug: str):
         flash(_("Tick the box to confirm."), "error")
         return redirect(url_for(".dashboard", slug=slug), 303)
     try:
-        erased = purge_personal_data(petition)
+        erased = purge_personal_data(petition, delivered_by_hand=form.delivered_by_hand.data)
     except PurgeRefused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
@@ -324,6 +329,88 @@ def purge(slug: str):
             "info",
         )
     return redirect(url_for(".dashboard", slug=slug), 303)
+
+
+# --- letters -----------------------------------------------------------------------------
+
+
+def _target_or_404(petition: Petition, position: int):
+    target = next((t for t in petition.targets if t.position == position), None)
+    if target is None:
+        abort(404)
+    return target
+
+
+def _deliver_form(petition: Petition) -> DeliverForm:
+    form = DeliverForm()
+    form.targets.choices = [
+        SelectChoice(t.position, f"{t.full_name} <{t.email}>") for t in petition.targets if t.email
+    ]
+    if request.method == "GET":
+        form.targets.data = [t.position for t in petition.targets if t.email]
+    return form
+
+
+@bp.get("/petitions/<slug:slug>/letters")
+def letters(slug: str):
+    petition = petition_or_404(slug)
+    return _letters_page(petition, _deliver_form(petition))
+
+
+def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
+    as_of = now()
+    counts = signer_counts(petition, as_of)
+    previews = []
+    for target in petition.targets:
+        email = None
+        if target.email:
+            sample = LetterFile(
+                letter_filename(petition, target, in_philadelphia(as_of).date()),
+                b"",
+                pages=0,
+                counts=counts,
+            )
+            email = letter_email(petition, target, sample)
+        previews.append((target, email))
+    return render_template(
+        "organizer/letters.html",
+        petition=petition,
+        counts=counts,
+        previews=previews,
+        form=form,
+        is_final=deadlines.has_closed(petition),
+        history=delivery_history(petition),
+    ), status
+
+
+@bp.get("/petitions/<slug:slug>/letters/<int:position>.pdf")
+def letter_pdf(slug: str, position: int):
+    petition = petition_or_404(slug)
+    letter = build_letter(petition, _target_or_404(petition, position), now())
+    return Response(
+        letter.data,
+        mimetype=PDF_MIME,
+        headers={"Content-Disposition": f'inline; filename="{letter.filename}"'},
+    )
+
+
+@bp.post("/petitions/<slug:slug>/letters/deliver")
+def deliver(slug: str):
+    petition = petition_or_404(slug)
+    form = _deliver_form(petition)
+    if not form.validate_on_submit():
+        return _letters_page(petition, form, status=400)
+    try:
+        deliveries = deliver_letters(petition, form.targets.data)
+    except DeliveryRefused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return _letters_page(petition, form, status=409)
+    flash(
+        _("%(count)d letter(s) queued; they are sent within seconds.", count=len(deliveries)),
+        "info",
+    )
+    return redirect(url_for(".letters", slug=slug), 303)
 
 
 # --- organizers (admins only) --------------------------------------------------------------

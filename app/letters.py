@@ -1,0 +1,349 @@
+"""The letter each target receives, as a PDF: the campaign's letter with the target's own
+greeting, how many people signed (Philadelphia residents and elsewhere), then every signer
+who agreed to be named, as they chose, with ZIP code, date and reason. Never an email
+address; signers who chose not to be shown are counted, not listed.
+
+Signers are read from the database a page at a time. Most rows are drawn with fpdf2's plain
+text call; names outside the body font (Chinese, Arabic...) go through its cell layout with
+fallback fonts, ten times slower, and only scripts that need it (Arabic, Hebrew, Indic...)
+through the shaping engine (HarfBuzz).
+"""
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from fpdf import FPDF
+
+from app.clock import in_philadelphia
+from app.export import neutralise
+from app.extensions import db
+from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus, Target
+from app.models.signature import public_name
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+BODY_FONT = "NotoSans"
+FALLBACK_FONTS = {
+    "NotoSansArabic": "NotoSansArabic-Regular.ttf",
+    "NotoSansHebrew": "NotoSansHebrew-Regular.ttf",
+    "NotoSansDevanagari": "NotoSansDevanagari-Regular.ttf",
+    "NotoSansEthiopic": "NotoSansEthiopic-Regular.ttf",
+    "NotoSansThai": "NotoSansThai-Regular.ttf",
+    "NotoSansCJK": "NotoSansCJK-Regular-subset.otf",
+}
+CHUNK_ROWS = 2000
+PAGE_FORMAT = "letter"  # US Letter, for Philadelphia's offices
+MARGIN = 20  # mm
+LINE = 5.2  # mm, signer list line height at 9 pt
+COLUMNS = {"name": (MARGIN, 92), "zip": (114, 20), "date": (136, 40), "how": (178, 18)}
+PDF_MIME = "application/pdf"
+# Scripts whose letters change shape or run right to left: drawn through HarfBuzz.
+_NEEDS_SHAPING = re.compile(
+    "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+    "\ufb1d-\ufdff\ufe70-\ufeff]"
+)
+
+
+@dataclass(frozen=True)
+class LetterSigner:
+    name: str | None  # None: counted, not named
+    zip_code: str
+    signed_on: date
+    reason: str | None
+    on_paper: bool
+
+
+@dataclass(frozen=True)
+class SignerCounts:
+    total: int
+    residents: int
+    elsewhere: int
+    named: int
+    on_paper: int
+
+    @property
+    def unnamed(self) -> int:
+        return self.total - self.named
+
+
+@dataclass(frozen=True)
+class LetterFile:
+    filename: str
+    data: bytes
+    pages: int
+    counts: SignerCounts
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _counted(petition: Petition, as_of: datetime) -> list:
+    return [
+        Signature.petition_id == petition.id,
+        Signature.status == SignatureStatus.CONFIRMED,
+        Signature.confirmed_at <= as_of,
+    ]
+
+
+def signer_counts(petition: Petition, as_of: datetime) -> SignerCounts:
+    total = residents = named = on_paper = 0
+    for is_resident, display, channel, count in db.session.execute(
+        sa.select(Signature.is_resident, Signature.name_display, Signature.channel, sa.func.count())
+        .where(*_counted(petition, as_of))
+        .group_by(Signature.is_resident, Signature.name_display, Signature.channel)
+    ):
+        total += count
+        residents += count if is_resident else 0
+        named += 0 if display == NameDisplay.HIDDEN else count
+        on_paper += count if channel == Channel.PAPER else 0
+    return SignerCounts(total, residents, total - residents, named, on_paper)
+
+
+def named_signers(petition: Petition, as_of: datetime) -> Iterator[LetterSigner]:
+    """Every confirmed signer up to `as_of` who agreed to be named, in signing order, read a
+    page at a time."""
+    conditions = [*_counted(petition, as_of), Signature.name_display != NameDisplay.HIDDEN]
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(
+                Signature.id,
+                Signature.first_name,
+                Signature.last_name,
+                Signature.name_display,
+                Signature.zip_code,
+                Signature.created_at,
+                Signature.reason,
+                Signature.channel,
+            )
+            .where(*conditions, Signature.id > last_id)
+            .order_by(Signature.id)
+            .limit(CHUNK_ROWS)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield LetterSigner(
+                name=public_name(row.first_name, row.last_name, row.name_display),
+                zip_code=row.zip_code,
+                signed_on=in_philadelphia(row.created_at).date(),
+                reason=row.reason,
+                on_paper=row.channel == Channel.PAPER,
+            )
+        last_id = rows[-1].id
+
+
+def greeting_for(target: Target) -> str:
+    return f"Dear {target.full_name},"
+
+
+def counts_sentence(petition: Petition, counts: SignerCounts) -> str:
+    people = "person" if counts.total == 1 else "people"
+    return (
+        f"This letter is signed by {counts.total:,} {people}: {counts.residents:,} residents of "
+        f"{petition.resident_area} and {counts.elsewhere:,} supporters elsewhere."
+    )
+
+
+def letter_filename(petition: Petition, target: Target, on: date) -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", target.full_name.lower()).strip("-")
+    return f"{petition.slug}-{target.position}-{name}-{on.isoformat()}.pdf"
+
+
+class _LetterDocument(FPDF):
+    def __init__(self, running_title: str) -> None:
+        super().__init__(format=PAGE_FORMAT, unit="mm")
+        self.running_title = running_title
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, margin=MARGIN)
+        self.add_font(BODY_FONT, "", str(FONT_DIR / "NotoSans-Regular.ttf"))
+        self.add_font(BODY_FONT, "B", str(FONT_DIR / "NotoSans-Bold.ttf"))
+        for family, filename in FALLBACK_FONTS.items():
+            self.add_font(family, "", str(FONT_DIR / filename))
+        self.set_fallback_fonts(list(FALLBACK_FONTS), exact_match=False)
+        self.c_margin = 0  # text starts exactly at its column, drawn either way
+        self.body_codepoints = frozenset(self.fonts[BODY_FONT.lower()].cmap)
+        self.shaping = False
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(BODY_FONT, size=8)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, f"{self.running_title} · page {self.page_no()} of {{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+    def is_plain(self, text: str) -> bool:
+        """Drawn by the body font alone, left to right, no shaping needed."""
+        return all(ord(char) in self.body_codepoints for char in text)
+
+    def _laid_out(self) -> None:
+        # cell() and multi_cell() may leave a fallback font selected in the page's text
+        # state; text() trusts that state, so make it select the body font again.
+        self.current_font_is_set_on_page = False
+        self._shape(False)
+
+    def _shape_for(self, text: str) -> None:
+        self._shape(bool(_NEEDS_SHAPING.search(text)))
+
+    def _shape(self, on: bool) -> None:
+        if on != self.shaping:
+            self.set_text_shaping(on)
+            self.shaping = on
+
+    def put(self, x: float, y: float, width: float, text: str) -> None:
+        """One line of text in a column, cut to fit."""
+        if self.is_plain(text):
+            while len(text) > 1 and self.get_string_width(text) > width:
+                text = text[:-2] + "…"
+            self.text(x, y + LINE * 0.72, text)
+            return
+        self._shape_for(text)
+        self.set_xy(x, y)
+        self.cell(width, LINE, text[:60])
+        self._laid_out()
+
+    def paragraph(self, text: str, height: float = 5.5) -> None:
+        self._shape_for(text)
+        self.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self._laid_out()
+
+    def wrapped_lines(self, width: float, text: str) -> list:
+        self._shape_for(text)
+        lines = self.multi_cell(width, LINE, text, align="L", dry_run=True, output="LINES")
+        self._laid_out()
+        return lines
+
+    def block(self, x: float, y: float, width: float, text: str) -> None:
+        self.set_xy(x, y)
+        self._shape_for(text)
+        self.multi_cell(width, LINE, text, align="L")
+        self._laid_out()
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
+
+
+def build_letter(petition: Petition, target: Target, as_of: datetime) -> LetterFile:
+    """The PDF for one target, listing signatures confirmed up to `as_of`."""
+    counts = signer_counts(petition, as_of)
+    day = in_philadelphia(as_of).date()
+    pdf = _LetterDocument(f"{petition.letter_subject} — {target.full_name}")
+    pdf.set_title(f"{petition.letter_subject}: letter to {target.full_name}")
+    pdf.set_author(petition.organizer_name)
+    pdf.set_creator("Petitions")
+    pdf.set_lang("en-US")
+    pdf.add_page()
+
+    pdf.set_font(BODY_FONT, size=9)
+    pdf.set_text_color(70, 70, 70)
+    pdf.paragraph(f"{petition.title}\n{petition.organizer_name}", height=4.5)
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(4)
+    pdf.set_font(BODY_FONT, size=11)
+    pdf.paragraph(f"{day:%B} {day.day}, {day.year}")
+    pdf.ln(2)
+    pdf.paragraph(f"To: {target.full_name}")
+    pdf.ln(4)
+    pdf.set_font(BODY_FONT, "B", 13)
+    pdf.paragraph(petition.letter_subject, height=7)
+    pdf.ln(2)
+    pdf.set_font(BODY_FONT, size=11)
+    pdf.paragraph(greeting_for(target))
+    for paragraph in _paragraphs(petition.letter_body):
+        pdf.ln(2.5)
+        pdf.paragraph(paragraph)
+    pdf.ln(4)
+    pdf.set_font(BODY_FONT, "B", 11)
+    pdf.paragraph(counts_sentence(petition, counts))
+    pdf.set_font(BODY_FONT, size=11)
+    if counts.unnamed:
+        pdf.paragraph(
+            f"{counts.unnamed:,} of them asked not to be named publicly; they are counted, "
+            "not listed."
+        )
+    if counts.on_paper:
+        pdf.paragraph(f"{counts.on_paper:,} signed on paper, at events.")
+    pdf.ln(2)
+    pdf.paragraph(f"Delivered on their behalf by {petition.organizer_name}.")
+
+    _signer_list(pdf, petition, as_of, counts)
+    return LetterFile(
+        filename=letter_filename(petition, target, day),
+        data=bytes(pdf.output()),
+        pages=pdf.page_no(),
+        counts=counts,
+    )
+
+
+def _list_header(pdf: _LetterDocument, y: float) -> float:
+    pdf.set_font(BODY_FONT, "B", 9)
+    for key, label in (("name", "Name"), ("zip", "ZIP code"), ("date", "Signed"), ("how", "")):
+        x, width = COLUMNS[key]
+        pdf.put(x, y, width, label)
+    pdf.set_draw_color(150, 150, 150)
+    pdf.line(MARGIN, y + LINE, pdf.w - MARGIN, y + LINE)
+    pdf.set_font(BODY_FONT, size=9)
+    return y + LINE + 1
+
+
+def _signer_list(
+    pdf: _LetterDocument, petition: Petition, as_of: datetime, counts: SignerCounts
+) -> None:
+    pdf.set_auto_page_break(False)
+    bottom = pdf.h - MARGIN - 4
+    pdf.add_page()
+    pdf.set_font(BODY_FONT, "B", 12)
+    pdf.paragraph(f"Signers ({counts.named:,} named of {counts.total:,})", height=7)
+    y = _list_header(pdf, pdf.get_y() + 1)
+    reason_x = COLUMNS["name"][0] + 4
+    reason_width = pdf.w - MARGIN - reason_x
+    for signer in named_signers(petition, as_of):
+        reason = f"“{signer.reason}”" if signer.reason else None
+        reason_lines = pdf.wrapped_lines(reason_width, reason) if reason else []
+        if y + LINE * (1 + len(reason_lines)) > bottom:
+            pdf.add_page()
+            y = _list_header(pdf, MARGIN)
+        pdf.put(COLUMNS["name"][0], y, COLUMNS["name"][1], signer.name)
+        pdf.put(COLUMNS["zip"][0], y, COLUMNS["zip"][1], signer.zip_code)
+        pdf.put(COLUMNS["date"][0], y, COLUMNS["date"][1], signer.signed_on.isoformat())
+        if signer.on_paper:
+            pdf.put(COLUMNS["how"][0], y, COLUMNS["how"][1], "paper")
+        y += LINE
+        if reason_lines:
+            pdf.set_text_color(60, 60, 60)
+            pdf.block(reason_x, y, reason_width, reason)
+            pdf.set_text_color(0, 0, 0)
+            y += LINE * len(reason_lines)
+    if counts.named == 0:
+        pdf.put(MARGIN, y, 150, "No signer asked to be named.")
+
+
+def signers_csv(petition: Petition, as_of: datetime) -> Iterator[str]:
+    """The same named signers as the letters, as CSV for officials who ask for data."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(("name", "zip_code", "signed_on", "reason", "signed_on_paper"))
+    for number, signer in enumerate(named_signers(petition, as_of), start=1):
+        writer.writerow(
+            (
+                neutralise(signer.name or ""),
+                signer.zip_code,
+                signer.signed_on.isoformat(),
+                neutralise(signer.reason or ""),
+                "yes" if signer.on_paper else "no",
+            )
+        )
+        if number % CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
