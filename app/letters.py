@@ -43,6 +43,7 @@ MARGIN = 20  # mm
 LINE = 5.2  # mm, signer list line height at 9 pt
 COLUMNS = {"name": (MARGIN, 92), "zip": (114, 20), "date": (136, 40), "how": (178, 18)}
 PDF_MIME = "application/pdf"
+PAGE_COUNT = "{pages}"  # replaced by the number of pages when the PDF is written
 # Scripts whose letters change shape or run right to left: drawn through HarfBuzz.
 _NEEDS_SHAPING = re.compile(
     "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
@@ -169,6 +170,7 @@ class _LetterDocument(FPDF):
             self.add_font(family, "", str(FONT_DIR / filename))
         self.set_fallback_fonts(list(FALLBACK_FONTS), exact_match=False)
         self.c_margin = 0  # text starts exactly at its column, drawn either way
+        self.alias_nb_pages(PAGE_COUNT)  # wide enough for thousands of pages
         self.body_codepoints = frozenset(self.fonts[BODY_FONT.lower()].cmap)
         self.shaping = False
 
@@ -176,7 +178,7 @@ class _LetterDocument(FPDF):
         self.set_y(-12)
         self.set_font(BODY_FONT, size=8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"{self.running_title} · page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 5, f"{self.running_title} · page {self.page_no()} of {PAGE_COUNT}", align="C")
         self.set_text_color(0, 0, 0)
 
     def is_plain(self, text: str) -> bool:
@@ -197,10 +199,26 @@ class _LetterDocument(FPDF):
             self.set_text_shaping(on)
             self.shaping = on
 
+    def plain_width(self, text: str) -> float:
+        """Width in mm of body-font text: fpdf2's own sum of advance widths, without its
+        layout machinery (the letter measures hundreds of thousands of strings)."""
+        widths = self.current_font.cw
+        return sum(widths[ord(char)] for char in text) * self.font_size_pt * 0.001 / self.k
+
+    def wrap_plain(self, text: str, width: float) -> list[str]:
+        lines, current = [], ""
+        for word in text.split():
+            candidate = f"{current} {word}" if current else word
+            if current and self.plain_width(candidate) > width:
+                lines.append(current)
+                candidate = word
+            current = candidate
+        return [*lines, current] if current else lines
+
     def put(self, x: float, y: float, width: float, text: str) -> None:
         """One line of text in a column, cut to fit."""
         if self.is_plain(text):
-            while len(text) > 1 and self.get_string_width(text) > width:
+            while len(text) > 1 and self.plain_width(text) > width:
                 text = text[:-2] + "…"
             self.text(x, y + LINE * 0.72, text)
             return
@@ -215,12 +233,18 @@ class _LetterDocument(FPDF):
         self._laid_out()
 
     def wrapped_lines(self, width: float, text: str) -> list:
+        if self.is_plain(text):
+            return self.wrap_plain(text, width)
         self._shape_for(text)
         lines = self.multi_cell(width, LINE, text, align="L", dry_run=True, output="LINES")
         self._laid_out()
         return lines
 
     def block(self, x: float, y: float, width: float, text: str) -> None:
+        if self.is_plain(text):
+            for number, text_line in enumerate(self.wrap_plain(text, width)):
+                self.text(x, y + LINE * (number + 0.72), text_line)
+            return
         self.set_xy(x, y)
         self._shape_for(text)
         self.multi_cell(width, LINE, text, align="L")

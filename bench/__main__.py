@@ -5,10 +5,10 @@ import sys
 
 import sqlalchemy as sa
 
-from bench import export
+from bench import export, letters
 from bench.harness import PG_URL
 
-BENCHMARKS = {"export": export.run}
+BENCHMARKS = {"export": export.run, "letters": letters.run}
 
 
 def postgresql_answers() -> bool:
