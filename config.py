@@ -54,6 +54,9 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
+    # Our forms give every message themselves, translated; Flask-WTF would otherwise load
+    # WTForms' own catalog on every request.
+    WTF_I18N_ENABLED = False
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
@@ -64,6 +67,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "America/New_York"
     LANGUAGES = ("en", "es")
 
+    # A blank petition page is rendered at most this often per worker (0: every time).
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS") or 2)
     CONFIRMATION_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
     CONFIRMATION_GRACE_SECONDS = 24 * 3600
     PASSWORD_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
@@ -101,6 +106,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     OUTBOX_POLL_SECONDS = 0.05
+    PAGE_CACHE_SECONDS = 0  # tests read the count right after changing it
 
 
 CONFIGS = {

@@ -15,8 +15,8 @@ from app.database import begin_write
 from app.deadlines import has_closed
 from app.extensions import db
 from app.letters import PDF_MIME, LetterFile, build_letter, counts_sentence, greeting_for
-from app.models import Delivery, OutboxAttachment, OutboxMessage, OutboxStatus, Petition, Target
-from app.outbox import enqueue_email
+from app.models import Delivery, OutboxMessage, OutboxStatus, Petition, Target
+from app.outbox import Attachment, enqueue_email
 from app.sharing import canonical_url
 
 
@@ -84,17 +84,14 @@ def deliver_letters(petition: Petition, positions: Iterable[int] | None = None) 
     begin_write()
     deliveries = []
     for target, letter, email in prepared:
-        message = enqueue_email(
+        message_id = enqueue_email(
             purpose="letter",
             recipient=email.recipient,
             subject=email.subject,
             body_text=email.body_text,
             body_html=email.body_html,
+            attachments=(Attachment(letter.filename, PDF_MIME, letter.data),),
         )
-        message.attachments.append(
-            OutboxAttachment(filename=letter.filename, content_type=PDF_MIME, data=letter.data)
-        )
-        db.session.flush()
         delivery = Delivery(
             petition_id=petition.id,
             target_position=target.position,
@@ -109,7 +106,7 @@ def deliver_letters(petition: Petition, positions: Iterable[int] | None = None) 
             sha256=letter.sha256,
             actor=actor_label(),
             created_at=as_of,
-            outbox_message_id=message.id,
+            outbox_message_id=message_id,
         )
         db.session.add(delivery)
         deliveries.append(delivery)

@@ -46,8 +46,7 @@ PDF_MIME = "application/pdf"
 PAGE_COUNT = "{pages}"  # replaced by the number of pages when the PDF is written
 # Scripts whose letters change shape or run right to left: drawn through HarfBuzz.
 _NEEDS_SHAPING = re.compile(
-    "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
-    "\ufb1d-\ufdff\ufe70-\ufeff]"
+    "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\ufb1d-\ufdff\ufe70-\ufeff]"
 )
 
 

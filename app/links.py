@@ -1,7 +1,7 @@
 """Signed links sent by email: confirm or withdraw a signature, set an organizer's password.
 
-A token carries the id of what it is about and a `key` that the row holds (a signature's
-`link_key`; a fingerprint of an organizer's password hash), signed with SECRET_KEY so it
+A token carries a `key` that finds what it is about (a signature's random `link_key`; an
+organizer's id with a fingerprint of their password hash), signed with SECRET_KEY so it
 cannot be made up, and stamped with the application clock so it can expire. Changing the
 row's key voids every link sent before. Nothing is stored per link.
 """
@@ -32,7 +32,6 @@ def _max_age(purpose: LinkPurpose) -> int | None:
 
 @dataclass(frozen=True)
 class LinkClaim:
-    subject_id: int
     key: str
     expired: bool
 
@@ -53,8 +52,8 @@ def _serializer(purpose: LinkPurpose) -> URLSafeTimedSerializer:
     )
 
 
-def make_token(purpose: LinkPurpose, subject_id: int, key: str) -> str:
-    return _serializer(purpose).dumps([subject_id, key])
+def make_token(purpose: LinkPurpose, key: str) -> str:
+    return _serializer(purpose).dumps(key)
 
 
 def read_token(token: str, purpose: LinkPurpose) -> LinkClaim | None:
@@ -69,11 +68,6 @@ def read_token(token: str, purpose: LinkPurpose) -> LinkClaim | None:
         payload = serializer.load_payload(error.payload) if error.payload is not None else None
     except BadSignature:
         return None
-    if not (
-        isinstance(payload, list)
-        and len(payload) == 2
-        and isinstance(payload[0], int)
-        and isinstance(payload[1], str)
-    ):
+    if not isinstance(payload, str) or not payload:
         return None
-    return LinkClaim(payload[0], payload[1], expired)
+    return LinkClaim(payload, expired)

@@ -1,5 +1,12 @@
-"""Emails to signers, by intent. Each renders a .txt and an .html template in the signer's
-language and queues the message in the outbox, inside the caller's transaction."""
+"""Emails to signers, by intent. Each is a .txt and an .html template rendered in the
+signer's language, then queued in the outbox inside the caller's transaction.
+
+The confirmation email of a new signature is rendered before the signing transaction starts
+(its links need only the signature's random `link_key`), so the database's write lock is
+held for the inserts alone.
+"""
+
+from dataclasses import dataclass
 
 from flask import render_template
 from flask_babel import force_locale
@@ -7,44 +14,64 @@ from flask_babel import gettext as _
 
 from app.clock import now
 from app.links import LinkPurpose, make_token
-from app.models import Signature
+from app.models import Petition, Signature
 from app.outbox import enqueue_email
 from app.urls import absolute_url
 
 
-def _queue_for_signer(signature: Signature, template: str, subject: str, **context) -> None:
-    slug = signature.petition.slug
+@dataclass(frozen=True)
+class SignerEmail:
+    purpose: str
+    subject: str
+    body_text: str
+    body_html: str
+
+    def queue(self, recipient: str, signature_id: int) -> None:
+        enqueue_email(
+            purpose=self.purpose,
+            recipient=recipient,
+            subject=self.subject,
+            body_text=self.body_text,
+            body_html=self.body_html,
+            signature_id=signature_id,
+        )
+
+
+def _render(template: str, subject: str, petition: Petition, link_key: str, **context):
     context.update(
-        signature=signature,
-        petition=signature.petition,
+        petition=petition,
         confirm_url=absolute_url(
-            "signing.confirm",
-            slug=slug,
-            token=make_token(LinkPurpose.CONFIRM, signature.id, signature.link_key),
+            "signing.confirm", slug=petition.slug, token=make_token(LinkPurpose.CONFIRM, link_key)
         ),
         withdraw_url=absolute_url(
             "signing.withdraw",
-            slug=slug,
-            token=make_token(LinkPurpose.WITHDRAW, signature.id, signature.link_key),
+            slug=petition.slug,
+            token=make_token(LinkPurpose.WITHDRAW, link_key),
         ),
-        petition_url=absolute_url("public.petition", slug=slug),
+        petition_url=absolute_url("public.petition", slug=petition.slug),
     )
-    enqueue_email(
+    return SignerEmail(
         purpose=template,
-        recipient=signature.email,
         subject=subject,
         body_text=render_template(f"email/{template}.txt", **context),
         body_html=render_template(f"email/{template}.html", **context),
-        signature_id=signature.id,
     )
-    signature.last_emailed_at = now()
+
+
+def confirmation_email(petition: Petition, first_name: str, locale: str, link_key: str):
+    """The email whose button makes a signature count."""
+    with force_locale(locale):
+        subject = _("Confirm your signature: %(title)s", title=petition.title)
+        return _render("confirm_signature", subject, petition, link_key, first_name=first_name)
 
 
 def request_confirmation(signature: Signature) -> None:
-    """The email whose button makes `signature` count."""
-    with force_locale(signature.locale):
-        subject = _("Confirm your signature: %(title)s", title=signature.petition.title)
-        _queue_for_signer(signature, "confirm_signature", subject)
+    """Send an existing pending signature its confirmation email (again)."""
+    email = confirmation_email(
+        signature.petition, signature.first_name, signature.locale, signature.link_key
+    )
+    email.queue(signature.email, signature.id)
+    signature.last_emailed_at = now()
 
 
 def tell_already_signed(signature: Signature, *, household_full: bool = False) -> None:
@@ -52,4 +79,14 @@ def tell_already_signed(signature: Signature, *, household_full: bool = False) -
     the mailbox's owner only. `household_full`: two people already signed with it."""
     with force_locale(signature.locale):
         subject = _("You have already signed: %(title)s", title=signature.petition.title)
-        _queue_for_signer(signature, "already_signed", subject, household_full=household_full)
+        email = _render(
+            "already_signed",
+            subject,
+            signature.petition,
+            signature.link_key,
+            first_name=signature.first_name,
+            household_full=household_full,
+            confirmed=signature.status == "confirmed",
+        )
+    email.queue(signature.email, signature.id)
+    signature.last_emailed_at = now()

@@ -2,6 +2,7 @@
 from an emailed link; logging in."""
 
 import hashlib
+import hmac
 
 import sqlalchemy as sa
 from flask import render_template
@@ -9,7 +10,7 @@ from flask import render_template
 from app.clock import now
 from app.email_address import normalize_email
 from app.extensions import db
-from app.links import LinkPurpose, make_token
+from app.links import LinkClaim, LinkPurpose, make_token
 from app.models import Organizer
 from app.outbox import enqueue_email
 from app.urls import absolute_url
@@ -54,14 +55,18 @@ def _password_fingerprint(organizer: Organizer) -> str:
 
 
 def password_link(organizer: Organizer) -> str:
-    token = make_token(LinkPurpose.SET_PASSWORD, organizer.id, _password_fingerprint(organizer))
-    return absolute_url("organizer.set_password", token=token)
+    key = f"{organizer.id}:{_password_fingerprint(organizer)}"
+    return absolute_url("organizer.set_password", token=make_token(LinkPurpose.SET_PASSWORD, key))
 
 
-def link_fits(organizer: Organizer | None, key: str) -> bool:
-    import hmac
-
-    return organizer is not None and hmac.compare_digest(_password_fingerprint(organizer), key)
+def organizer_for_password_link(claim: LinkClaim) -> Organizer | None:
+    """The enabled organizer a set-password link was made for, if it still fits: it stops
+    fitting once the password is set."""
+    organizer_id, _, fingerprint = claim.key.partition(":")
+    organizer = db.session.get(Organizer, int(organizer_id)) if organizer_id.isdigit() else None
+    if organizer is None or not organizer.is_enabled:
+        return None
+    return organizer if hmac.compare_digest(_password_fingerprint(organizer), fingerprint) else None
 
 
 def invite_organizer(email: str, *, admin: bool, invited_by: Organizer) -> Organizer:

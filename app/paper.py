@@ -44,7 +44,7 @@ def add_paper_signature(petition: Petition, paper: PaperSignature) -> Signature:
     key = name_key(paper.first_name, paper.last_name)
     slot = 1
     if canonical:
-        existing = signatures_with_email(petition, canonical)
+        existing = signatures_with_email(petition.id, canonical)
         slot = free_household_slot(existing)
         if slot is None or any(s.name_key == key for s in existing):
             raise PaperSignatureRefused("This email address has already signed.")

@@ -122,7 +122,7 @@ def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) 
             email=None,
             email_canonical=None,
             reason=None,
-            link_key="",
+            link_key=None,
             wants_updates=False,
             name_display=NameDisplay.HIDDEN,
         )

@@ -13,10 +13,12 @@ from flask import current_app
 from app import notifications
 from app.clock import now
 from app.counting import change_count
+from app.database import begin_write
 from app.deadlines import accepts_confirmation, is_open
 from app.email_address import canonical_email
 from app.extensions import db
-from app.models import NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
+from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
+from app.petitions import PetitionGlance
 
 HOUSEHOLD_LIMIT = 2
 
@@ -57,19 +59,24 @@ def name_key(first_name: str, last_name: str) -> str:
     return " ".join(full.split())
 
 
-def is_resident(petition: Petition, zip_code: str) -> bool:
+def is_resident(petition: Petition | PetitionGlance, zip_code: str) -> bool:
     return zip_code.startswith(petition.resident_zip_prefix)
 
 
-def signatures_with_email(petition: Petition, canonical: str) -> list[Signature]:
-    """The (at most two) signatures on `petition` made with this canonical address."""
+def signatures_with_email(petition_id: int, canonical: str) -> list[Signature]:
+    """The (at most two) signatures on a petition made with this canonical address."""
     return list(
         db.session.scalars(
             sa.select(Signature)
-            .where(Signature.petition_id == petition.id, Signature.email_canonical == canonical)
+            .where(Signature.petition_id == petition_id, Signature.email_canonical == canonical)
             .order_by(Signature.household_slot)
         )
     )
+
+
+def signature_by_link_key(link_key: str) -> Signature | None:
+    """The signature an emailed link names (a purged one has no key left)."""
+    return db.session.scalar(sa.select(Signature).where(Signature.link_key == link_key))
 
 
 def free_household_slot(existing: list[Signature]) -> int | None:
@@ -95,50 +102,70 @@ def _remind(signature: Signature, *, household_full: bool = False) -> SignOutcom
     return SignOutcome.HOUSEHOLD_FULL if household_full else SignOutcome.REMINDED
 
 
-def sign_petition(petition: Petition, details: SignerDetails) -> SignOutcome:
+_SAME_ADDRESS = sa.select(sa.func.count()).where(
+    Signature.petition_id == sa.bindparam("petition_id"),
+    Signature.email_canonical == sa.bindparam("email_canonical"),
+)
+_INSERT_SIGNATURE = sa.insert(Signature).returning(Signature.id)
+
+
+def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutcome:
     """Record a pending signature and queue its confirmation email, in one transaction.
 
-    Call after `app.database.begin_write()`. One address signs a petition at most twice, the
-    second time under another name (a household sharing an address); signing again under
-    the same name only sends the email again. Whatever happens, the caller shows the same
-    answer: only the email tells the truth, and only to the mailbox's owner.
+    One address signs a petition at most twice, the second time under another name (a
+    household sharing an address); signing again under the same name only sends the email
+    again. Whatever happens, the caller shows the same answer: only the email tells the
+    truth, and only to the mailbox's owner.
+
+    Everything that takes time (checking, rendering the email) happens before the write
+    transaction; inside it, for a new address, are one count and two inserts.
     """
-    if not is_open(petition):
-        raise PetitionNotOpen(petition.slug)
     canonical = canonical_email(details.email)
     key = name_key(details.first_name, details.last_name)
+    link_key = secrets.token_urlsafe(16)
+    email = notifications.confirmation_email(petition, details.first_name, details.locale, link_key)
+    values = {
+        "petition_id": petition.id,
+        "status": SignatureStatus.PENDING,
+        "channel": Channel.ONLINE,
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "name_key": key,
+        "name_display": details.name_display,
+        "email": details.email,
+        "email_canonical": canonical,
+        "zip_code": details.zip_code,
+        "is_resident": is_resident(petition, details.zip_code),
+        "reason": details.reason or None,
+        "wants_updates": details.wants_updates,
+        "source": details.source,
+        "locale": details.locale,
+        "link_key": link_key,
+        "household_slot": 1,
+    }
+    begin_write()
+    connection = db.session.connection()
+    at = now()
+    if not is_open(petition, at):
+        db.session.rollback()
+        raise PetitionNotOpen(petition.slug)
+    values.update(created_at=at, last_emailed_at=at)
     while True:
-        existing = signatures_with_email(petition, canonical)
-        same_person = next((s for s in existing if s.name_key == key), None)
-        if same_person is not None or len(existing) >= HOUSEHOLD_LIMIT:
-            outcome = _remind(same_person or existing[0], household_full=same_person is None)
-            db.session.commit()
-            return outcome
-        signature = Signature(
-            petition=petition,
-            first_name=details.first_name,
-            last_name=details.last_name,
-            name_key=key,
-            name_display=details.name_display,
-            email=details.email,
-            email_canonical=canonical,
-            household_slot=free_household_slot(existing),
-            zip_code=details.zip_code,
-            is_resident=is_resident(petition, details.zip_code),
-            reason=details.reason or None,
-            wants_updates=details.wants_updates,
-            source=details.source,
-            locale=details.locale,
-            link_key=secrets.token_urlsafe(16),
-            created_at=now(),
-        )
+        if connection.execute(_SAME_ADDRESS, values).scalar():
+            existing = signatures_with_email(petition.id, canonical)
+            same_person = next((s for s in existing if s.name_key == key), None)
+            if same_person is not None or len(existing) >= HOUSEHOLD_LIMIT:
+                outcome = _remind(same_person or existing[0], household_full=same_person is None)
+                db.session.commit()
+                return outcome
+            values["household_slot"] = free_household_slot(existing)
         try:
             with db.session.begin_nested():
-                db.session.add(signature)
+                signature_id = connection.execute(_INSERT_SIGNATURE, values).scalar_one()
         except sa.exc.IntegrityError:
             # Another request took this slot or name a moment ago: look again.
             continue
-        notifications.request_confirmation(signature)
+        email.queue(details.email, signature_id)
         db.session.commit()
         return SignOutcome.SIGNED
 

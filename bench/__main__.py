@@ -5,10 +5,14 @@ import sys
 
 import sqlalchemy as sa
 
-from bench import export, letters
+from bench import export, letters, signing
 from bench.harness import PG_URL
 
-BENCHMARKS = {"export": export.run, "letters": letters.run}
+BENCHMARKS = {
+    "signing": signing.run,
+    "export": export.run,
+    "letters": letters.run,
+}
 
 
 def postgresql_answers() -> bool:

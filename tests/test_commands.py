@@ -151,7 +151,8 @@ def test_set_target(app, runner):
         ]
     )
     assert added.exit_code == 0
-    assert [t.position for t in pars(app).targets] == [1, 2, 3, 4]
+    with app.app_context():
+        assert [t.position for t in petition_by_slug(PARS).targets] == [1, 2, 3, 4]
 
 
 def test_recount_checks_and_repairs(app, runner):

@@ -37,7 +37,6 @@ class Petition(db.Model):
         back_populates="petition",
         order_by="Target.position",
         cascade="all, delete-orphan",
-        lazy="selectin",
     )
 
     def __repr__(self) -> str:

@@ -72,8 +72,9 @@ class Signature(db.Model):
     wants_updates: so.Mapped[bool] = so.mapped_column(default=False)
     source: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     locale: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
-    # Random part of the emailed links; changing it voids every link sent before.
-    link_key: so.Mapped[str] = so.mapped_column(sa.String(32))
+    # Random, finds the signature from its emailed links; changing it voids them all. A
+    # purged signature has none.
+    link_key: so.Mapped[str | None] = so.mapped_column(sa.String(32), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_emailed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

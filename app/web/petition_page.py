@@ -1,16 +1,61 @@
-"""Rendering a petition's public page, shared by the page itself and the form's error path."""
+"""Rendering a petition's public page, shared by the page itself and the form's error path.
 
-from flask import abort, make_response, render_template, request
+A crowd loads the same page thousands of times a minute. The blank page (no errors, no
+message) is rendered at most once every PAGE_CACHE_SECONDS per worker, petition, language
+and `?source=` tag; each visitor then gets that HTML with their own CSRF token put in.
+The count it shows is at most that many seconds old (the page's script refreshes it from
+the count endpoint anyway).
+"""
+
+from collections import OrderedDict
+from time import monotonic
+
+from flask import abort, current_app, get_flashed_messages, make_response, render_template, request
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 
 from app import deadlines
 from app.counting import displayed_goal
 from app.delivery import delivered_to
 from app.models import Petition
-from app.petitions import letter_greeting, petition_by_slug, recent_public_signers
+from app.petitions import (
+    glance_by_slug,
+    letter_greeting,
+    petition_by_slug,
+    recent_public_signers,
+)
 from app.sharing import canonical_url, share_links
 from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source
 from app.web.signing.forms import SignForm
+
+_TOKEN_HOLE = "\x00csrf-token\x00"  # noqa: S105  (a placeholder, not a secret)
+_CACHE_ENTRIES = 64  # petitions x languages x source tags, per worker
+
+
+class _BlankPages:
+    """Rendered blank pages with a hole where the visitor's CSRF token goes."""
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+
+    def get(self, key: tuple, max_age: float) -> str | None:
+        found = self._pages.get(key)
+        if found is None or monotonic() - found[0] > max_age:
+            return None
+        return found[1]
+
+    def put(self, key: tuple, html: str) -> None:
+        self._pages[key] = (monotonic(), html)
+        self._pages.move_to_end(key)
+        while len(self._pages) > _CACHE_ENTRIES:
+            self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+
+blank_pages = _BlankPages()
 
 
 def petition_or_404(slug: str) -> Petition:
@@ -20,29 +65,59 @@ def petition_or_404(slug: str) -> Petition:
     return petition
 
 
+def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
+    count = petition.signature_count
+    return render_template(
+        "petition.html",
+        petition=petition,
+        form=form if open_now else None,
+        is_open=open_now,
+        has_opened=deadlines.has_opened(petition),
+        time_left=deadlines.time_left(petition),
+        count=count,
+        goal=displayed_goal(count, petition.goal),
+        greeting=letter_greeting(petition.targets),
+        signers=recent_public_signers(petition),
+        share_links=share_links(petition),
+        canonical_url=canonical_url(petition),
+        delivered=delivered_to(petition),
+    )
+
+
+def blank_petition_page(slug: str):
+    """The page with an empty form, as most visitors get it: from the cache when it is fresh
+    enough (one light query), otherwise rendered."""
+    glance = glance_by_slug(slug)
+    if glance is None:
+        abort(404)
+    if get_flashed_messages():
+        return render_petition_page(petition_or_404(slug))
+    open_now = deadlines.is_open(glance)
+    source = clean_source(request.args.get("source"))
+    max_age = current_app.config["PAGE_CACHE_SECONDS"]
+    key = (glance.id, str(get_locale()), source, open_now)
+    html = blank_pages.get(key, max_age) if max_age else None
+    if html is None:
+        form = SignForm(source=source) if open_now else None
+        html = _render(petition_or_404(slug), form, open_now)
+        if open_now:
+            html = html.replace(generate_csrf(), _TOKEN_HOLE)
+        if max_age:
+            blank_pages.put(key, html)
+    if open_now:
+        html = html.replace(_TOKEN_HOLE, generate_csrf())
+    return _cache_headers(make_response(html), open_now)
+
+
 def render_petition_page(petition: Petition, form: SignForm | None = None, status: int = 200):
-    """The page. While open it carries the form, whose CSRF token is the visitor's own, so it
-    is never cached; once closed it is the same for everyone and briefly cacheable."""
+    """The page as rendered for one visitor: with their form's errors, or a message."""
     open_now = deadlines.is_open(petition)
     if open_now and form is None:
         form = SignForm(source=clean_source(request.args.get("source")))
-    count = petition.signature_count
-    response = make_response(
-        render_template(
-            "petition.html",
-            petition=petition,
-            form=form if open_now else None,
-            is_open=open_now,
-            has_opened=deadlines.has_opened(petition),
-            time_left=deadlines.time_left(petition),
-            count=count,
-            goal=displayed_goal(count, petition.goal),
-            greeting=letter_greeting(petition.targets),
-            signers=recent_public_signers(petition),
-            share_links=share_links(petition),
-            canonical_url=canonical_url(petition),
-            delivered=delivered_to(petition),
-        ),
-        status,
-    )
+    return _cache_headers(make_response(_render(petition, form, open_now), status), open_now)
+
+
+def _cache_headers(response, open_now: bool):
+    """While open the page carries the visitor's own CSRF token, so no browser or proxy may
+    store it; once closed it is the same for everyone and briefly cacheable."""
     return no_store(response) if open_now else public_cache(response, max_age=60)

@@ -1,10 +1,10 @@
 """JSON for scripts, integrations and the page's live count. Public data only."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, abort, jsonify
 
 from app.counting import displayed_goal
 from app.deadlines import is_open
-from app.petitions import petition_summary
+from app.petitions import glance_by_slug, petition_summary
 from app.sharing import canonical_url
 from app.web.caching import public_cache
 from app.web.petition_page import petition_or_404
@@ -20,7 +20,9 @@ def petition_json(slug: str):
 
 @bp.get("/petitions/<slug:slug>/count.json")
 def count_json(slug: str):
-    petition = petition_or_404(slug)
+    petition = glance_by_slug(slug)
+    if petition is None:
+        abort(404)
     count = petition.signature_count
     return public_cache(
         jsonify(

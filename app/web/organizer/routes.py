@@ -31,7 +31,12 @@ from app.extensions import db, limiter, login_manager
 from app.letters import PDF_MIME, LetterFile, build_letter, letter_filename, signer_counts
 from app.links import LinkPurpose, read_token
 from app.models import NameDisplay, Organizer, Petition, SignatureStatus
-from app.organizers import AccountError, authenticate, invite_organizer, link_fits
+from app.organizers import (
+    AccountError,
+    authenticate,
+    invite_organizer,
+    organizer_for_password_link,
+)
 from app.paper import PaperSignature, PaperSignatureRefused, add_paper_signature
 from app.petition_settings import (
     PetitionSettings,
@@ -142,8 +147,8 @@ def logout():
 @limiter.limit(_login_limit, methods=["POST"])
 def set_password(token: str):
     claim = read_token(token, LinkPurpose.SET_PASSWORD)
-    organizer = db.session.get(Organizer, claim.subject_id) if claim else None
-    if claim is None or not link_fits(organizer, claim.key) or not organizer.is_enabled:
+    organizer = organizer_for_password_link(claim) if claim else None
+    if organizer is None:
         abort(404)
     if claim.expired:
         return render_template(

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 from app.petitions import home_petition
 from app.web.errors import render_error
-from app.web.petition_page import petition_or_404, render_petition_page
+from app.web.petition_page import blank_petition_page
 
 bp = Blueprint("public", __name__)
 
@@ -14,9 +14,9 @@ def home():
     petition = home_petition()
     if petition is None:
         return render_error(404)
-    return render_petition_page(petition)
+    return blank_petition_page(petition.slug)
 
 
 @bp.get("/petitions/<slug:slug>")
 def petition(slug: str):
-    return render_petition_page(petition_or_404(slug))
+    return blank_petition_page(slug)

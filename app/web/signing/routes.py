@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 
 from app import deadlines
 from app.database import begin_write
-from app.extensions import csrf, db, limiter
+from app.extensions import csrf, limiter
 from app.links import LinkClaim, LinkPurpose, read_token
 from app.models import NameDisplay, Petition, Signature, SignatureStatus
+from app.petitions import glance_by_slug
 from app.sharing import canonical_url, share_links
 from app.signing import (
     ConfirmOutcome,
@@ -17,6 +18,7 @@ from app.signing import (
     confirm_signature,
     resend_confirmation,
     sign_petition,
+    signature_by_link_key,
     withdraw_signature,
 )
 from app.web.caching import never_cached
@@ -75,8 +77,9 @@ def sign(slug: str):
             flash(_("The form had expired. Please check your details and send it again."), "error")
         return render_petition_page(petition, form, status=400)
 
-    begin_write()
-    petition = petition_or_404(slug)
+    petition = glance_by_slug(slug)
+    if petition is None:
+        abort(404)
     details = SignerDetails(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -91,8 +94,7 @@ def sign(slug: str):
     try:
         sign_petition(petition, details)
     except PetitionNotOpen:
-        db.session.rollback()
-        return _closed_answer(petition)
+        return _closed_answer(petition_or_404(slug))
     # The same answer whatever happened: only the email says if this address had signed.
     return redirect(url_for(".thanks", slug=slug), 303)
 
@@ -124,10 +126,8 @@ def _signature_for_link(
     claim = read_token(token, purpose)
     if claim is None:
         abort(404)
-    signature = db.session.get(Signature, claim.subject_id)
-    if signature is not None and (
-        not claim.matches(signature.link_key) or signature.petition.slug != slug
-    ):
+    signature = signature_by_link_key(claim.key)
+    if signature is not None and signature.petition.slug != slug:
         abort(404)
     return claim, signature
 
