@@ -1,9 +1,10 @@
 """Emails to signers, by intent. Each is a .txt and an .html template rendered in the
 signer's language, then queued in the outbox inside the caller's transaction.
 
-The confirmation email of a new signature is rendered before the signing transaction starts
+The confirmation email of a new signature is made before the signing transaction starts
 (its links need only the signature's random `link_key`), so the database's write lock is
-held for the inserts alone.
+held for the inserts alone. Its templates are rendered once per petition and language with
+holes where the name and links go; each signer's copy fills them in.
 """
 
 from dataclasses import dataclass
@@ -11,10 +12,11 @@ from dataclasses import dataclass
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from app.clock import now
 from app.links import LinkPurpose, make_token
-from app.models import Petition, Signature
+from app.models import Signature
 from app.outbox import enqueue_email
 from app.urls import absolute_url
 
@@ -37,17 +39,19 @@ class SignerEmail:
         )
 
 
-def _render(template: str, subject: str, petition: Petition, link_key: str, **context):
+_CONFIRM_HOLE = "CONFIRM-TOKEN-HOLE"  # survives URL building unchanged
+_WITHDRAW_HOLE = "WITHDRAW-TOKEN-HOLE"
+
+
+def _render(
+    template: str, subject: str, petition, link_key: str, holes: bool = False, **context
+) -> SignerEmail:
+    confirm = _CONFIRM_HOLE if holes else make_token(LinkPurpose.CONFIRM, link_key)
+    withdraw = _WITHDRAW_HOLE if holes else make_token(LinkPurpose.WITHDRAW, link_key)
     context.update(
         petition=petition,
-        confirm_url=absolute_url(
-            "signing.confirm", slug=petition.slug, token=make_token(LinkPurpose.CONFIRM, link_key)
-        ),
-        withdraw_url=absolute_url(
-            "signing.withdraw",
-            slug=petition.slug,
-            token=make_token(LinkPurpose.WITHDRAW, link_key),
-        ),
+        confirm_url=absolute_url("signing.confirm", slug=petition.slug, token=confirm),
+        withdraw_url=absolute_url("signing.withdraw", slug=petition.slug, token=withdraw),
         petition_url=absolute_url("public.petition", slug=petition.slug),
     )
     return SignerEmail(
@@ -58,11 +62,39 @@ def _render(template: str, subject: str, petition: Petition, link_key: str, **co
     )
 
 
-def confirmation_email(petition: Petition, first_name: str, locale: str, link_key: str):
+_NAME_HOLE = "\x00first-name\x00"
+_rendered_confirmations: dict[tuple, SignerEmail] = {}
+
+
+def confirmation_email(petition, first_name: str, locale: str, link_key: str) -> SignerEmail:
     """The email whose button makes a signature count."""
-    with force_locale(locale):
-        subject = _("Confirm your signature: %(title)s", title=petition.title)
-        return _render("confirm_signature", subject, petition, link_key, first_name=first_name)
+    key = (petition.id, petition.slug, petition.title, petition.organizer_name, locale)
+    blank = _rendered_confirmations.get(key)
+    if blank is None:
+        with force_locale(locale):
+            subject = _("Confirm your signature: %(title)s", title=petition.title)
+            blank = _render(
+                "confirm_signature", subject, petition, "", first_name=_NAME_HOLE, holes=True
+            )
+        if len(_rendered_confirmations) > 64:
+            _rendered_confirmations.clear()
+        _rendered_confirmations[key] = blank
+    confirm = make_token(LinkPurpose.CONFIRM, link_key)
+    withdraw = make_token(LinkPurpose.WITHDRAW, link_key)
+
+    def fill(body: str, name: str) -> str:
+        return (
+            body.replace(_NAME_HOLE, name)
+            .replace(_CONFIRM_HOLE, confirm)
+            .replace(_WITHDRAW_HOLE, withdraw)
+        )
+
+    return SignerEmail(
+        purpose=blank.purpose,
+        subject=blank.subject,
+        body_text=fill(blank.body_text, first_name),
+        body_html=fill(blank.body_html, str(escape(first_name))),
+    )
 
 
 def request_confirmation(signature: Signature) -> None:

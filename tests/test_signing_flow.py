@@ -166,3 +166,17 @@ def test_email_in_spanish_when_signed_in_spanish(app, client, smtp):
     sign(client, slug)
     with app.app_context():
         assert db.session.scalar(sa.select(Signature.locale)) == "es"
+
+
+def test_each_email_has_its_own_name_and_links_escaped_in_html(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+    sign(client, slug, first_name="Ana <b>", email="ana@example.org")
+    sign(client, slug, first_name="Bo", email="bo@example.org")
+    deliver_mail(app)
+    ana, bo = sorted(smtp.wait_for(2), key=lambda m: m["To"])
+    assert "Hello Ana <b>," in text_of(ana)
+    assert "Hello Ana &lt;b&gt;," in html_of(ana)
+    assert "Hello Bo," in text_of(bo)
+    assert links_in(text_of(ana), "confirm") != links_in(text_of(bo), "confirm")
+    assert "HOLE" not in text_of(ana) + html_of(ana)
