@@ -43,6 +43,8 @@ def begin_write() -> None:
     wrote since it began reading. Any read-only transaction already open is ended first.
     On PostgreSQL it changes nothing.
     """
+    if db.engine.dialect.name != "sqlite":
+        return
     if db.session().in_transaction():
         db.session.commit()
     db.session.connection(execution_options={WRITE_OPTION: True})

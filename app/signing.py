@@ -161,7 +161,9 @@ def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutco
             values["household_slot"] = free_household_slot(existing)
         try:
             with db.session.begin_nested():
-                signature_id = connection.execute(_INSERT_SIGNATURE, values).scalar_one()
+                # The savepoint is opened by asking the session for its connection again.
+                inserted = db.session.connection().execute(_INSERT_SIGNATURE, values)
+                signature_id = inserted.scalar_one()
         except sa.exc.IntegrityError:
             # Another request took this slot or name a moment ago: look again.
             continue

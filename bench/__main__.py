@@ -17,7 +17,7 @@ BENCHMARKS = {
 
 def postgresql_answers() -> bool:
     try:
-        engine = sa.create_engine(PG_URL)
+        engine = sa.create_engine(sa.make_url(PG_URL).set(database="postgres"))
         with engine.connect():
             pass
         engine.dispose()

@@ -12,7 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PYTHON = sys.executable
-PG_URL = os.environ.get("BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Its own database, created if missing: never the one the tests use.
+PG_URL = os.environ.get(
+    "BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/petitions_bench"
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,16 @@ def fresh_postgresql() -> str:
     """The benchmark database, emptied (the schema is dropped and made again by migrations)."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(PG_URL)
+    url = sa.make_url(PG_URL)
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": url.database}
+        ).scalar()
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
+    server.dispose()
+    engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     engine.dispose()
