@@ -77,7 +77,7 @@ class Config:
     PASSWORD_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
     CONFIRMATION_RESEND_AFTER_SECONDS = 120
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS") or 1.0)
-    OUTBOX_BATCH_SIZE = 100
+    OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE") or 100)
     OUTBOX_LEASE_SECONDS = 300
     # Mail goes to the log instead of a server (development without MAIL_SERVER).
     MAIL_TO_LOG = False

@@ -1,19 +1,23 @@
 """Where outbox messages physically go: an SMTP server, or the log in development."""
 
+from __future__ import annotations
+
 import logging
 import smtplib
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from flask import current_app
 from flask_mail import Message
 
 from app.extensions import mail
-from app.models import OutboxMessage
 
 log = logging.getLogger("app.mail")
+
+if TYPE_CHECKING:
+    from app.outbox import QueuedMessage
 
 
 class PermanentMailError(Exception):
@@ -21,10 +25,10 @@ class PermanentMailError(Exception):
 
 
 class Transport(Protocol):
-    def send(self, message: OutboxMessage) -> None: ...
+    def send(self, message: QueuedMessage) -> None: ...
 
 
-def _as_mail(message: OutboxMessage) -> Message:
+def _as_mail(message: QueuedMessage) -> Message:
     mail_message = Message(
         subject=message.subject,
         recipients=[message.recipient],
@@ -41,7 +45,7 @@ class _SmtpTransport:
     def __init__(self, connection) -> None:
         self._connection = connection
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: QueuedMessage) -> None:
         try:
             self._connection.send(_as_mail(message))
         except smtplib.SMTPRecipientsRefused as error:
@@ -53,7 +57,7 @@ class _SmtpTransport:
 
 
 class _LogTransport:
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: QueuedMessage) -> None:
         attached = "".join(
             f"\n[attached: {a.filename}, {len(a.data):,} bytes]" for a in message.attachments
         )

@@ -109,7 +109,23 @@ def _due(at):
     )
 
 
-def claim_due_messages(limit: int) -> list[OutboxMessage]:
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A claimed message, copied out of the database: sending a batch commits after each
+    message, and ORM objects would be reloaded after every commit."""
+
+    id: int
+    claim_token: str
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    signature_id: int | None
+    attempts: int
+    attachments: tuple[Attachment, ...] = ()
+
+
+def claim_due_messages(limit: int) -> list[QueuedMessage]:
     """Take up to `limit` due messages for this sender, committed, oldest first."""
     begin_write()
     at = now()
@@ -132,13 +148,33 @@ def claim_due_messages(limit: int) -> list[OutboxMessage]:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return list(
-        db.session.scalars(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING)
-            .order_by(OutboxMessage.id)
+    rows = db.session.execute(
+        sa.select(
+            OutboxMessage.id,
+            OutboxMessage.claim_token,
+            OutboxMessage.recipient,
+            OutboxMessage.subject,
+            OutboxMessage.body_text,
+            OutboxMessage.body_html,
+            OutboxMessage.signature_id,
+            OutboxMessage.attempts,
         )
-    )
+        .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.id)
+    ).all()
+    attached: dict[int, list[Attachment]] = {}
+    if any(row.signature_id is None for row in rows):  # only letters carry files
+        for message_id, filename, content_type, data in db.session.execute(
+            sa.select(
+                OutboxAttachment.message_id,
+                OutboxAttachment.filename,
+                OutboxAttachment.content_type,
+                OutboxAttachment.data,
+            ).where(OutboxAttachment.message_id.in_([row.id for row in rows]))
+        ):
+            attached.setdefault(message_id, []).append(Attachment(filename, content_type, data))
+    db.session.commit()
+    return [QueuedMessage(*row, attachments=tuple(attached.get(row.id, ()))) for row in rows]
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -146,7 +182,7 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
 
 
-def _finish(message: OutboxMessage, **values) -> None:
+def _finish(message: QueuedMessage, **values) -> None:
     begin_write()
     db.session.execute(
         sa.update(OutboxMessage)
@@ -157,7 +193,7 @@ def _finish(message: OutboxMessage, **values) -> None:
     db.session.commit()
 
 
-def _mark_sent(message: OutboxMessage) -> None:
+def _mark_sent(message: QueuedMessage) -> None:
     if message.signature_id is not None:
         # Mail to a signer holds their address and links: once sent, the outbox forgets it.
         begin_write()
@@ -171,7 +207,7 @@ def _mark_sent(message: OutboxMessage) -> None:
         _finish(message, status=OutboxStatus.SENT, sent_at=now(), attempts=message.attempts + 1)
 
 
-def _defer(messages: list[OutboxMessage], error: Exception) -> None:
+def _defer(messages: list[QueuedMessage], error: Exception) -> None:
     at = now()
     begin_write()
     for message in messages:

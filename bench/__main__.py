@@ -5,13 +5,15 @@ import sys
 
 import sqlalchemy as sa
 
-from bench import export, letters, signing
+from bench import export, letters, outbox, page, signing
 from bench.harness import PG_URL
 
 BENCHMARKS = {
     "signing": signing.run,
+    "page": page.run,
     "export": export.run,
     "letters": letters.run,
+    "outbox": outbox.run,
 }
 
 

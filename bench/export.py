@@ -31,6 +31,7 @@ def build(database: str, rows: int) -> str:
         cached = OUT / f"export-{rows}.sqlite3"
         url = f"sqlite:///{cached}"
         if cached.exists():
+            check(flask("db", "upgrade"), app_env(url))  # a cache made by older code
             return url
         url = fresh_sqlite(f"export-{rows}")
     else:
