@@ -11,12 +11,10 @@ from flask.cli import AppGroup
 from app.campaigns import seed_pars
 from app.clock import in_philadelphia, now, parse_philadelphia_datetime
 from app.counting import recount
-from app.delivery import DeliveryRefused, deliver_letters
 from app.email_address import InvalidEmail, normalize_email
 from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
 from app.fake_signatures import add_fake_signatures
-from app.letters import build_letter, signers_csv
 from app.models import Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer
 from app.outbox import run_sender, send_all_due
@@ -245,6 +243,8 @@ def create_organizer_command(email, admin):
 )
 def build_letters_command(slug, directory):
     """Write each target's letter (PDF) and the signers as CSV, for delivery by hand."""
+    from app.letters import build_letter, signers_csv  # the PDF library, only when used
+
     petition = _petition_or_fail(slug)
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -274,6 +274,8 @@ def build_letters_command(slug, directory):
 )
 def deliver_letters_command(slug, positions):
     """Email each target its letter with the PDF attached (queued; `outbox send` sends)."""
+    from app.delivery import DeliveryRefused, deliver_letters  # the PDF library, only when used
+
     petition = _petition_or_fail(slug)
     try:
         deliveries = deliver_letters(petition, positions or None)

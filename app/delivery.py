@@ -4,18 +4,16 @@ of signatures, the file's SHA-256, and the outcome as the outbox reports it."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
-import sqlalchemy as sa
 from flask import render_template
 
 from app.audit import actor_label
-from app.clock import in_philadelphia, now
+from app.clock import now
 from app.database import begin_write
 from app.deadlines import has_closed
 from app.extensions import db
 from app.letters import PDF_MIME, LetterFile, build_letter, counts_sentence, greeting_for
-from app.models import Delivery, OutboxMessage, OutboxStatus, Petition, Target
+from app.models import Delivery, Petition, Target
 from app.outbox import Attachment, enqueue_email
 from app.sharing import canonical_url
 
@@ -112,59 +110,3 @@ def deliver_letters(petition: Petition, positions: Iterable[int] | None = None) 
         deliveries.append(delivery)
     db.session.commit()
     return deliveries
-
-
-def delivery_history(petition: Petition, limit: int = 50) -> list[Delivery]:
-    return list(
-        db.session.scalars(
-            sa.select(Delivery)
-            .where(Delivery.petition_id == petition.id)
-            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class DeliveredTo:
-    name: str
-    on: date
-
-
-def delivered_to(petition: Petition) -> list[DeliveredTo]:
-    """For the public page: each target a letter reached, with the day of the latest one."""
-    rows = db.session.execute(
-        sa.select(Delivery.target_position, Delivery.target_name, OutboxMessage.sent_at)
-        .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
-        .where(Delivery.petition_id == petition.id, OutboxMessage.status == OutboxStatus.SENT)
-        .order_by(Delivery.target_position, OutboxMessage.sent_at.desc())
-    ).all()
-    latest: dict[int, DeliveredTo] = {}
-    for position, name, sent_at in rows:
-        latest.setdefault(position, DeliveredTo(name, in_philadelphia(sent_at).date()))
-    return [latest[position] for position in sorted(latest)]
-
-
-def final_delivery_sent(petition: Petition) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Delivery)
-            .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
-            .where(
-                Delivery.petition_id == petition.id,
-                Delivery.is_final.is_(True),
-                OutboxMessage.status == OutboxStatus.SENT,
-            )
-        )
-        > 0
-    )
-
-
-def letters_in_flight(petition: Petition) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Delivery)
-        .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
-        .where(Delivery.petition_id == petition.id, OutboxMessage.status == OutboxStatus.PENDING)
-    )

@@ -7,7 +7,7 @@ from app.audit import record_change
 from app.clock import now
 from app.database import begin_write
 from app.deadlines import count_is_final
-from app.delivery import final_delivery_sent, letters_in_flight
+from app.delivery_records import final_delivery_sent, letters_in_flight
 from app.email_address import canonical_email
 from app.extensions import db
 from app.models import (

@@ -1,6 +1,7 @@
 """People who run campaigns: they log in to the organizer side."""
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -11,8 +12,12 @@ from app.clock import now
 from app.extensions import db
 from app.models.types import UTCDateTime
 
-# Checked when no account matches, so a wrong address costs as long as a wrong password.
-_NO_ACCOUNT_HASH = generate_password_hash("no account has this password")
+
+@cache
+def _no_account_hash() -> str:
+    """Checked when no account matches, so a wrong address costs as long as a wrong
+    password. Made on first use: scrypt takes a moment every process would pay at start."""
+    return generate_password_hash("no account has this password")
 
 
 class Organizer(UserMixin, db.Model):
@@ -42,7 +47,7 @@ class Organizer(UserMixin, db.Model):
 
     @staticmethod
     def spend_a_password_check(password: str) -> None:
-        check_password_hash(_NO_ACCOUNT_HASH, password)
+        check_password_hash(_no_account_hash(), password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in

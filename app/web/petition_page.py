@@ -16,7 +16,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app import deadlines
 from app.counting import displayed_goal
-from app.delivery import delivered_to
+from app.delivery_records import delivered_to
 from app.models import Petition
 from app.petitions import (
     glance_by_slug,

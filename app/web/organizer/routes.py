@@ -25,10 +25,9 @@ from wtforms.fields.choices import SelectChoice
 from app import deadlines
 from app.clock import PHILADELPHIA, as_utc, in_philadelphia, now
 from app.database import begin_write
-from app.delivery import DeliveryRefused, deliver_letters, delivery_history, letter_email
+from app.delivery_records import delivery_history
 from app.export import ExportFilters, export_signatures_csv, recent_exports
 from app.extensions import db, limiter, login_manager
-from app.letters import PDF_MIME, LetterFile, build_letter, letter_filename, signer_counts
 from app.links import LinkPurpose, read_token
 from app.models import NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import (
@@ -337,6 +336,8 @@ def purge(slug: str):
 
 
 # --- letters -----------------------------------------------------------------------------
+# The letter modules load the PDF library and its fonts: imported by these views only, so that
+# every other page and command starts without them.
 
 
 def _target_or_404(petition: Petition, position: int):
@@ -363,6 +364,9 @@ def letters(slug: str):
 
 
 def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
+    from app.delivery import letter_email
+    from app.letters import LetterFile, letter_filename, signer_counts
+
     as_of = now()
     counts = signer_counts(petition, as_of)
     previews = []
@@ -390,6 +394,8 @@ def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
 
 @bp.get("/petitions/<slug:slug>/letters/<int:position>.pdf")
 def letter_pdf(slug: str, position: int):
+    from app.letters import PDF_MIME, build_letter
+
     petition = petition_or_404(slug)
     letter = build_letter(petition, _target_or_404(petition, position), now())
     return Response(
@@ -401,6 +407,8 @@ def letter_pdf(slug: str, position: int):
 
 @bp.post("/petitions/<slug:slug>/letters/deliver")
 def deliver(slug: str):
+    from app.delivery import DeliveryRefused, deliver_letters
+
     petition = petition_or_404(slug)
     form = _deliver_form(petition)
     if not form.validate_on_submit():

@@ -1,0 +1,68 @@
+"""What the delivery records say: the organizers' history, the public page's "delivered to",
+and whether the final letters have gone (which the purge waits for). Separate from
+app.delivery, which builds and sends, so pages that only read need no PDF library."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.clock import in_philadelphia
+from app.extensions import db
+from app.models import Delivery, OutboxMessage, OutboxStatus, Petition
+
+
+def delivery_history(petition: Petition, limit: int = 50) -> list[Delivery]:
+    return list(
+        db.session.scalars(
+            sa.select(Delivery)
+            .where(Delivery.petition_id == petition.id)
+            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DeliveredTo:
+    name: str
+    on: date
+
+
+def delivered_to(petition: Petition) -> list[DeliveredTo]:
+    """For the public page: each target a letter reached, with the day of the latest one."""
+    rows = db.session.execute(
+        sa.select(Delivery.target_position, Delivery.target_name, OutboxMessage.sent_at)
+        .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
+        .where(Delivery.petition_id == petition.id, OutboxMessage.status == OutboxStatus.SENT)
+        .order_by(Delivery.target_position, OutboxMessage.sent_at.desc())
+    ).all()
+    latest: dict[int, DeliveredTo] = {}
+    for position, name, sent_at in rows:
+        latest.setdefault(position, DeliveredTo(name, in_philadelphia(sent_at).date()))
+    return [latest[position] for position in sorted(latest)]
+
+
+def final_delivery_sent(petition: Petition) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Delivery)
+            .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
+            .where(
+                Delivery.petition_id == petition.id,
+                Delivery.is_final.is_(True),
+                OutboxMessage.status == OutboxStatus.SENT,
+            )
+        )
+        > 0
+    )
+
+
+def letters_in_flight(petition: Petition) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Delivery)
+        .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
+        .where(Delivery.petition_id == petition.id, OutboxMessage.status == OutboxStatus.PENDING)
+    )
