@@ -23,8 +23,9 @@ from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
 
 CHUNK_ROWS = 5000
+_PIECE_BYTES = 256 * 1024
 BYTE_ORDER_MARK = "\ufeff"  # so spreadsheets open the file as UTF-8
-LINE_END = "\r\n"
+LINE_END = "\n"  # what PostgreSQL's COPY writes; every spreadsheet reads it
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 HEADER = (
@@ -104,7 +105,8 @@ def _utc_offset_periods(start: datetime, end: datetime) -> list[tuple[datetime, 
 
 
 def _philadelphia_time(column, periods) -> sa.ColumnElement:
-    """A stored UTC timestamp as ISO 8601 in Philadelphia time, with its offset."""
+    """A stored UTC timestamp as ISO 8601 in Philadelphia time, with its offset: on SQLite,
+    with the offsets of `periods` written into the query."""
     if is_postgresql():  # the session's time zone is set to Philadelphia for the export
         return _text(sa.func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'))
     whens = [
@@ -125,8 +127,8 @@ def _philadelphia_time(column, periods) -> sa.ColumnElement:
 _CELLS_QUOTED = (False, False, True, True, False, True, True, False, True, True, False, False)
 
 
-def _csv_line(periods) -> sa.ColumnElement:
-    cells = [
+def _cells(periods) -> list[sa.ColumnElement]:
+    return [
         _text(sa.type_coerce(Signature.status, sa.String())),
         _text(sa.type_coerce(Signature.channel, sa.String())),
         _formula_safe(Signature.first_name),
@@ -140,17 +142,13 @@ def _csv_line(periods) -> sa.ColumnElement:
         _philadelphia_time(Signature.created_at, periods),
         _philadelphia_time(Signature.confirmed_at, periods),
     ]
-    if is_postgresql():
-        return sa.func.concat_ws(
-            ",",
-            *[
-                '"' + sa.func.replace(cell, '"', '""') + '"' if quoted else cell
-                for cell, quoted in zip(cells, _CELLS_QUOTED, strict=True)
-            ],
-        )
-    # SQLite's printf: %w doubles the double quotes inside a quoted cell, in one call.
+
+
+def _csv_line(periods) -> sa.ColumnElement:
+    """SQLite writes the whole line with printf: %w doubles the double quotes inside a
+    quoted cell, in one call per row."""
     template = ",".join('"%w"' if quoted else "%s" for quoted in _CELLS_QUOTED)
-    return sa.func.printf(template, *cells)
+    return sa.func.printf(template, *_cells(periods))
 
 
 def _periods(conditions: list) -> list:
@@ -169,26 +167,53 @@ def _periods(conditions: list) -> list:
     return _utc_offset_periods(first - timedelta(days=1), last + timedelta(days=1))
 
 
-def _lines(petition: Petition, filters: ExportFilters) -> Iterator[list[str]]:
-    """Finished CSV lines in id order, a chunk per query (keyset pagination: no transaction
-    or cursor held open across a slow download)."""
+def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[str, int]]:
+    """Finished CSV text in id order, a page per query (keyset pagination: no transaction
+    or cursor held open across a slow download), with its number of rows."""
     conditions = filters.conditions(petition)
     line = _csv_line(_periods(conditions))
     last_id = 0
     while True:
-        if is_postgresql():
-            db.session.execute(sa.text("SET LOCAL TIME ZONE 'America/New_York'"))
         rows = db.session.execute(
             sa.select(Signature.id, line)
             .where(*conditions, Signature.id > last_id)
             .order_by(Signature.id)
             .limit(CHUNK_ROWS)
         ).all()
-        db.session.commit()  # end the read transaction between chunks
+        db.session.commit()  # end the read transaction between pages
         if not rows:
             return
-        yield [row[1] for row in rows]
+        yield LINE_END.join(row[1] for row in rows) + LINE_END, len(rows)
         last_id = rows[-1][0]
+
+
+def _postgresql_copy(petition: Petition, filters: ExportFilters) -> Iterator[tuple[str, int]]:
+    """PostgreSQL writes the CSV itself (COPY ... TO STDOUT), streamed to us block by block:
+    one statement, one snapshot, no Python per row."""
+    from psycopg import ClientCursor
+
+    query = (
+        sa.select(*_cells([]))
+        .where(*filters.conditions(petition))
+        .order_by(Signature.id)
+        .compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+    )
+    connection = db.session.connection().connection.dbapi_connection
+    select = ClientCursor(connection).mogrify(str(query), query.params)
+    buffered: list[bytes] = []
+    size = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL TIME ZONE 'America/New_York'")
+        with cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for block in copy:  # about a row each: gathered into pieces of some size
+                buffered.append(bytes(block))
+                size += len(block)
+                if size >= _PIECE_BYTES:
+                    yield b"".join(buffered).decode("utf-8"), 0
+                    buffered, size = [], 0
+        rows = cursor.rowcount
+    db.session.commit()
+    yield b"".join(buffered).decode("utf-8"), rows
 
 
 def export_signatures_csv(petition: Petition, filters: ExportFilters) -> Iterator[str]:
@@ -203,9 +228,10 @@ def export_signatures_csv(petition: Petition, filters: ExportFilters) -> Iterato
 
     yield BYTE_ORDER_MARK + ",".join(HEADER) + LINE_END
     count = 0
-    for lines in _lines(petition, filters):
-        count += len(lines)
-        yield LINE_END.join(lines) + LINE_END
+    pieces = _postgresql_copy if is_postgresql() else _sqlite_lines
+    for text, rows in pieces(petition, filters):
+        count += rows
+        yield text
 
     begin_write()
     db.session.execute(

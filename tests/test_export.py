@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.export import HEADER, ExportFilters, export_signatures_csv, neutralise
 from app.extensions import db
 from app.models import Channel, NameDisplay, SignatureExport, SignatureStatus
-from tests.conftest import csrf_token_from
+from tests.conftest import ON_POSTGRESQL, csrf_token_from
 from tests.factories import make_petition, make_signature
 
 
@@ -139,7 +139,8 @@ def test_the_export_is_a_stream_of_chunks(app, monkeypatch):
         stream = export_signatures_csv(petition, ExportFilters())
         assert isinstance(stream, types.GeneratorType)
         pieces = list(stream)
-    assert len(pieces) == 1 + 4, "a header, then one piece per chunk of 3 rows"
+    if not ON_POSTGRESQL:  # PostgreSQL's COPY streams in blocks of its own size
+        assert len(pieces) == 1 + 4, "a header, then one piece per page of 3 rows"
     assert len(parse("".join(pieces))) == 10
 
 
@@ -196,7 +197,7 @@ def test_export_command_writes_a_file(app, runner, petition_slug, tmp_path):
     rows = parse(target.read_text(encoding="utf-8"))
     assert len(rows) == 3
     result = runner.invoke(args=["signatures", "export", petition_slug, "--status", "pending"])
-    assert '"Pending","Person"' in result.output
+    assert [row["first_name"] for row in parse(result.output)] == ["Pending"]
 
 
 def test_times_follow_daylight_saving_and_text_survives_quotes_and_newlines(app):
