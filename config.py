@@ -50,6 +50,7 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "petitions")
     RATELIMIT_SIGN = os.environ.get("RATELIMIT_SIGN", "30 per minute;300 per hour")
     RATELIMIT_LINKS = os.environ.get("RATELIMIT_LINKS", "60 per minute")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
@@ -78,7 +79,7 @@ class Config:
     CONFIRMATION_RESEND_AFTER_SECONDS = 120
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS") or 1.0)
     OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE") or 100)
-    OUTBOX_LEASE_SECONDS = 300
+    OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS") or 300)
     # Mail goes to the log instead of a server (development without MAIL_SERVER).
     MAIL_TO_LOG = False
 

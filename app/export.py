@@ -12,7 +12,7 @@ PostgreSQL alike.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -89,45 +89,37 @@ def _formula_safe(expression) -> sa.ColumnElement:
     return sa.case((sa.func.substr(text, 1, 1).in_(FORMULA_STARTS), "'" + text), else_=text)
 
 
-def _utc_offset_periods(start: datetime, end: datetime) -> list[tuple[datetime, datetime, int]]:
-    """(from, until, offset in hours) covering [start, end) in Philadelphia, found by walking
-    the hours: the zone database decides, not a rule written here."""
-    periods: list[tuple[datetime, datetime, int]] = []
-    moment = start.replace(minute=0, second=0, microsecond=0)
-    period_start, offset = moment, moment.astimezone(PHILADELPHIA).utcoffset()
-    while moment < end:
-        moment += timedelta(hours=1)
-        current = moment.astimezone(PHILADELPHIA).utcoffset()
-        if current != offset or moment >= end:
-            periods.append((period_start, moment, int(offset.total_seconds() // 3600)))
-            period_start, offset = moment, current
-    return periods
+def _philadelphia_time(column) -> sa.ColumnElement:
+    """PostgreSQL: a stored timestamp as ISO 8601 in Philadelphia time, with its offset (the
+    export sets the session's time zone)."""
+    return _text(sa.func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'))
 
 
-def _philadelphia_time(column, periods) -> sa.ColumnElement:
-    """A stored UTC timestamp as ISO 8601 in Philadelphia time, with its offset: on SQLite,
-    with the offsets of `periods` written into the query."""
-    if is_postgresql():  # the session's time zone is set to Philadelphia for the export
-        return _text(sa.func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'))
-    whens = [
-        (
-            sa.and_(column >= start, column < until),
-            sa.func.strftime(
-                f"%Y-%m-%dT%H:%M:%S{'-' if hours < 0 else '+'}{abs(hours):02d}:00",
-                column,
-                f"{hours:+d} hours",
-            ),
-        )
-        for start, until, hours in periods
-    ]
-    return _text(sa.case(*whens, else_=None) if whens else None)
+class _PhiladelphiaTime:
+    """SQLite: its stored UTC text ("2027-07-15 16:00:00.000000") as ISO 8601 in
+    Philadelphia time. Offsets are whole hours and change on the hour, so each UTC hour is
+    converted once (by the zone database) and minutes and seconds are copied."""
+
+    def __init__(self) -> None:
+        self._hours: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, utc_text: str) -> str:
+        if not utc_text:
+            return ""
+        hour = self._hours.get(utc_text[:13])
+        if hour is None:
+            utc = datetime.fromisoformat(utc_text[:13] + ":00:00").replace(tzinfo=UTC)
+            local = utc.astimezone(PHILADELPHIA).isoformat()
+            hour = self._hours[utc_text[:13]] = (local[:13], local[-6:])
+        return hour[0] + utc_text[13:19] + hour[1]
 
 
 # Which cells may hold anything a person typed, and so are quoted.
 _CELLS_QUOTED = (False, False, True, True, False, True, True, False, True, True, False, False)
 
 
-def _cells(periods) -> list[sa.ColumnElement]:
+def _cells() -> list[sa.ColumnElement]:
+    """The cells of a row as PostgreSQL writes them, times in Philadelphia time."""
     return [
         _text(sa.type_coerce(Signature.status, sa.String())),
         _text(sa.type_coerce(Signature.channel, sa.String())),
@@ -139,39 +131,29 @@ def _cells(periods) -> list[sa.ColumnElement]:
         sa.case((Signature.is_resident, "yes"), else_="no"),
         _formula_safe(Signature.reason),
         _formula_safe(Signature.source),
-        _philadelphia_time(Signature.created_at, periods),
-        _philadelphia_time(Signature.confirmed_at, periods),
+        _philadelphia_time(Signature.created_at),
+        _philadelphia_time(Signature.confirmed_at),
     ]
 
 
-def _csv_line(periods) -> sa.ColumnElement:
-    """SQLite writes the whole line with printf: %w doubles the double quotes inside a
-    quoted cell, in one call per row."""
+def _csv_line() -> sa.ColumnElement:
+    """SQLite writes the line with printf (%w doubles the double quotes inside a quoted
+    cell), ending with the two times as stored UTC text: Python puts them in Philadelphia
+    time (SQLite has no time zones)."""
+    cells = _cells()[:-2] + [
+        sa.type_coerce(Signature.created_at, sa.String()),
+        sa.type_coerce(Signature.confirmed_at, sa.String()),
+    ]
     template = ",".join('"%w"' if quoted else "%s" for quoted in _CELLS_QUOTED)
-    return sa.func.printf(template, *_cells(periods))
-
-
-def _periods(conditions: list) -> list:
-    """SQLite has no time zones: the offsets of the span the signatures cover, to write into
-    the query. PostgreSQL converts by itself."""
-    if is_postgresql():
-        return []
-    first, last = db.session.execute(
-        sa.select(
-            sa.func.min(Signature.created_at),
-            sa.func.max(sa.func.coalesce(Signature.confirmed_at, Signature.created_at)),
-        ).where(*conditions)
-    ).one()
-    if first is None:
-        return []
-    return _utc_offset_periods(first - timedelta(days=1), last + timedelta(days=1))
+    return sa.func.printf(template, *cells)
 
 
 def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[str, int]]:
     """Finished CSV text in id order, a page per query (keyset pagination: no transaction
     or cursor held open across a slow download), with its number of rows."""
     conditions = filters.conditions(petition)
-    line = _csv_line(_periods(conditions))
+    line = _csv_line()
+    iso = _PhiladelphiaTime()
     last_id = 0
     while True:
         rows = db.session.execute(
@@ -183,7 +165,11 @@ def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[
         db.session.commit()  # end the read transaction between pages
         if not rows:
             return
-        yield LINE_END.join(row[1] for row in rows) + LINE_END, len(rows)
+        lines = []
+        for _id, text in rows:
+            head, created_at, confirmed_at = text.rsplit(",", 2)  # unquoted, comma-free
+            lines.append(f"{head},{iso(created_at)},{iso(confirmed_at)}")
+        yield LINE_END.join(lines) + LINE_END, len(rows)
         last_id = rows[-1][0]
 
 
@@ -193,7 +179,7 @@ def _postgresql_copy(petition: Petition, filters: ExportFilters) -> Iterator[tup
     from psycopg import ClientCursor
 
     query = (
-        sa.select(*_cells([]))
+        sa.select(*_cells())
         .where(*filters.conditions(petition))
         .order_by(Signature.id)
         .compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})

@@ -2,10 +2,13 @@
 
 import logging
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
 
 log = logging.getLogger("app.errors")
 
@@ -65,6 +68,19 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def _database_unavailable(error):
+        # The connection dropped (server restart, failover, a killed backend): the pool
+        # replaces it at the next checkout. This request saved nothing it reported.
+        db.session.rollback()
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        return render_error(
+            503,
+            _("Please try again"),
+            _("We could not reach our database for a moment. Please send the form again."),
+        )
 
     @app.errorhandler(InternalServerError)
     def _server_error(error: InternalServerError):
