@@ -22,11 +22,11 @@ from app.database import begin_write, is_postgresql
 from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10_000
 _PIECE_BYTES = 256 * 1024
 BYTE_ORDER_MARK = "\ufeff"  # so spreadsheets open the file as UTF-8
 LINE_END = "\n"  # what PostgreSQL's COPY writes; every spreadsheet reads it
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("-", "=", "+", "@", "\t", "\r")  # "-" first: a GLOB set takes it literally
 
 HEADER = (
     "status",
@@ -86,7 +86,11 @@ def _text(expression) -> sa.ColumnElement:
 
 def _formula_safe(expression) -> sa.ColumnElement:
     text = _text(expression)
-    return sa.case((sa.func.substr(text, 1, 1).in_(FORMULA_STARTS), "'" + text), else_=text)
+    if is_postgresql():
+        starts_like_formula = sa.func.substr(text, 1, 1).in_(FORMULA_STARTS)
+    else:  # one GLOB per cell is the cheapest test SQLite has
+        starts_like_formula = text.op("GLOB")("[" + "".join(FORMULA_STARTS) + "]*")
+    return sa.case((starts_like_formula, "'" + text), else_=text)
 
 
 def _philadelphia_time(column) -> sa.ColumnElement:
@@ -150,18 +154,23 @@ def _csv_line() -> sa.ColumnElement:
 
 def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[str, int]]:
     """Finished CSV text in id order, a page per query (keyset pagination: no transaction
-    or cursor held open across a slow download), with its number of rows."""
-    conditions = filters.conditions(petition)
-    line = _csv_line()
+    or cursor held open across a slow download), with its number of rows.
+
+    The query is compiled once, its values written in (ours: ids, dates, a status), and run
+    on the driver's cursor: a million rows skip SQLAlchemy's per-row result objects."""
+    query = (
+        sa.select(Signature.id, _csv_line())
+        .where(*filters.conditions(petition), Signature.id > sa.literal_column("?"))
+        .order_by(Signature.id)
+        .limit(CHUNK_ROWS)
+    )
+    sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
     iso = _PhiladelphiaTime()
     last_id = 0
     while True:
-        rows = db.session.execute(
-            sa.select(Signature.id, line)
-            .where(*conditions, Signature.id > last_id)
-            .order_by(Signature.id)
-            .limit(CHUNK_ROWS)
-        ).all()
+        rows = (
+            db.session.connection().connection.dbapi_connection.execute(sql, (last_id,)).fetchall()
+        )
         db.session.commit()  # end the read transaction between pages
         if not rows:
             return
