@@ -1,11 +1,14 @@
 """Database behaviour that is ours rather than the ORM's: SQLite tuning and write transactions."""
 
+import logging
+
 import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
 
 WRITE_OPTION = "petitions_write"
+log = logging.getLogger("app.database")
 
 
 def configure_database(app: Flask) -> None:
@@ -13,6 +16,17 @@ def configure_database(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
+
+    # Registered after Flask-SQLAlchemy's, so it runs first: a connection the database
+    # dropped fails even the closing rollback, and that must not turn an answered request
+    # into an error. The pool has already discarded the dead connection.
+    @app.teardown_appcontext
+    def _close_session(_error) -> None:
+        try:
+            db.session.remove()
+        except sa.exc.SQLAlchemyError as error:
+            db.session.registry.clear()
+            log.warning("closing a database session failed: %s", error)
 
 
 def _tune_sqlite(engine: sa.Engine) -> None:

@@ -1,5 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for tests to read."""
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -28,6 +29,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)
@@ -39,6 +42,7 @@ class SmtpSink:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.refused: set[str] = set()
+        self.delay = 0.0  # seconds each message takes to be accepted
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -60,6 +64,7 @@ class SmtpSink:
         with self.lock:
             self.messages.clear()
         self.refused.clear()
+        self.delay = 0.0
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:

@@ -1,6 +1,7 @@
 """Error pages: every failure answers with a clear page (or JSON) and the right status."""
 
 import logging
+from contextlib import suppress
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request, url_for
@@ -74,7 +75,8 @@ def init_app(app: Flask) -> None:
     def _database_unavailable(error):
         # The connection dropped (server restart, failover, a killed backend): the pool
         # replaces it at the next checkout. This request saved nothing it reported.
-        db.session.rollback()
+        with suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
         log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
         return render_error(
             503,
