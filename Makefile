@@ -30,6 +30,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check app config.py tests bench
+	$(BIN)/bandit --quiet --recursive app config.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
-DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105  (refused in production)
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105 # nosec B105 (refused in production)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -100,7 +100,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     APP_ENV = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SECRET_KEY = "testing-secret-key"  # noqa: S105 # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     BASE_URL = "http://petitions.test"
     MAIL_SERVER = None

@@ -19,7 +19,7 @@ from app.clock import now
 class LinkPurpose(StrEnum):
     CONFIRM = "confirm"
     WITHDRAW = "withdraw"
-    SET_PASSWORD = "set-password"  # noqa: S105  (a link purpose, not a password)
+    SET_PASSWORD = "set-password"  # noqa: S105 # nosec B105 (a link purpose)
 
 
 def _max_age(purpose: LinkPurpose) -> int | None:

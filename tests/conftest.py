@@ -243,3 +243,20 @@ def organizer_client(app: Flask, client: FlaskClient) -> FlaskClient:
     response = log_in(client, "admin@example.org", ORGANIZER_PASSWORD)
     assert response.status_code == 302, response.status_code
     return client
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001  (any failure means: no Redis to test with)
+        return None
+    return url
+
+
+REDIS_URL = _redis_url()
+needs_redis = pytest.mark.skipif(
+    REDIS_URL is None, reason="needs Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379/15)"
+)
