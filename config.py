@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
-DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105 # nosec B105 (refused in production)
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # refused in production # noqa: S105 # nosec B105
 
 
 def _flag(name: str, default: bool) -> bool:

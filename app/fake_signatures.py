@@ -55,7 +55,7 @@ BATCH = 5000
 
 def add_fake_signatures(petition: Petition, count: int, seed: int = 1) -> int:
     """Insert `count` confirmed signatures in batches; the count is kept exact."""
-    rng = random.Random(seed)  # noqa: S311 # nosec B311 (not for security)
+    rng = random.Random(seed)  # not for security # noqa: S311 # nosec B311
     start = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Signature.id), 0)))
     moment = now()
     added = 0

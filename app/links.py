@@ -19,7 +19,7 @@ from app.clock import now
 class LinkPurpose(StrEnum):
     CONFIRM = "confirm"
     WITHDRAW = "withdraw"
-    SET_PASSWORD = "set-password"  # noqa: S105 # nosec B105 (a link purpose)
+    SET_PASSWORD = "set-password"  # a link purpose # noqa: S105 # nosec B105
 
 
 def _max_age(purpose: LinkPurpose) -> int | None:

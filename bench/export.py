@@ -20,10 +20,13 @@ from bench.harness import (
 )
 
 SLUG = "end-the-pars-contract"
-COLUMNS = ("status, channel, first_name, last_name, name_display, email, zip_code, is_resident, "
-           "reason, source, created_at, confirmed_at")
-QUERY = (f"SELECT {COLUMNS} FROM signature WHERE petition_id = 1 AND status = 'confirmed' "
-         "ORDER BY id")
+COLUMNS = (
+    "status, channel, first_name, last_name, name_display, email, zip_code, is_resident, "
+    "reason, source, created_at, confirmed_at"
+)
+QUERY = (
+    f"SELECT {COLUMNS} FROM signature WHERE petition_id = 1 AND status = 'confirmed' ORDER BY id"
+)
 
 
 def build(database: str, rows: int) -> str:
@@ -44,7 +47,7 @@ def build(database: str, rows: int) -> str:
 def floor_command(database: str, url: str, output: str) -> str:
     if database == "sqlite":
         path = url.removeprefix("sqlite:///")
-        return f"sqlite3 -csv -header {path} \"{QUERY}\" > {output}"
+        return f'sqlite3 -csv -header {path} "{QUERY}" > {output}'
     plain = url.replace("postgresql+psycopg://", "postgresql://")
     return f"psql '{plain}' -c \"\\copy ({QUERY}) TO STDOUT CSV HEADER\" > {output}"
 
@@ -59,14 +62,21 @@ def run(database: str = "sqlite", rows: int | None = None) -> None:
     ours_file, floor_file = OUT / "export-ours.csv", OUT / "export-floor.csv"
     with open(ours_file, "wb"):
         pass
-    ours = run_measured(flask("signatures", "export", SLUG, "--output", str(ours_file)),
-                        env=app_env(url))
+    ours = run_measured(
+        flask("signatures", "export", SLUG, "--output", str(ours_file)), env=app_env(url)
+    )
     floor = run_measured(floor_command(database, url, str(floor_file)), shell=True)
-    lines = int(subprocess.run(["wc", "-l", str(ours_file)], capture_output=True, text=True)
-                .stdout.split()[0])
+    lines = int(
+        subprocess.run(["wc", "-l", str(ours_file)], capture_output=True, text=True).stdout.split()[
+            0
+        ]
+    )
     line("rows written (ours, with header)", f"{lines:,}")
     line("ours: time / peak memory", f"{ours.seconds:.2f} s / {ours.peak_mb:.0f} MB")
-    line("floor (database's own CSV): time / memory", f"{floor.seconds:.2f} s / {floor.peak_mb:.0f} MB")
+    line(
+        "floor (database's own CSV): time / memory",
+        f"{floor.seconds:.2f} s / {floor.peak_mb:.0f} MB",
+    )
     ratio = ours.seconds / floor.seconds
     line("time ratio ours / floor", f"{ratio:.2f}  {verdict(ratio <= 3, '<= 3')}")
     line("peak memory", verdict(ours.peak_mb < 200, "< 200 MB"))

@@ -13,28 +13,34 @@ PAGE = '<form method="post"><input name="csrf_token" type="hidden" value="{token
 
 def _connect(url: str):
     if url.startswith("sqlite:///"):
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None,
-                                     check_same_thread=False)
+        connection = sqlite3.connect(
+            url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+        )
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("PRAGMA busy_timeout=15000")
         return connection, "?"
     import psycopg
 
-    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
-                           autocommit=True), "%s"
+    return psycopg.connect(
+        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ), "%s"
 
 
 def create_app() -> Flask:
     app = Flask(__name__)
     connection, mark = _connect(os.environ["DATABASE_URL"])
-    connection.execute("CREATE TABLE IF NOT EXISTS floor_signature (id INTEGER PRIMARY KEY, "
-                       "email TEXT, first_name TEXT, last_name TEXT, zip_code TEXT)"
-                       if mark == "?" else
-                       "CREATE TABLE IF NOT EXISTS floor_signature (id SERIAL PRIMARY KEY, "
-                       "email TEXT, first_name TEXT, last_name TEXT, zip_code TEXT)")
-    insert = (f"INSERT INTO floor_signature (email, first_name, last_name, zip_code) "
-              f"VALUES ({mark}, {mark}, {mark}, {mark})")
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS floor_signature (id INTEGER PRIMARY KEY, "
+        "email TEXT, first_name TEXT, last_name TEXT, zip_code TEXT)"
+        if mark == "?"
+        else "CREATE TABLE IF NOT EXISTS floor_signature (id SERIAL PRIMARY KEY, "
+        "email TEXT, first_name TEXT, last_name TEXT, zip_code TEXT)"
+    )
+    insert = (
+        f"INSERT INTO floor_signature (email, first_name, last_name, zip_code) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark})"
+    )
 
     @app.get("/petitions/<slug>")
     def page(slug):
@@ -43,8 +49,9 @@ def create_app() -> Flask:
     @app.post("/petitions/<slug>/sign")
     def sign(slug):
         form = request.form
-        connection.execute(insert, (form["email"], form["first_name"], form["last_name"],
-                                    form["zip_code"]))
+        connection.execute(
+            insert, (form["email"], form["first_name"], form["last_name"], form["zip_code"])
+        )
         return redirect(f"/petitions/{slug}/thanks", 303)
 
     @app.get("/petitions/<slug>/count.json")

@@ -26,13 +26,15 @@ class Measure:
 
 def app_env(database_url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "APP_ENV": "development",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "benchmark-secret-key-0123456789",
-        "RATELIMIT_ENABLED": "false",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "APP_ENV": "development",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "benchmark-secret-key-0123456789",
+            "RATELIMIT_ENABLED": "false",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     env.pop("MAIL_SERVER", None)
     env.update(extra)
     return env
@@ -42,13 +44,20 @@ def flask(*args: str) -> list[str]:
     return [PYTHON, "-m", "flask", "--app", "app", *args]
 
 
-def run_measured(command: list[str] | str, env: dict | None = None, stdout=None,
-                 shell: bool = False) -> Measure:
+def run_measured(
+    command: list[str] | str, env: dict | None = None, stdout=None, shell: bool = False
+) -> Measure:
     """Run a command to completion; its wall time and peak resident memory (the child's own,
     from wait4, so the benchmark's memory is not counted)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=stdout or subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, shell=shell, cwd=ROOT)
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=stdout or subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        shell=shell,
+        cwd=ROOT,
+    )
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if status != 0:

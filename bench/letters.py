@@ -48,19 +48,31 @@ def run(database: str = "sqlite", rows: int | None = None) -> None:
     one = run_measured([PYTHON, "-c", ONE_LETTER.format(output=OUT / "letter.pdf")], env=env)
     size = (OUT / "letter.pdf").stat().st_size
     floor = run_measured(
-        [PYTHON, "-c", FLOOR.format(font=ROOT / "static/fonts/NotoSans-Regular.ttf",
-                                    rows=rows, output=OUT / "floor.pdf")],
+        [
+            PYTHON,
+            "-c",
+            FLOOR.format(
+                font=ROOT / "static/fonts/NotoSans-Regular.ttf", rows=rows, output=OUT / "floor.pdf"
+            ),
+        ],
         env=env,
     )
-    everything = run_measured(flask("letters", "build", SLUG, "--output", str(OUT / "letters")),
-                              env=env)
-    line("one letter: time / peak memory / size",
-         f"{one.seconds:.1f} s / {one.peak_mb:.0f} MB / {size / 1e6:.1f} MB")
-    line("floor (fpdf2, plain lines): time / memory",
-         f"{floor.seconds:.1f} s / {floor.peak_mb:.0f} MB")
+    everything = run_measured(
+        flask("letters", "build", SLUG, "--output", str(OUT / "letters")), env=env
+    )
+    line(
+        "one letter: time / peak memory / size",
+        f"{one.seconds:.1f} s / {one.peak_mb:.0f} MB / {size / 1e6:.1f} MB",
+    )
+    line(
+        "floor (fpdf2, plain lines): time / memory",
+        f"{floor.seconds:.1f} s / {floor.peak_mb:.0f} MB",
+    )
     line("time ratio one letter / floor", f"{one.seconds / floor.seconds:.2f}")
-    line("letters build (3 PDFs + CSV): time / memory",
-         f"{everything.seconds:.1f} s / {everything.peak_mb:.0f} MB")
+    line(
+        "letters build (3 PDFs + CSV): time / memory",
+        f"{everything.seconds:.1f} s / {everything.peak_mb:.0f} MB",
+    )
     for leftover in (OUT / "letter.pdf", OUT / "floor.pdf"):
         leftover.unlink(missing_ok=True)
 

@@ -55,24 +55,47 @@ async def resident(host, port, slug, number, stop_at, run_id, results):
         sequence += 1
         started = time.perf_counter()
         try:
-            status, headers, body = await request(host, port, (
-                f"GET /petitions/{slug} HTTP/1.1\r\nHost: ".encode() + host_header
-                + b"\r\nConnection: close\r\n\r\n"))
+            status, headers, body = await request(
+                host,
+                port,
+                (
+                    f"GET /petitions/{slug} HTTP/1.1\r\nHost: ".encode()
+                    + host_header
+                    + b"\r\nConnection: close\r\n\r\n"
+                ),
+            )
             match = TOKEN.search(body)
             if status != 200 or not match:
                 results["errors"] += 1
-                results["error_kinds"][f"GET {status}"] = results["error_kinds"].get(f"GET {status}", 0) + 1
+                results["error_kinds"][f"GET {status}"] = (
+                    results["error_kinds"].get(f"GET {status}", 0) + 1
+                )
                 continue
-            form = urlencode({
-                "csrf_token": match.group(1).decode(), "first_name": "Load",
-                "last_name": f"Tester {number}", "email": f"load-{run_id}-{number}-{sequence}@example.org",
-                "zip_code": "19107", "name_display": "full", "reason": "",
-            }).encode()
-            status, _headers, _body = await request(host, port, (
-                f"POST /petitions/{slug}/sign HTTP/1.1\r\nHost: ".encode() + host_header
-                + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
-                + str(len(form)).encode() + b"\r\nCookie: " + headers[b"cookies"]
-                + b"\r\nConnection: close\r\n\r\n" + form))
+            form = urlencode(
+                {
+                    "csrf_token": match.group(1).decode(),
+                    "first_name": "Load",
+                    "last_name": f"Tester {number}",
+                    "email": f"load-{run_id}-{number}-{sequence}@example.org",
+                    "zip_code": "19107",
+                    "name_display": "full",
+                    "reason": "",
+                }
+            ).encode()
+            status, _headers, _body = await request(
+                host,
+                port,
+                (
+                    f"POST /petitions/{slug}/sign HTTP/1.1\r\nHost: ".encode()
+                    + host_header
+                    + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+                    + str(len(form)).encode()
+                    + b"\r\nCookie: "
+                    + headers[b"cookies"]
+                    + b"\r\nConnection: close\r\n\r\n"
+                    + form
+                ),
+            )
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
             results["errors"] += 1
             kind = type(error).__name__
@@ -83,7 +106,9 @@ async def resident(host, port, slug, number, stop_at, run_id, results):
             results["latencies"].append(time.perf_counter() - started)
         else:
             results["errors"] += 1
-            results["error_kinds"][f"POST {status}"] = results["error_kinds"].get(f"POST {status}", 0) + 1
+            results["error_kinds"][f"POST {status}"] = (
+                results["error_kinds"].get(f"POST {status}", 0) + 1
+            )
 
 
 async def watcher(host, port, slug, stop_at, results, interval=0.05):
@@ -91,9 +116,15 @@ async def watcher(host, port, slug, stop_at, results, interval=0.05):
     while time.perf_counter() < stop_at:
         started = time.perf_counter()
         try:
-            status, _h, _b = await request(host, port, (
-                f"GET /petitions/{slug}/count.json HTTP/1.1\r\nHost: ".encode() + host_header
-                + b"\r\nConnection: close\r\n\r\n"))
+            status, _h, _b = await request(
+                host,
+                port,
+                (
+                    f"GET /petitions/{slug}/count.json HTTP/1.1\r\nHost: ".encode()
+                    + host_header
+                    + b"\r\nConnection: close\r\n\r\n"
+                ),
+            )
             if status == 200:
                 results["count_latencies"].append(time.perf_counter() - started)
             else:
@@ -104,8 +135,14 @@ async def watcher(host, port, slug, stop_at, results, interval=0.05):
 
 
 async def main(host, port, slug, residents, seconds, run_id):
-    results = {"signed": 0, "errors": 0, "error_kinds": {}, "latencies": [],
-               "count_latencies": [], "count_errors": 0}
+    results = {
+        "signed": 0,
+        "errors": 0,
+        "error_kinds": {},
+        "latencies": [],
+        "count_latencies": [],
+        "count_errors": 0,
+    }
     started = time.perf_counter()
     stop_at = started + seconds
     await asyncio.gather(
@@ -115,11 +152,15 @@ async def main(host, port, slug, residents, seconds, run_id):
     elapsed = time.perf_counter() - started
     latencies, counts = results["latencies"], results["count_latencies"]
     return {
-        "signed": results["signed"], "errors": results["errors"],
-        "error_kinds": results["error_kinds"], "seconds": elapsed,
+        "signed": results["signed"],
+        "errors": results["errors"],
+        "error_kinds": results["error_kinds"],
+        "seconds": elapsed,
         "per_second": results["signed"] / elapsed,
-        "p50_ms": percentile(latencies, 0.50) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
-        "count_requests": len(counts), "count_errors": results["count_errors"],
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "count_requests": len(counts),
+        "count_errors": results["count_errors"],
         "count_p50_ms": percentile(counts, 0.50) * 1000,
         "count_p99_ms": percentile(counts, 0.99) * 1000,
     }
@@ -127,4 +168,6 @@ async def main(host, port, slug, residents, seconds, run_id):
 
 if __name__ == "__main__":
     host, port, slug, residents, seconds, run_id = sys.argv[1:7]
-    print(json.dumps(asyncio.run(main(host, int(port), slug, int(residents), float(seconds), run_id))))
+    print(
+        json.dumps(asyncio.run(main(host, int(port), slug, int(residents), float(seconds), run_id)))
+    )

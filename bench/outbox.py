@@ -64,8 +64,10 @@ def free_port() -> int:
 
 
 def start_sink(port: int) -> subprocess.Popen:
-    process = subprocess.Popen([PYTHON, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                                "-c", "aiosmtpd.handlers.Sink"], cwd=ROOT)
+    process = subprocess.Popen(
+        [PYTHON, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -82,8 +84,7 @@ def run(database: str = "sqlite", count: int | None = None) -> None:
     url = fresh_sqlite("outbox") if database == "sqlite" else fresh_postgresql()
     prepare_database(url)
     port = free_port()
-    env = app_env(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port),
-                  OUTBOX_BATCH_SIZE="500")
+    env = app_env(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), OUTBOX_BATCH_SIZE="500")
     check([PYTHON, "-c", QUEUE, str(count)], env)
     sink = start_sink(port)
     try:
@@ -92,11 +93,23 @@ def run(database: str = "sqlite", count: int | None = None) -> None:
     finally:
         sink.send_signal(signal.SIGINT)
         sink.wait(timeout=10)
-    left = check([PYTHON, "-c", "from app import create_app; from app.outbox import "
-                  "pending_count; app = create_app(); app.app_context().push(); "
-                  "print(pending_count())"], env).strip()
-    line("ours: time / messages per second",
-         f"{ours.seconds:.1f} s / {count / ours.seconds:.0f} per s ({left} left unsent)")
-    line("floor (smtplib, one connection)", f"{floor.seconds:.1f} s / {count / floor.seconds:.0f} per s")
+    left = check(
+        [
+            PYTHON,
+            "-c",
+            "from app import create_app; from app.outbox import "
+            "pending_count; app = create_app(); app.app_context().push(); "
+            "print(pending_count())",
+        ],
+        env,
+    ).strip()
+    line(
+        "ours: time / messages per second",
+        f"{ours.seconds:.1f} s / {count / ours.seconds:.0f} per s ({left} left unsent)",
+    )
+    line(
+        "floor (smtplib, one connection)",
+        f"{floor.seconds:.1f} s / {count / floor.seconds:.0f} per s",
+    )
     ratio = floor.seconds / ours.seconds
     line("throughput ratio ours / floor", f"{ratio:.2f}  {verdict(ratio >= 0.5, '>= 0.5')}")

@@ -63,8 +63,9 @@ print(json.dumps(results))
 def measure(url: str) -> dict[str, float]:
     import subprocess
 
-    result = subprocess.run([PYTHON, "-c", TIMER], env=app_env(url), cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [PYTHON, "-c", TIMER], env=app_env(url), cwd=ROOT, capture_output=True, text=True
+    )
     if result.returncode:
         raise RuntimeError(result.stderr[-3000:])
     output = result.stdout
@@ -76,9 +77,14 @@ def run(database: str = "sqlite", rows: int | None = None) -> None:
     header(f"Page and count at 10 and at {rows:,} signatures ({database}, median of 300)")
     small = measure(build_signatures(database, 10))
     large = measure(build_signatures(database, rows))
-    for name, label in (("page", "petition page"), ("json", "petition JSON"),
-                        ("count", "count endpoint")):
+    for name, label in (
+        ("page", "petition page"),
+        ("json", "petition JSON"),
+        ("count", "count endpoint"),
+    ):
         ratio = large[name] / small[name]
-        line(f"{label}: 10 / {rows:,}",
-             f"{small[name]:.2f} / {large[name]:.2f} ms, ratio {ratio:.2f}  "
-             f"{verdict(ratio <= 1.2, '<= 1.2')}")
+        line(
+            f"{label}: 10 / {rows:,}",
+            f"{small[name]:.2f} / {large[name]:.2f} ms, ratio {ratio:.2f}  "
+            f"{verdict(ratio <= 1.2, '<= 1.2')}",
+        )

@@ -37,15 +37,29 @@ def workers() -> int:
 
 
 def start_gunicorn(app_spec: str, env: dict, port: int) -> subprocess.Popen:
-    command = [PYTHON, "-m", "gunicorn", app_spec, "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers()), "--worker-class", "sync", "--backlog", "2048",
-               "--log-level", "warning"]
+    command = [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        app_spec,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers()),
+        "--worker-class",
+        "sync",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/petitions/{SLUG}/count.json",
-                                        timeout=2):
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/petitions/{SLUG}/count.json", timeout=2
+            ):
                 return process
         except OSError:
             time.sleep(0.2)
@@ -63,16 +77,29 @@ def stop(process: subprocess.Popen) -> None:
 
 def load(port: int, residents: int, seconds: float) -> dict:
     result = subprocess.run(
-        [PYTHON, "-m", "bench.load", "127.0.0.1", str(port), SLUG, str(residents), str(seconds),
-         uuid.uuid4().hex[:8]],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            PYTHON,
+            "-m",
+            "bench.load",
+            "127.0.0.1",
+            str(port),
+            SLUG,
+            str(residents),
+            str(seconds),
+            uuid.uuid4().hex[:8],
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout)
 
 
 def production_env(url: str, port: int) -> dict:
-    return app_env(url, APP_ENV="production", BASE_URL=f"http://127.0.0.1:{port}",
-                   RATELIMIT_ENABLED="false")
+    return app_env(
+        url, APP_ENV="production", BASE_URL=f"http://127.0.0.1:{port}", RATELIMIT_ENABLED="false"
+    )
 
 
 def stored_signatures(url: str) -> int:
@@ -87,20 +114,29 @@ def stored_signatures(url: str) -> int:
 
 def show(label: str, result: dict) -> None:
     kinds = f" {result['error_kinds']}" if result["error_kinds"] else ""
-    line(f"{label}: signatures/s", f"{result['per_second']:.0f} ({result['signed']:,} in "
-         f"{result['seconds']:.0f} s, {result['errors']} errors{kinds})")
-    line(f"{label}: page + post latency p50 / p99",
-         f"{result['p50_ms']:.0f} / {result['p99_ms']:.0f} ms")
-    line(f"{label}: count endpoint p50 / p99",
-         f"{result['count_p50_ms']:.1f} / {result['count_p99_ms']:.1f} ms "
-         f"({result['count_requests']} requests)")
+    line(
+        f"{label}: signatures/s",
+        f"{result['per_second']:.0f} ({result['signed']:,} in "
+        f"{result['seconds']:.0f} s, {result['errors']} errors{kinds})",
+    )
+    line(
+        f"{label}: page + post latency p50 / p99",
+        f"{result['p50_ms']:.0f} / {result['p99_ms']:.0f} ms",
+    )
+    line(
+        f"{label}: count endpoint p50 / p99",
+        f"{result['count_p50_ms']:.1f} / {result['count_p99_ms']:.1f} ms "
+        f"({result['count_requests']} requests)",
+    )
 
 
 def run(database: str = "sqlite") -> None:
     residents = int(os.environ.get("BENCH_RESIDENTS", 64))
     seconds = float(os.environ.get("BENCH_SECONDS", 20))
-    header(f"Signing under load ({database}, {residents} residents, {seconds:.0f} s, "
-           f"gunicorn {workers()} sync workers)")
+    header(
+        f"Signing under load ({database}, {residents} residents, {seconds:.0f} s, "
+        f"gunicorn {workers()} sync workers)"
+    )
     url = fresh_sqlite("signing") if database == "sqlite" else fresh_postgresql()
     prepare_database(url)
 
@@ -125,7 +161,9 @@ def run(database: str = "sqlite") -> None:
     line("signatures stored (warm-up included)", f"{stored:,}")
     show("floor", floor)
     ratio = ours["per_second"] / floor["per_second"]
-    line("throughput", verdict(ours["per_second"] >= 333 and ours["errors"] == 0,
-                               ">= 333/s, no errors"))
+    line(
+        "throughput",
+        verdict(ours["per_second"] >= 333 and ours["errors"] == 0, ">= 333/s, no errors"),
+    )
     line("ratio ours / floor", f"{ratio:.2f}  {verdict(ratio >= 0.5, '>= 0.5')}")
     line("count endpoint p99 under load", verdict(ours["count_p99_ms"] <= 50, "<= 50 ms"))

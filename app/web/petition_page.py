@@ -29,7 +29,7 @@ from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source
 from app.web.signing.forms import SignForm
 
-_TOKEN_HOLE = "\x00csrf-token\x00"  # noqa: S105 # nosec B105 (a placeholder)
+_TOKEN_HOLE = "\x00csrf-token\x00"  # a placeholder # noqa: S105 # nosec B105
 _CACHE_ENTRIES = 64  # petitions x languages x source tags, per worker
 
 
