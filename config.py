@@ -73,6 +73,8 @@ class Config:
 
     # A blank petition page is rendered at most this often per worker (0: every time).
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS") or 2)
+    # How often an open page's script asks the count endpoint for the latest count.
+    COUNT_REFRESH_SECONDS = 10
     CONFIRMATION_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
     CONFIRMATION_GRACE_SECONDS = 24 * 3600
     PASSWORD_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600

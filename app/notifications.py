@@ -9,7 +9,7 @@ holes where the name and links go; each signer's copy fills them in.
 
 from dataclasses import dataclass
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import escape
@@ -18,6 +18,7 @@ from app.clock import now
 from app.links import LinkPurpose, make_token
 from app.models import Signature
 from app.outbox import enqueue_email
+from app.petitions import translation_of
 from app.urls import absolute_url
 
 
@@ -43,6 +44,12 @@ _CONFIRM_HOLE = "CONFIRM-TOKEN-HOLE"  # survives URL building unchanged
 _WITHDRAW_HOLE = "WITHDRAW-TOKEN-HOLE"
 
 
+def _title_in(petition, locale: str) -> str:
+    """The petition's title in the signer's language, when the organizers' text has one."""
+    translation = translation_of(petition.id, locale)
+    return translation.title if translation is not None else petition.title
+
+
 def _render(
     template: str, subject: str, petition, link_key: str, holes: bool = False, **context
 ) -> SignerEmail:
@@ -63,22 +70,30 @@ def _render(
 
 
 _NAME_HOLE = "\x00first-name\x00"
-_rendered_confirmations: dict[tuple, SignerEmail] = {}
 
 
 def confirmation_email(petition, first_name: str, locale: str, link_key: str) -> SignerEmail:
     """The email whose button makes a signature count."""
+    # Per app: another app (another BASE_URL) must not reuse these.
+    rendered = current_app.extensions.setdefault("rendered_confirmations", {})
     key = (petition.id, petition.slug, petition.title, petition.organizer_name, locale)
-    blank = _rendered_confirmations.get(key)
+    blank = rendered.get(key)
     if blank is None:
         with force_locale(locale):
-            subject = _("Confirm your signature: %(title)s", title=petition.title)
+            title = _title_in(petition, locale)
+            subject = _("Confirm your signature: %(title)s", title=title)
             blank = _render(
-                "confirm_signature", subject, petition, "", first_name=_NAME_HOLE, holes=True
+                "confirm_signature",
+                subject,
+                petition,
+                "",
+                title=title,
+                first_name=_NAME_HOLE,
+                holes=True,
             )
-        if len(_rendered_confirmations) > 64:
-            _rendered_confirmations.clear()
-        _rendered_confirmations[key] = blank
+        if len(rendered) > 64:
+            rendered.clear()
+        rendered[key] = blank
     confirm = make_token(LinkPurpose.CONFIRM, link_key)
     withdraw = make_token(LinkPurpose.WITHDRAW, link_key)
 
@@ -110,12 +125,14 @@ def tell_already_signed(signature: Signature, *, household_full: bool = False) -
     """Someone signed again with this address. The form never says so; this email does, to
     the mailbox's owner only. `household_full`: two people already signed with it."""
     with force_locale(signature.locale):
-        subject = _("You have already signed: %(title)s", title=signature.petition.title)
+        title = _title_in(signature.petition, signature.locale)
+        subject = _("You have already signed: %(title)s", title=title)
         email = _render(
             "already_signed",
             subject,
             signature.petition,
             signature.link_key,
+            title=title,
             first_name=signature.first_name,
             household_full=household_full,
             confirmed=signature.status == "confirmed",

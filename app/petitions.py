@@ -10,7 +10,14 @@ from app.clock import in_philadelphia, now
 from app.counting import displayed_goal
 from app.deadlines import is_open
 from app.extensions import db
-from app.models import NameDisplay, Petition, Signature, SignatureStatus, Target
+from app.models import (
+    NameDisplay,
+    Petition,
+    PetitionTranslation,
+    Signature,
+    SignatureStatus,
+    Target,
+)
 from app.models.signature import public_name
 
 RECENT_SIGNERS_SHOWN = 10
@@ -44,6 +51,31 @@ _GLANCE = sa.select(
 def glance_by_slug(slug: str) -> PetitionGlance | None:
     row = db.session.connection().execute(_GLANCE, {"slug": slug}).first()
     return PetitionGlance(*row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class PetitionText:
+    """The organizers' title and text in the reader's language, or the original."""
+
+    title: str
+    about: str
+    locale: str
+    translated: bool
+
+
+def translation_of(petition_id: int, locale: str) -> PetitionTranslation | None:
+    return db.session.scalar(
+        sa.select(PetitionTranslation).where(
+            PetitionTranslation.petition_id == petition_id, PetitionTranslation.locale == locale
+        )
+    )
+
+
+def petition_text(petition: Petition, locale: str, original_locale: str = "en") -> PetitionText:
+    translation = translation_of(petition.id, locale) if locale != original_locale else None
+    if translation is None:
+        return PetitionText(petition.title, petition.about, original_locale, translated=False)
+    return PetitionText(translation.title, translation.about, locale, translated=True)
 
 
 def home_petition() -> Petition | None:

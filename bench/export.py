@@ -10,10 +10,10 @@ from bench.harness import (
     app_env,
     check,
     flask,
-    fresh_postgresql,
     fresh_sqlite,
     header,
     line,
+    postgresql_database,
     prepare_database,
     run_measured,
     verdict,
@@ -30,6 +30,7 @@ QUERY = (
 
 
 def build(database: str, rows: int) -> str:
+    """A database with `rows` confirmed signatures, kept between runs (one per size)."""
     if database == "sqlite":
         cached = OUT / f"export-{rows}.sqlite3"
         url = f"sqlite:///{cached}"
@@ -38,10 +39,27 @@ def build(database: str, rows: int) -> str:
             return url
         url = fresh_sqlite(f"export-{rows}")
     else:
-        url = fresh_postgresql()
+        url = postgresql_database(f"petitions_bench_{rows}", empty=False)
+        if _signatures_in(url) >= rows:
+            check(flask("db", "upgrade"), app_env(url))
+            return url
+        url = postgresql_database(f"petitions_bench_{rows}")
     prepare_database(url)
     check(flask("signatures", "fake", SLUG, "--count", str(rows)), app_env(url))
     return url
+
+
+def _signatures_in(url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT count(*) FROM signature").scalar()
+    except sa.exc.ProgrammingError:
+        return 0
+    finally:
+        engine.dispose()
 
 
 def floor_command(database: str, url: str, output: str) -> str:

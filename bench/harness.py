@@ -83,11 +83,14 @@ def fresh_sqlite(name: str) -> str:
     return f"sqlite:///{path}"
 
 
-def fresh_postgresql() -> str:
-    """The benchmark database, emptied (the schema is dropped and made again by migrations)."""
+def postgresql_database(name: str | None = None, *, empty: bool = True) -> str:
+    """A benchmark database on the PostgreSQL server (created if missing), emptied unless
+    `empty` is False. Never the database the tests use."""
     import sqlalchemy as sa
 
     url = sa.make_url(PG_URL)
+    if name:
+        url = url.set(database=name)
     server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         exists = connection.exec_driver_sql(
@@ -96,11 +99,16 @@ def fresh_postgresql() -> str:
         if not exists:
             connection.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
     server.dispose()
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    engine.dispose()
-    return PG_URL
+    if empty:
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        engine.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+def fresh_postgresql() -> str:
+    return postgresql_database()
 
 
 def prepare_database(url: str, closes_at: str = "2099-08-31") -> None:

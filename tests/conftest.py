@@ -26,13 +26,17 @@ needs_postgresql = pytest.mark.skipif(
 )
 
 
-def pytest_report_header(config) -> str:
+def pytest_report_header(config) -> list[str]:
     where = (
         f"PostgreSQL at {TEST_DATABASE_URL}"
         if ON_POSTGRESQL
         else "SQLite files (set TEST_DATABASE_URL for PostgreSQL)"
     )
-    return f"database: {where}"
+    import shutil
+
+    chromium = shutil.which("chromium")
+    browser = f"chromium at {chromium}" if chromium else "none: the browser tests are skipped"
+    return [f"database: {where}", f"browser: {browser}"]
 
 
 def pytest_sessionstart(session) -> None:

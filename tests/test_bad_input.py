@@ -37,13 +37,13 @@ def stored(app) -> int:
         ("last_name", "www.cheap-pills", "cannot contain a web address"),
         ("last_name", "lopez.com", "cannot contain a web address"),
         ("first_name", "Maria\x00", "letters, spaces and punctuation"),
-        ("first_name", "M" * 81, "Field cannot be longer than 80 characters."),
+        ("first_name", "M" * 81, "Use at most 80 characters."),
         ("email", "not-an-email", "Enter an email address like name@example.com."),
         ("email", "", "Enter your email address."),
         ("zip_code", "1910", "Enter a 5-digit ZIP code"),
         ("zip_code", "ABCDE", "Enter a 5-digit ZIP code"),
-        ("reason", "x" * 501, "Keep it under 500 characters."),
-        ("name_display", "everyone", "Not a valid choice."),
+        ("reason", "x" * 501, "Use at most 500 characters."),
+        ("name_display", "everyone", "Choose one of the options."),
     ],
 )
 def test_each_field_explains_what_is_wrong(app, client, slug, field, value, message):

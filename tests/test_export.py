@@ -187,7 +187,7 @@ def test_bad_export_filters_are_explained(app, organizer_client, petition_slug):
         follow_redirects=True,
     )
     assert response.status_code == 200
-    assert "Not a valid choice." in response.get_data(as_text=True)
+    assert "Choose one of the options." in response.get_data(as_text=True)
 
 
 def test_export_command_writes_a_file(app, runner, petition_slug, tmp_path):

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from app.clock import PHILADELPHIA, as_utc, now
 from app.extensions import db
-from app.models import Petition, Target
+from app.models import Petition, PetitionTranslation, Target
 
 PARS_FILE = Path(__file__).with_name("pars.toml")
+# Translations of the organizers' text sit beside it, one per language: pars.<locale>.toml.
 PARS_SLUG = "end-the-pars-contract"
 _TEXT_FIELDS = ("title", "organizer_name", "about", "letter_subject", "letter_body")
 
@@ -32,6 +33,20 @@ def next_pars_deadline(at: datetime | None = None) -> datetime:
         if deadline > moment:
             return as_utc(deadline)
         year += 1
+
+
+def _seed_translations(petition: Petition) -> None:
+    existing = {translation.locale: translation for translation in petition.translations}
+    for path in sorted(Path(__file__).parent.glob("pars.*.toml")):
+        locale = path.name.split(".")[1]
+        with path.open("rb") as file:
+            content = tomllib.load(file)
+        translation = existing.get(locale)
+        if translation is None:
+            translation = PetitionTranslation(locale=locale)
+            petition.translations.append(translation)
+        translation.title = content["title"].strip()
+        translation.about = content["about"].strip()
 
 
 def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
@@ -59,6 +74,7 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
         petition.closes_at = closes_at
     for field in _TEXT_FIELDS:
         setattr(petition, field, content[field].strip())
+    _seed_translations(petition)
     taken = {target.position for target in petition.targets}
     for position, target in enumerate(content["targets"], start=1):
         if position not in taken:

@@ -2,7 +2,7 @@ from app.models.audit import PetitionChange, SignatureExport
 from app.models.delivery import Delivery
 from app.models.organizer import Organizer
 from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
-from app.models.petition import Petition, Target
+from app.models.petition import Petition, PetitionTranslation, Target
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "OutboxStatus",
     "Petition",
     "PetitionChange",
+    "PetitionTranslation",
     "Signature",
     "SignatureExport",
     "SignatureStatus",

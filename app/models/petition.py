@@ -33,6 +33,9 @@ class Petition(db.Model):
     # When signers' personal data was erased (after closing and delivery); counts remain.
     purged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
+    translations: so.Mapped[list["PetitionTranslation"]] = so.relationship(
+        cascade="all, delete-orphan",
+    )
     targets: so.Mapped[list["Target"]] = so.relationship(
         back_populates="petition",
         order_by="Target.position",
@@ -67,3 +70,19 @@ class Target(db.Model):
 
     def __repr__(self) -> str:
         return f"<Target {self.position} {self.full_name}>"
+
+
+class PetitionTranslation(db.Model):
+    """The organizers' text (title, about) in another language, shown as a translation. The
+    letter to the officials is not translated: it is delivered as written."""
+
+    __tablename__ = "petition_translation"
+    __table_args__ = (sa.UniqueConstraint("petition_id", "locale"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    petition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("petition.id", ondelete="CASCADE"), index=True
+    )
+    locale: so.Mapped[str] = so.mapped_column(sa.String(8))
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    about: so.Mapped[str] = so.mapped_column(sa.Text)

@@ -5,7 +5,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
+from wtforms.validators import AnyOf, Length, ValidationError
 
 from app.email_address import InvalidEmail, normalize_email
 from app.text_rules import contains_url, has_control_characters, starts_like_formula
@@ -57,3 +57,13 @@ def validate_reason(form, field) -> None:
 
 class ButtonForm(FlaskForm):
     """A form that is only a button (and its CSRF token)."""
+
+
+def at_most(characters: int) -> Length:
+    """A length limit whose message is ours (translated), not WTForms' own."""
+    return Length(max=characters, message=_l("Use at most %(max)d characters.", max=characters))
+
+
+def one_of(choices) -> AnyOf:
+    """For choice fields built with validate_choice=False: our own (translated) message."""
+    return AnyOf([choice.value for choice in choices], message=_l("Choose one of the options."))

@@ -22,6 +22,7 @@ from app.petitions import (
     glance_by_slug,
     letter_greeting,
     petition_by_slug,
+    petition_text,
     recent_public_signers,
 )
 from app.sharing import canonical_url, share_links
@@ -55,7 +56,8 @@ class _BlankPages:
         self._pages.clear()
 
 
-blank_pages = _BlankPages()
+def _blank_pages() -> _BlankPages:
+    return current_app.extensions.setdefault("blank_petition_pages", _BlankPages())
 
 
 def petition_or_404(slug: str) -> Petition:
@@ -70,6 +72,7 @@ def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
     return render_template(
         "petition.html",
         petition=petition,
+        text=petition_text(petition, str(get_locale())),
         form=form if open_now else None,
         is_open=open_now,
         has_opened=deadlines.has_opened(petition),
@@ -96,14 +99,14 @@ def blank_petition_page(slug: str):
     source = clean_source(request.args.get("source"))
     max_age = current_app.config["PAGE_CACHE_SECONDS"]
     key = (glance.id, str(get_locale()), source, open_now)
-    html = blank_pages.get(key, max_age) if max_age else None
+    html = _blank_pages().get(key, max_age) if max_age else None
     if html is None:
         form = SignForm(source=source) if open_now else None
         html = _render(petition_or_404(slug), form, open_now)
         if open_now:
             html = html.replace(generate_csrf(), _TOKEN_HOLE)
         if max_age:
-            blank_pages.put(key, html)
+            _blank_pages().put(key, html)
     if open_now:
         html = html.replace(_TOKEN_HOLE, generate_csrf())
     return _cache_headers(make_response(html), open_now)
@@ -120,4 +123,5 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, statu
 def _cache_headers(response, open_now: bool):
     """While open the page carries the visitor's own CSRF token, so no browser or proxy may
     store it; once closed it is the same for everyone and briefly cacheable."""
+    response.vary.update(("Accept-Language", "Cookie"))  # the page speaks the visitor's language
     return no_store(response) if open_now else public_cache(response, max_age=60)

@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  // After a failed submission, take keyboard and screen reader users to the list of errors.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
   // Keep the count fresh while the page is open.
   var box = document.querySelector("[data-count-url]");
   if (box && window.fetch) {
@@ -19,7 +23,8 @@
         })
         .catch(function () { /* offline for a moment: try again next time */ });
     };
-    window.setInterval(refresh, 10000);
+    var seconds = Number(box.getAttribute("data-count-refresh")) || 10;
+    window.setInterval(refresh, seconds * 1000);
   }
 
   // "Copy link" buttons.

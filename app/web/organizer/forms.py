@@ -32,19 +32,26 @@ from wtforms.validators import (
 from app.models import NameDisplay
 from app.organizers import MIN_PASSWORD_LENGTH
 from app.text_rules import tidy
-from app.web.form_parts import PersonName, validate_email, validate_reason, validate_zip
+from app.web.form_parts import (
+    PersonName,
+    at_most,
+    one_of,
+    validate_email,
+    validate_reason,
+    validate_zip,
+)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
+    email = StringField(
         _l("Email"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
-        render_kw={"autocomplete": "username"},
+        validators=[DataRequired(_l("Enter your email address.")), at_most(254)],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Enter your password.")), Length(max=200)],
+        validators=[DataRequired(_l("Enter your password.")), at_most(200)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -73,13 +80,13 @@ class TargetForm(Form):
     title = StringField(
         _l("Title"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter a title, like Mayor.")), Length(max=120)],
+        validators=[DataRequired(_l("Enter a title, like Mayor.")), at_most(120)],
     )
     name = StringField(
-        _l("Name"), filters=[tidy], validators=[DataRequired(_l("Enter a name.")), Length(max=120)]
+        _l("Name"), filters=[tidy], validators=[DataRequired(_l("Enter a name.")), at_most(120)]
     )
     email = StringField(
-        _l("Email"), filters=[tidy], validators=[Optional(), Length(max=254), validate_email]
+        _l("Email"), filters=[tidy], validators=[Optional(), at_most(254), validate_email]
     )
 
 
@@ -106,7 +113,13 @@ STATUS_CHOICES = [
 
 
 class ExportForm(FlaskForm):
-    status = SelectField(_l("Signatures"), choices=STATUS_CHOICES, default="confirmed")
+    status = SelectField(
+        _l("Signatures"),
+        choices=STATUS_CHOICES,
+        default="confirmed",
+        validate_choice=False,
+        validators=[one_of(STATUS_CHOICES)],
+    )
     signed_from = DateField(_l("Signed from"), validators=[Optional()])
     signed_to = DateField(_l("Signed until"), validators=[Optional()])
 
@@ -115,41 +128,46 @@ class ExportForm(FlaskForm):
             raise ValidationError(_l("The end date is before the start date."))
 
 
+PAPER_NAME_CHOICES = [
+    SelectChoice(NameDisplay.HIDDEN.value, _l("Not shown (unless the sheet says so)")),
+    SelectChoice(NameDisplay.FIRST_INITIAL.value, _l("First name and last initial")),
+    SelectChoice(NameDisplay.FULL.value, _l("Full name")),
+]
+
+
 class PaperSignatureForm(FlaskForm):
     first_name = StringField(
         _l("First name"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter the first name.")), Length(max=80), PersonName()],
+        validators=[DataRequired(_l("Enter the first name.")), at_most(80), PersonName()],
     )
     last_name = StringField(
         _l("Last name"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter the last name.")), Length(max=80), PersonName()],
+        validators=[DataRequired(_l("Enter the last name.")), at_most(80), PersonName()],
     )
     zip_code = StringField(
         _l("ZIP code"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter the ZIP code.")), Length(max=10), validate_zip],
+        validators=[DataRequired(_l("Enter the ZIP code.")), at_most(10), validate_zip],
     )
     email = StringField(
         _l("Email (optional)"),
         filters=[tidy],
-        validators=[Optional(), Length(max=254), validate_email],
+        validators=[Optional(), at_most(254), validate_email],
     )
     signed_on = DateField(_l("Date signed"), validators=[InputRequired(_l("Enter the date."))])
     reason = TextAreaField(
         _l("Reason (optional)"),
         filters=[tidy],
-        validators=[Optional(), Length(max=500), validate_reason],
+        validators=[Optional(), at_most(500), validate_reason],
     )
     name_display = RadioField(
         _l("Name shown publicly"),
-        choices=[
-            SelectChoice(NameDisplay.HIDDEN.value, _l("Not shown (unless the sheet says so)")),
-            SelectChoice(NameDisplay.FIRST_INITIAL.value, _l("First name and last initial")),
-            SelectChoice(NameDisplay.FULL.value, _l("Full name")),
-        ],
+        validate_choice=False,
+        choices=PAPER_NAME_CHOICES,
         default=NameDisplay.HIDDEN.value,
+        validators=[one_of(PAPER_NAME_CHOICES)],
     )
 
 
@@ -157,7 +175,7 @@ class InviteForm(FlaskForm):
     email = EmailField(
         _l("Email"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter an email address.")), Length(max=254), validate_email],
+        validators=[DataRequired(_l("Enter an email address.")), at_most(254), validate_email],
     )
     admin = BooleanField(_l("Admin (can invite and disable organizers, and erase data)"))
 

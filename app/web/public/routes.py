@@ -1,8 +1,12 @@
 """The public pages: the home page and each petition's page."""
 
-from flask import Blueprint
+from urllib.parse import urlsplit
 
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+
+from app.i18n import LANGUAGE_COOKIE, supported_languages
 from app.petitions import home_petition
+from app.web.caching import no_store
 from app.web.errors import render_error
 from app.web.petition_page import blank_petition_page
 
@@ -20,3 +24,24 @@ def home():
 @bp.get("/petitions/<slug:slug>")
 def petition(slug: str):
     return blank_petition_page(slug)
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """Remember the visitor's language (a cookie) and go back where they were."""
+    if code not in supported_languages():
+        abort(404)
+    back = request.args.get("next", "")
+    parts = urlsplit(back)
+    if parts.scheme or parts.netloc or not back.startswith("/") or back.startswith("//"):
+        back = url_for(".home")
+    response = no_store(redirect(back, 303))
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+    return response

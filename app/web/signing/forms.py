@@ -4,30 +4,38 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from app.models import NameDisplay
 from app.text_rules import tidy
 from app.web.form_parts import (
     PersonName,
+    at_most,
     clean_source,
+    one_of,
     validate_email,
     validate_reason,
     validate_zip,
 )
+
+NAME_CHOICES = [
+    SelectChoice(NameDisplay.FULL.value, _l("My full name")),
+    SelectChoice(NameDisplay.FIRST_INITIAL.value, _l("My first name and last initial")),
+    SelectChoice(NameDisplay.HIDDEN.value, _l("Don't show my name")),
+]
 
 
 class SignForm(FlaskForm):
     first_name = StringField(
         _l("First name"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter your first name.")), Length(max=80), PersonName()],
+        validators=[DataRequired(_l("Enter your first name.")), at_most(80), PersonName()],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
         _l("Last name"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter your last name.")), Length(max=80), PersonName()],
+        validators=[DataRequired(_l("Enter your last name.")), at_most(80), PersonName()],
         render_kw={"autocomplete": "family-name"},
     )
     email = StringField(
@@ -35,7 +43,7 @@ class SignForm(FlaskForm):
         filters=[tidy],
         validators=[
             DataRequired(_l("Enter your email address.")),
-            Length(max=254),
+            at_most(254),
             validate_email,
         ],
         render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"},
@@ -43,7 +51,7 @@ class SignForm(FlaskForm):
     zip_code = StringField(
         _l("ZIP code"),
         filters=[tidy],
-        validators=[DataRequired(_l("Enter your ZIP code.")), Length(max=10), validate_zip],
+        validators=[DataRequired(_l("Enter your ZIP code.")), at_most(10), validate_zip],
         render_kw={"autocomplete": "postal-code", "inputmode": "numeric"},
     )
     reason = TextAreaField(
@@ -51,19 +59,16 @@ class SignForm(FlaskForm):
         filters=[tidy],
         validators=[
             Optional(),
-            Length(max=500, message=_l("Keep it under 500 characters.")),
+            at_most(500),
             validate_reason,
         ],
     )
     name_display = RadioField(
         _l("Show my name on this page as"),
-        choices=[
-            SelectChoice(NameDisplay.FULL.value, _l("My full name")),
-            SelectChoice(NameDisplay.FIRST_INITIAL.value, _l("My first name and last initial")),
-            SelectChoice(NameDisplay.HIDDEN.value, _l("Don't show my name")),
-        ],
+        choices=NAME_CHOICES,
         default=NameDisplay.FULL.value,
-        validators=[DataRequired(_l("Choose how your name is shown."))],
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose how your name is shown.")), one_of(NAME_CHOICES)],
     )
     wants_updates = BooleanField(_l("Email me updates about this campaign"), default=False)
     source = HiddenField(filters=[clean_source])

