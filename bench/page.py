@@ -1,6 +1,7 @@
 """The petition page, its JSON and the count with 10 and with 1,000,000 confirmed signatures:
 what a request costs must not grow with the signatures. Rendered for real (the page cache
-off), in a process of its own per database, through the WSGI app without a server."""
+off), in a process of its own per database, through the WSGI app without a server. Timed in
+CPU time of that process: on a shared machine, wall time mostly measures the neighbours."""
 
 import json
 import os
@@ -52,9 +53,9 @@ for name, path in (("page", "/petitions/end-the-pars-contract"),
         call(path)
     samples = []
     for _ in range(300):
-        started = time.perf_counter()
+        started = time.process_time()  # this process's CPU: blind to other tenants' load
         call(path)
-        samples.append(time.perf_counter() - started)
+        samples.append(time.process_time() - started)
     results[name] = samples
 print(json.dumps(results))
 """
@@ -74,9 +75,15 @@ def measure(url: str) -> dict[str, float]:
 
 def run(database: str = "sqlite", rows: int | None = None) -> None:
     rows = rows or int(os.environ.get("BENCH_PAGE_ROWS", 1_000_000))
-    header(f"Page and count at 10 and at {rows:,} signatures ({database}, median of 300)")
-    small = measure(build_signatures(database, 10))
-    large = measure(build_signatures(database, rows))
+    header(
+        f"Page and count at 10 and at {rows:,} signatures ({database}, median of 300, best of 3)"
+    )
+    small_url, large_url = build_signatures(database, 10), build_signatures(database, rows)
+    # Alternated and taken at their best, so that a noisy moment of the machine does not
+    # land on one side only.
+    runs = [(measure(small_url), measure(large_url)) for _ in range(3)]
+    small = {name: min(run[0][name] for run in runs) for name in runs[0][0]}
+    large = {name: min(run[1][name] for run in runs) for name in runs[0][1]}
     for name, label in (
         ("page", "petition page"),
         ("json", "petition JSON"),
