@@ -108,3 +108,9 @@ def test_the_catalogs_are_compiled_by_make():
         compiled = po.with_suffix(".mo")
         assert compiled.exists(), f"{compiled} is missing: run make install"
         assert compiled.stat().st_mtime >= po.stat().st_mtime, f"{compiled} is older: run make"
+
+
+def test_the_pages_after_signing_name_the_petition_in_spanish(app, client, slug):
+    html = spanish(client).get(f"/petitions/{slug}/thanks").get_data(as_text=True)
+    assert "“Protege a Philly”" in html
+    assert "Protect Philly" not in html

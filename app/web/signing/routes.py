@@ -9,7 +9,7 @@ from app.database import begin_write
 from app.extensions import csrf, limiter
 from app.links import LinkClaim, LinkPurpose, read_token
 from app.models import NameDisplay, Petition, Signature, SignatureStatus
-from app.petitions import glance_by_slug
+from app.petitions import glance_by_slug, petition_text
 from app.sharing import canonical_url, share_links
 from app.signing import (
     ConfirmOutcome,
@@ -27,6 +27,11 @@ from app.web.petition_page import petition_or_404, render_petition_page
 from app.web.signing.forms import SignForm
 
 bp = Blueprint("signing", __name__)
+
+
+def _title(petition: Petition) -> str:
+    """The petition's title in the reader's language (the organizers' translation, if any)."""
+    return petition_text(petition, str(get_locale())).title
 
 
 def _sign_limit() -> str:
@@ -47,6 +52,7 @@ def _share_page(petition: Petition, heading: str, lead: str, note: str | None = 
     return render_template(
         "share_page.html",
         petition=petition,
+        title=_title(petition),
         heading=heading,
         lead=lead,
         note=note,
@@ -109,7 +115,7 @@ def thanks(slug: str):
         _(
             "We sent you an email. Press the button in it to confirm your signature on "
             "“%(title)s”. Your signature counts once it is confirmed.",
-            title=petition.title,
+            title=_title(petition),
         ),
         note=_(
             "Nothing there after a few minutes? Look in your spam folder, or sign again with "
@@ -140,7 +146,7 @@ def _confirmation_settled(petition: Petition, signature: Signature | None):
             _("This signature no longer exists"),
             _(
                 "It was withdrawn or deleted. You can sign “%(title)s” again from its page.",
-                title=petition.title,
+                title=_title(petition),
             ),
             status=404,
         )
@@ -148,7 +154,7 @@ def _confirmation_settled(petition: Petition, signature: Signature | None):
         return _share_page(
             petition,
             _("Thank you, your signature counts!"),
-            _("You have signed “%(title)s”.", title=petition.title)
+            _("You have signed “%(title)s”.", title=_title(petition))
             + " "
             + ngettext(
                 "%(count)s person has signed so far.",
@@ -164,7 +170,7 @@ def _confirmation_settled(petition: Petition, signature: Signature | None):
             _(
                 "“%(title)s” closed before this signature was confirmed, so it could not be "
                 "counted. Thank you for your support.",
-                title=petition.title,
+                title=_title(petition),
             ),
             status=410,
         )
@@ -187,7 +193,7 @@ def confirm(slug: str, token: str):
             _("This link has expired"),
             _(
                 "Confirmation links work for a week. We can send you a new one for “%(title)s”.",
-                title=petition.title,
+                title=_title(petition),
             ),
             status=410,
             form=form,
@@ -202,7 +208,7 @@ def confirm(slug: str, token: str):
     return _message(
         petition,
         _("Confirm your signature"),
-        _("Press the button to add your signature to “%(title)s”.", title=petition.title),
+        _("Press the button to add your signature to “%(title)s”.", title=_title(petition)),
         form=form,
         button=_("Confirm my signature"),
         link_url=None,
@@ -226,7 +232,7 @@ def resend(slug: str, token: str):
         _(
             "A new confirmation link for “%(title)s” is on its way. If we sent one in the last "
             "few minutes, use that one.",
-            title=petition.title,
+            title=_title(petition),
         ),
     )
 
@@ -251,7 +257,7 @@ def withdraw(slug: str, token: str):
             heading,
             _(
                 "Your signature on “%(title)s” was removed and your details deleted.",
-                title=petition.title,
+                title=_title(petition),
             ),
         )
     return _message(
@@ -260,7 +266,7 @@ def withdraw(slug: str, token: str):
         _(
             "Your signature will be removed from “%(title)s” and your details deleted. It will "
             "not be counted or sent to the officials.",
-            title=petition.title,
+            title=_title(petition),
         ),
         form=form,
         button=_("Withdraw my signature"),
