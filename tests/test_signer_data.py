@@ -20,23 +20,27 @@ def post_form(client, page_path: str, path: str, data: dict, **kwargs):
 # --- paper -------------------------------------------------------------------------------
 
 
+def enter_paper(client, slug: str, **fields):
+    """Post the paper-signature form with Rosa Parks' sheet, changed by `fields`."""
+    values = {
+        "first_name": "Rosa",
+        "last_name": "Parks",
+        "zip_code": "19121",
+        "email": "",
+        "signed_on": "2027-07-04",
+        "reason": "",
+        "name_display": "hidden",
+    }
+    values.update(fields)
+    path = f"/organizer/petitions/{slug}/paper"
+    return post_form(client, path, path, values)
+
+
 def test_a_paper_signature_is_counted_and_marked(app, organizer_client):
     with app.app_context():
         slug = make_petition().slug
-    path = f"/organizer/petitions/{slug}/paper"
-    response = post_form(
-        organizer_client,
-        path,
-        path,
-        {
-            "first_name": "Rosa",
-            "last_name": "Parks",
-            "zip_code": "19121",
-            "email": "",
-            "signed_on": "2027-07-04",
-            "reason": "Signed at the July 4 rally",
-            "name_display": "full",
-        },
+    response = enter_paper(
+        organizer_client, slug, reason="Signed at the July 4 rally", name_display="full"
     )
     assert response.status_code == 303
     with app.app_context():
@@ -59,20 +63,7 @@ def test_paper_signature_with_an_email_that_already_signed_is_refused(app, organ
         petition = make_petition()
         make_signature(petition, first_name="Rosa", last_name="Parks", email="rosa@example.org")
         slug = petition.slug
-    path = f"/organizer/petitions/{slug}/paper"
-    response = post_form(
-        organizer_client,
-        path,
-        path,
-        {
-            "first_name": "Rosa",
-            "last_name": "Parks",
-            "zip_code": "19121",
-            "email": "Rosa@example.org",
-            "signed_on": "2027-07-04",
-            "name_display": "hidden",
-        },
-    )
+    response = enter_paper(organizer_client, slug, email="Rosa@example.org")
     assert response.status_code == 409
     assert "already signed" in response.get_data(as_text=True)
     assert client_count(organizer_client, slug) == 1
@@ -81,19 +72,7 @@ def test_paper_signature_with_an_email_that_already_signed_is_refused(app, organ
 def test_paper_signature_dated_after_the_deadline_is_refused(app, organizer_client):
     with app.app_context():
         slug = make_petition().slug
-    path = f"/organizer/petitions/{slug}/paper"
-    response = post_form(
-        organizer_client,
-        path,
-        path,
-        {
-            "first_name": "Late",
-            "last_name": "Comer",
-            "zip_code": "19121",
-            "signed_on": "2027-09-01",
-            "name_display": "hidden",
-        },
-    )
+    response = enter_paper(organizer_client, slug, signed_on="2027-09-01")
     assert response.status_code == 409
     assert "after the petition closed" in response.get_data(as_text=True)
 
@@ -101,12 +80,8 @@ def test_paper_signature_dated_after_the_deadline_is_refused(app, organizer_clie
 def test_paper_form_explains_bad_fields(app, organizer_client):
     with app.app_context():
         slug = make_petition().slug
-    path = f"/organizer/petitions/{slug}/paper"
-    response = post_form(
-        organizer_client,
-        path,
-        path,
-        {"first_name": "=evil", "last_name": "", "zip_code": "x", "signed_on": "soon"},
+    response = enter_paper(
+        organizer_client, slug, first_name="=evil", last_name="", zip_code="x", signed_on="soon"
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
