@@ -50,6 +50,3 @@ def time_left(petition: Petition, at: datetime | None = None) -> timedelta:
     """Time until closing; zero once closed."""
     return max(petition.closes_at - _at(at), timedelta(0))
 
-
-def time_until_open(petition: Petition, at: datetime | None = None) -> timedelta:
-    return max(petition.opens_at - _at(at), timedelta(0))

@@ -58,11 +58,46 @@ def test_database_url_forms(monkeypatch):
     assert config._database_url("x.sqlite3").endswith("instance/x.sqlite3")
 
 
-def test_development_prints_mail_to_the_log_without_a_mail_server():
-    from config import DevelopmentConfig
+def _development_config(monkeypatch, mail_server):
+    import importlib
 
-    assert DevelopmentConfig.MAIL_TO_LOG in (True, False)
+    import config
+
+    if mail_server is None:
+        monkeypatch.delenv("MAIL_SERVER", raising=False)
+    else:
+        monkeypatch.setenv("MAIL_SERVER", mail_server)
+    try:
+        return importlib.reload(config).DevelopmentConfig
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
+
+
+def test_development_mails_to_the_log_only_without_a_mail_server(monkeypatch):
+    assert _development_config(monkeypatch, None).MAIL_TO_LOG is True
+    assert _development_config(monkeypatch, "smtp.example.org").MAIL_TO_LOG is False
+
+
+def test_development_prints_each_email_with_its_links_to_the_log(caplog):
+    from app.extensions import db
+    from app.outbox import enqueue_email, send_all_due
+
     app = create_app(
         {"APP_ENV": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_TO_LOG": True}
     )
     assert app.config["SECRET_KEY"]
+    with app.app_context():
+        db.create_all()
+        enqueue_email(
+            purpose="test",
+            recipient="ana@example.org",
+            subject="Confirm your signature",
+            body_text="Open http://127.0.0.1:5000/petitions/x/confirm/abc",
+        )
+        db.session.commit()
+        with caplog.at_level("INFO", logger="app.mail"):
+            report = send_all_due()
+    assert report.sent == 1
+    assert "To: ana@example.org" in caplog.text
+    assert "http://127.0.0.1:5000/petitions/x/confirm/abc" in caplog.text

@@ -166,6 +166,12 @@ def test_email_in_spanish_when_signed_in_spanish(app, client, smtp):
     sign(client, slug)
     with app.app_context():
         assert db.session.scalar(sa.select(Signature.locale)) == "es"
+    deliver_mail(app)
+    (email,) = smtp.wait_for(1)
+    assert email["Subject"].startswith("Confirma tu firma: ")
+    assert "Hola, Maria:" in text_of(email)
+    assert "Hola, Maria:" in html_of(email)
+    assert "Hello" not in text_of(email)
 
 
 def test_each_email_has_its_own_name_and_links_escaped_in_html(app, client, smtp):
