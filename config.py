@@ -115,6 +115,20 @@ class TestingConfig(Config):
     PAGE_CACHE_SECONDS = 0  # tests read the count right after changing it
 
 
+def per_process_limits_warning(*, app_env: str, storage_uri: str, workers: int) -> str | None:
+    """What to warn about when production runs several workers that each keep their own
+    rate-limit counts (so a client gets `workers` times the limit)."""
+    if app_env.strip().lower() != "production" or workers <= 1:
+        return None
+    if not storage_uri.startswith("memory://"):
+        return None
+    return (
+        f"RATELIMIT_STORAGE_URI is memory:// with {workers} workers: each worker counts on its "
+        "own, so every rate limit is multiplied by the number of workers. Set "
+        "RATELIMIT_STORAGE_URI=redis://host:6379 to share the counts."
+    )
+
+
 CONFIGS = {
     "production": ProductionConfig,
     "development": DevelopmentConfig,
