@@ -42,7 +42,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check app config.py tests bench
+	$(BIN)/ruff check app config.py gunicorn.conf.py tests bench
 	$(BIN)/bandit --quiet --recursive app config.py
 
 bench: install
