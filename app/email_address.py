@@ -6,6 +6,33 @@ from email_validator import EmailNotValidError, validate_email
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 
+# Providers whose own help pages say mail to `name+anything@` reaches `name@` (checked when this
+# list was written). Others are left alone: on most servers `+` is an ordinary character, and
+# folding it would merge two people. Not here for want of a page saying so: Zoho, Yahoo (which
+# uses `-` and only for addresses made in its settings). Fastmail's subdomain addressing
+# (`anything@name.fastmail.com`) is not folded either.
+PLUS_ADDRESSING_DOMAINS = frozenset(
+    {
+        # Microsoft (Outlook.com)
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        # Apple (iCloud Mail)
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        # Fastmail
+        "fastmail.com",
+        "fastmail.fm",
+        # Proton Mail
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+    }
+)
+
 
 class InvalidEmail(ValueError):
     pass
@@ -63,10 +90,17 @@ def address_for_sending(address: str) -> str:
 
 
 def canonical_email(address: str) -> str:
-    """The form two addresses are compared in: lower case, and for Gmail without the dots and
-    the `+tag` of the local part (Gmail delivers all of those to one mailbox)."""
+    """The form two addresses are compared in: lower case, the domain in its IDNA 2008 ASCII
+    form, and the local part without what the provider ignores when delivering: the `+tag`
+    for those that document plus addressing, and for Gmail the dots too."""
     local, _, domain = address.strip().lower().rpartition("@")
+    try:
+        domain = _ascii_domain(domain)
+    except idna.IDNAError:
+        pass  # not a deliverable domain (a search for a name, say): compared as it is
     if domain in GMAIL_DOMAINS:
-        local = local.split("+", 1)[0].replace(".", "")
+        local = local.split("+", 1)[0].replace(".", "") or local
         domain = "gmail.com"
+    elif domain in PLUS_ADDRESSING_DOMAINS:
+        local = local.split("+", 1)[0] or local
     return f"{local}@{domain}"
