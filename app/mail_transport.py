@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Protocol
 
+import flask_mail
 from flask import current_app
 from flask_mail import Message
 
-from app.extensions import mail
+from app.email_address import address_for_sending
 
 log = logging.getLogger("app.mail")
 
@@ -21,7 +21,13 @@ if TYPE_CHECKING:
 
 
 class PermanentMailError(Exception):
-    """The server refused this one message for good (a bad address, say)."""
+    """This one message cannot be sent: the server refused it for good (a bad address, say),
+    or it could not be built or handed over at all."""
+
+
+# What says nothing about the message itself: the server or the network. Anything else raised
+# while sending a message is that message's own failure.
+TRANSIENT_ERRORS = (OSError, smtplib.SMTPException)
 
 
 class Transport(Protocol):
@@ -31,7 +37,7 @@ class Transport(Protocol):
 def _as_mail(message: QueuedMessage) -> Message:
     mail_message = Message(
         subject=message.subject,
-        recipients=[message.recipient],
+        recipients=[address_for_sending(message.recipient)],
         body=message.body_text,
         html=message.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
@@ -41,19 +47,72 @@ def _as_mail(message: QueuedMessage) -> Message:
     return mail_message
 
 
+class _TimedConnection(flask_mail.Connection):
+    """Flask-Mail's connection with a timeout on its own socket. Flask-Mail gives none (a
+    server that stops answering would hang the sender for ever), and the process-wide default
+    would reach every socket of every thread."""
+
+    def __init__(self, state, timeout: float) -> None:
+        super().__init__(state)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        # As Flask-Mail's own, but with the timeout.
+        smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp_class(self.mail.server, self.mail.port, timeout=self.timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 class _SmtpTransport:
-    def __init__(self, connection) -> None:
+    def __init__(self, connection: _TimedConnection) -> None:
         self._connection = connection
+        self._reconnect = False
 
     def send(self, message: QueuedMessage) -> None:
         try:
-            self._connection.send(_as_mail(message))
+            mail_message = _as_mail(message)
+        except Exception as error:
+            raise PermanentMailError(_describe(error)) from error
+        if self._reconnect:
+            self._open_again()
+        try:
+            self._connection.send(mail_message)
         except smtplib.SMTPRecipientsRefused as error:
             raise PermanentMailError(f"recipient refused: {error.recipients}") from error
         except smtplib.SMTPResponseException as error:
             if 500 <= error.smtp_code < 600 and not isinstance(error, smtplib.SMTPSenderRefused):
                 raise PermanentMailError(f"{error.smtp_code} {error.smtp_error!r}") from error
             raise
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            # Something in this message (a header Flask-Mail refuses, a character smtplib
+            # cannot encode), maybe halfway through a transaction: start the next afresh.
+            self._reset()
+            raise PermanentMailError(_describe(error)) from error
+
+    def _reset(self) -> None:
+        try:
+            if self._connection.host is not None:
+                self._connection.host.rset()
+        except TRANSIENT_ERRORS:
+            self._reconnect = True
+
+    def _open_again(self) -> None:
+        if self._connection.host is not None:
+            with suppress(*TRANSIENT_ERRORS):
+                self._connection.host.close()
+        self._connection.host = self._connection.configure_host()
+        self._reconnect = False
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 class _LogTransport:
@@ -76,18 +135,12 @@ def open_transport() -> Iterator[Transport]:
     if current_app.config["MAIL_TO_LOG"]:
         yield _LogTransport()
         return
-    # Flask-Mail opens its socket with the process default timeout (none): a server that
-    # stops answering would hang the sender for ever. Give the socket a timeout of its own.
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT_SECONDS"])
-    try:
-        connection = mail.connect()
-        connection.__enter__()
-    finally:
-        socket.setdefaulttimeout(previous)
+    state = current_app.extensions["mail"]
+    connection = _TimedConnection(state, current_app.config["MAIL_TIMEOUT_SECONDS"])
+    connection.__enter__()
     try:
         yield _SmtpTransport(connection)
     finally:
         # Everything sent is already recorded; a goodbye that fails changes nothing.
-        with suppress(smtplib.SMTPException, OSError):
+        with suppress(*TRANSIENT_ERRORS):
             connection.__exit__(None, None, None)

@@ -6,11 +6,15 @@ none sends what another holds; on PostgreSQL the claim skips rows another is cla
 (FOR UPDATE SKIP LOCKED). Each message is marked done in its own commit right after the
 server took it: a sender killed mid-batch leaves at most the message in flight to be sent
 again once its lease runs out.
+
+A message that fails for a reason of its own (an address the server refuses or that cannot be
+encoded, a message that cannot be built) is marked failed with the reason, and the batch goes
+on. Only a failure of the server or the network (cannot connect, disconnected, timed out)
+defers the rest of the batch, to be retried with backoff.
 """
 
 import logging
 import secrets
-import smtplib
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,15 +25,13 @@ from flask import current_app
 from app.clock import now
 from app.database import begin_write
 from app.extensions import db
-from app.mail_transport import PermanentMailError, open_transport
+from app.mail_transport import TRANSIENT_ERRORS, PermanentMailError, open_transport
 from app.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("app.outbox")
 
 RETRY_BASE_SECONDS = 10
 RETRY_MAX_SECONDS = 15 * 60
-# Failures that say nothing about the message itself: the server or the network.
-TRANSIENT_ERRORS = (OSError, smtplib.SMTPException)
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,19 @@ def _defer(messages: list[QueuedMessage], error: Exception) -> None:
     db.session.commit()
 
 
+def _fail(message: QueuedMessage, error: Exception) -> None:
+    _finish(
+        message,
+        status=OutboxStatus.FAILED,
+        attempts=message.attempts + 1,
+        last_error=_describe(error),
+    )
+    if isinstance(error, PermanentMailError):
+        log.warning("outbox message %s failed: %s", message.id, error)
+    else:
+        log.error("outbox message %s failed", message.id, exc_info=error)
+
+
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
@@ -244,15 +259,12 @@ def send_due_messages(limit: int | None = None) -> SendReport:
                 message = remaining[0]
                 try:
                     transport.send(message)
-                except PermanentMailError as error:
-                    _finish(
-                        message,
-                        status=OutboxStatus.FAILED,
-                        attempts=message.attempts + 1,
-                        last_error=_describe(error),
-                    )
+                except TRANSIENT_ERRORS:
+                    raise  # the server or the network: the rest of the batch waits
+                except Exception as error:
+                    # This message's own failure, whatever it is: it must not stop the others.
+                    _fail(message, error)
                     report.failed += 1
-                    log.warning("outbox message %s refused: %s", message.id, error)
                 else:
                     _mark_sent(message)
                     report.sent += 1

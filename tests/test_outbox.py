@@ -1,6 +1,8 @@
 """The outbox: nothing lost when the mail server is down, nothing sent twice by two senders."""
 
+import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -179,3 +181,129 @@ def test_the_sender_loop_delivers_within_seconds(app, smtp):
     finally:
         stop.set()
         thread.join()
+
+
+# --- one bad message fails alone ------------------------------------------------------------
+
+
+def status_of(app, recipient: str) -> tuple[OutboxStatus, str | None]:
+    with app.app_context():
+        row = db.session.execute(
+            sa.select(OutboxMessage.status, OutboxMessage.last_error).where(
+                OutboxMessage.recipient == recipient
+            )
+        ).one()
+        return row.status, row.last_error
+
+
+def test_an_address_taken_before_the_ascii_rule_fails_alone(app, smtp):
+    """A row queued before the forms refused non-ASCII local parts: Flask-Mail cannot encode
+    it. That message fails, with its reason; the rest of the batch goes."""
+    queue(app, 1, recipient="before{}@example.org")
+    queue(app, 1, recipient="jöhn{}@example.org")
+    queue(app, 1, recipient="after{}@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed, report.deferred) == (2, 1, 0)
+    assert sorted(m["To"] for m in smtp.wait_for(2)) == [
+        "after0@example.org",
+        "before0@example.org",
+    ]
+    status, reason = status_of(app, "jöhn0@example.org")
+    assert status == OutboxStatus.FAILED
+    assert "before the @" in reason
+    assert pending(app) == 0
+
+
+def test_a_message_flask_mail_refuses_to_build_fails_alone(app, smtp):
+    queue(app, 1, recipient="first{}@example.org")
+    with app.app_context():
+        enqueue_email(
+            purpose="test",
+            recipient="broken@example.org",
+            subject="Two\nlines",
+            body_text="Body",
+        )
+        db.session.commit()
+    queue(app, 1, recipient="last{}@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed) == (2, 1)
+    smtp.wait_for(2)
+    status, reason = status_of(app, "broken@example.org")
+    assert status == OutboxStatus.FAILED
+    assert "BadHeaderError" in reason
+
+
+def test_the_sender_loop_outlives_a_bad_address(app, smtp):
+    from app.outbox import run_sender
+
+    app.config["OUTBOX_POLL_SECONDS"] = 0.05
+    queue(app, 1, recipient="jöhn{}@example.org")
+    stop = threading.Event()
+
+    def loop() -> None:
+        with app.app_context():
+            run_sender(stop)
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        queue(app, 2, recipient="later{}@example.org")
+        assert len(smtp.wait_for(2, timeout=3)) == 2
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join()
+    assert status_of(app, "jöhn0@example.org")[0] == OutboxStatus.FAILED
+
+
+# --- a server that never answers --------------------------------------------------------------
+
+
+class TestAServerThatNeverAnswers:
+    """It accepts the connection and says nothing: the sender gives up after
+    MAIL_TIMEOUT_SECONDS, with a timeout on its own socket, not the process's default."""
+
+    @pytest.fixture
+    def silent_server(self):
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            yield server
+
+    @pytest.fixture
+    def app_config(self, app_config, silent_server):
+        port = silent_server.getsockname()[1]
+        return {**app_config, "MAIL_PORT": port, "MAIL_TIMEOUT_SECONDS": 0.5}
+
+    def test_the_sender_gives_up_and_defers_the_batch(self, app, silent_server):
+        queue(app, 2)
+        accepted = []
+
+        def accept() -> None:
+            connection, _ = silent_server.accept()
+            accepted.append(connection)  # held open, never answered
+
+        acceptor = threading.Thread(target=accept)
+        acceptor.start()
+        outcome = {}
+
+        def send() -> None:
+            started = time.monotonic()
+            outcome["report"] = deliver_mail(app)
+            outcome["seconds"] = time.monotonic() - started
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        acceptor.join(timeout=5)
+        # The sender is now waiting for the greeting: other sockets must not wait for it.
+        default_while_waiting = socket.getdefaulttimeout()
+        sender.join(timeout=10)
+        for connection in accepted:
+            connection.close()
+        assert default_while_waiting is None
+        assert not sender.is_alive()
+        report = outcome["report"]
+        assert report.deferred == 2 and report.sent == 0
+        assert "timed out" in report.errors[0]
+        assert outcome["seconds"] < 3
+        assert pending(app) == 2

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import AnyOf, Length, ValidationError
 
-from app.email_address import InvalidEmail, normalize_email
+from app.email_address import InvalidEmail, NonAsciiLocalPart, normalize_email
 from app.text_rules import contains_url, has_control_characters, starts_like_formula
 
 ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
@@ -39,6 +39,13 @@ def validate_email(form, field) -> None:
         raise ValidationError(_l("Enter an email address like name@example.com."))
     try:
         field.data = normalize_email(value)
+    except NonAsciiLocalPart:
+        raise ValidationError(
+            _l(
+                "Use only unaccented letters, digits and . _ + - before the @: many mail "
+                "servers cannot deliver to other characters."
+            )
+        ) from None
     except InvalidEmail:
         raise ValidationError(_l("Enter an email address like name@example.com.")) from None
 
