@@ -25,6 +25,11 @@ class PermanentMailError(Exception):
     or it could not be built or handed over at all."""
 
 
+class TemporaryRecipientError(Exception):
+    """The server refused this message's recipient for now (4xx: greylisting, a full
+    mailbox): this message waits and is tried again; the rest of the batch goes on."""
+
+
 # What says nothing about the message itself: the server or the network. Anything else raised
 # while sending a message is that message's own failure.
 TRANSIENT_ERRORS = (OSError, smtplib.SMTPException)
@@ -83,6 +88,9 @@ class _SmtpTransport:
         try:
             self._connection.send(mail_message)
         except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            if codes and all(400 <= code < 500 for code in codes):
+                raise TemporaryRecipientError(f"recipient deferred: {error.recipients}") from error
             raise PermanentMailError(f"recipient refused: {error.recipients}") from error
         except smtplib.SMTPResponseException as error:
             if 500 <= error.smtp_code < 600 and not isinstance(error, smtplib.SMTPSenderRefused):

@@ -25,7 +25,12 @@ from flask import current_app
 from app.clock import now
 from app.database import begin_write
 from app.extensions import db
-from app.mail_transport import TRANSIENT_ERRORS, PermanentMailError, open_transport
+from app.mail_transport import (
+    TRANSIENT_ERRORS,
+    PermanentMailError,
+    TemporaryRecipientError,
+    open_transport,
+)
 from app.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("app.outbox")
@@ -261,6 +266,9 @@ def send_due_messages(limit: int | None = None) -> SendReport:
                     transport.send(message)
                 except TRANSIENT_ERRORS:
                     raise  # the server or the network: the rest of the batch waits
+                except TemporaryRecipientError as error:
+                    _defer([message], error)
+                    report.deferred += 1
                 except Exception as error:
                     # This message's own failure, whatever it is: it must not stop the others.
                     _fail(message, error)
@@ -283,7 +291,7 @@ def send_all_due() -> SendReport:
     while True:
         report = send_due_messages()
         total.add(report)
-        if report.deferred or (report.sent + report.failed) == 0:
+        if report.errors or (report.sent + report.failed) == 0:
             return total
 
 

@@ -25,6 +25,8 @@ class _Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.sink.refused:
             return "550 5.1.1 mailbox unavailable"
+        if address.lower() in self.sink.greylisted:
+            return "450 4.2.0 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -41,7 +43,8 @@ class SmtpSink:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
-        self.refused: set[str] = set()
+        self.refused: set[str] = set()  # answered 550: refused for good
+        self.greylisted: set[str] = set()  # answered 450: try again later
         self.delay = 0.0  # seconds each message takes to be accepted
         self.lock = threading.Lock()
         self._controller: Controller | None = None
@@ -64,6 +67,7 @@ class SmtpSink:
         with self.lock:
             self.messages.clear()
         self.refused.clear()
+        self.greylisted.clear()
         self.delay = 0.0
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -95,6 +95,24 @@ def test_a_refused_address_is_marked_failed_and_the_rest_go(app, smtp):
         assert "refused" in failed.last_error
 
 
+def test_a_greylisted_address_waits_alone_and_is_sent_later(app, smtp, clock):
+    queue(app, 3)
+    smtp.greylisted.add("person1@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed) == (2, 0)
+    assert report.deferred >= 1  # (tried again at once: the tests' retry delay is zero)
+    with app.app_context():
+        waiting = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+        )
+        assert waiting.recipient == "person1@example.org"
+        assert "450" in waiting.last_error
+    smtp.greylisted.clear()
+    clock.shift(timedelta(minutes=1))
+    assert deliver_mail(app).sent == 1
+    assert len(smtp.to("person1@example.org")) == 1
+
+
 def test_claimed_messages_are_not_taken_by_another_sender(app, smtp):
     queue(app, 4)
     with app.app_context():
