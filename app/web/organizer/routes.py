@@ -33,8 +33,12 @@ from app.models import NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import (
     AccountError,
     authenticate,
+    change_password,
+    end_sessions,
     invite_organizer,
     organizer_for_password_link,
+    organizer_for_session,
+    set_organizer_enabled,
 )
 from app.paper import PaperSignature, PaperSignatureRefused, add_paper_signature
 from app.petition_settings import (
@@ -74,9 +78,8 @@ OPEN_ENDPOINTS = {"organizer.login", "organizer.set_password"}
 
 
 @login_manager.user_loader
-def _load_organizer(organizer_id: str) -> Organizer | None:
-    organizer = db.session.get(Organizer, int(organizer_id)) if organizer_id.isdigit() else None
-    return organizer if organizer is not None and organizer.is_active else None
+def _load_organizer(session_id: str) -> Organizer | None:
+    return organizer_for_session(session_id)
 
 
 @bp.before_request
@@ -137,7 +140,9 @@ def login():
 @bp.post("/logout")
 def logout():
     if ButtonForm().validate_on_submit():
+        organizer_id = current_user.id
         logout_user()
+        end_sessions(organizer_id)  # a copy of the session cookie must not outlive this
         flash(_("You are logged out."), "info")
     return redirect(url_for(".login"))
 
@@ -157,9 +162,7 @@ def set_password(token: str):
         ), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        begin_write()
-        organizer.set_password(form.password.data)
-        db.session.commit()
+        change_password(organizer, form.password.data)
         login_user(organizer)
         flash(_("Your password is set."), "info")
         return redirect(url_for(".index"))
@@ -462,11 +465,9 @@ def organizers():
 def set_enabled(organizer_id: int, action: str):
     if not ButtonForm().validate_on_submit():
         abort(400)
-    begin_write()
-    organizer = db.get_or_404(Organizer, organizer_id)
-    if organizer.id == current_user.id:
+    if organizer_id == current_user.id:
         flash(_("You cannot disable your own account."), "error")
         return redirect(url_for(".organizers"), 303)
-    organizer.is_enabled = action == "enable"
-    db.session.commit()
+    if set_organizer_enabled(organizer_id, action == "enable") is None:
+        abort(404)
     return redirect(url_for(".organizers"), 303)
