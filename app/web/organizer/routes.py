@@ -3,7 +3,6 @@ of this blueprint runs, so a new page is protected by default); some need an adm
 
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -70,6 +69,7 @@ from app.web.organizer.forms import (
     SettingsForm,
 )
 from app.web.petition_page import petition_or_404
+from app.web.redirects import local_path
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
@@ -110,11 +110,7 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site's organizer side: never an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/organizer/"):
-            return target
-    return url_for(".index")
+    return local_path(target, under="/organizer/") or url_for(".index")
 
 
 # --- logging in ------------------------------------------------------------------------
