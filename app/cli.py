@@ -18,7 +18,7 @@ from app.fake_signatures import add_fake_signatures
 from app.models import Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer
 from app.outbox import run_sender, send_all_due
-from app.petition_settings import TargetMissing, set_deadline, set_target
+from app.petition_settings import DeadlineRefused, TargetMissing, set_deadline, set_target
 from app.petitions import petition_by_slug
 from app.signer_data import purge_personal_data, purge_refusal
 
@@ -72,7 +72,10 @@ def seed_pars_command(closes_at):
 def set_deadline_command(slug, closes_at):
     """Move a petition's deadline (a date means 23:59:59 that day, Philadelphia time)."""
     petition = _petition_or_fail(slug)
-    set_deadline(petition, closes_at)
+    try:
+        set_deadline(petition, closes_at)
+    except DeadlineRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
     db.session.commit()
     click.echo(f"{petition.slug} closes {_show_deadline(petition)}")
 

@@ -41,6 +41,7 @@ from app.organizers import (
 )
 from app.paper import PaperSignature, PaperSignatureRefused, add_paper_signature
 from app.petition_settings import (
+    DeadlineRefused,
     PetitionSettings,
     TargetSettings,
     apply_settings,
@@ -215,13 +216,22 @@ def settings(slug: str):
         )
         begin_write()
         petition = petition_or_404(slug)
-        changed = apply_settings(petition, wanted)
+        try:
+            changed = apply_settings(petition, wanted)
+        except DeadlineRefused as refusal:
+            db.session.rollback()
+            flash(str(refusal), "error")
+            return _settings_page(petition_or_404(slug), form, 409)
         db.session.commit()
         flash(_("Saved: %(count)d change(s).", count=changed), "info")
         return redirect(url_for(".settings", slug=slug), 303)
+    return _settings_page(petition, form, 400 if form.errors else 200)
+
+
+def _settings_page(petition: Petition, form: SettingsForm, status: int):
     return render_template(
         "organizer/settings.html", petition=petition, form=form, changes=recent_changes(petition)
-    ), (400 if form.errors else 200)
+    ), status
 
 
 def _settings_data(petition: Petition) -> dict:
