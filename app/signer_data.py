@@ -49,6 +49,15 @@ def find_signatures(petition: Petition, query: str) -> list[Signature]:
     )
 
 
+def signature_on_petition(petition: Petition, signature_id: int) -> Signature | None:
+    """The signature with this id if it is on this petition."""
+    return db.session.scalar(
+        sa.select(Signature).where(
+            Signature.id == signature_id, Signature.petition_id == petition.id
+        )
+    )
+
+
 def delete_signature_on_request(petition: Petition, signature_id: int) -> bool:
     """Delete one signature (the signer asked): it leaves counts, exports and letters."""
     begin_write()

@@ -54,6 +54,7 @@ from app.signer_data import (
     find_signatures,
     purge_personal_data,
     purge_refusal,
+    signature_on_petition,
 )
 from app.stats import dashboard as dashboard_figures
 from app.web.caching import no_store
@@ -306,15 +307,26 @@ def signers(slug: str):
     petition = petition_or_404(slug)
     query = request.args.get("q", "")[:254]
     found = find_signatures(petition, query) if query.strip() else []
-    return render_template(
-        "organizer/signers.html", petition=petition, query=query, found=found, form=ButtonForm()
-    )
+    return render_template("organizer/signers.html", petition=petition, query=query, found=found)
 
 
-@bp.post("/petitions/<slug:slug>/signers/<int:signature_id>/delete")
+@bp.route("/petitions/<slug:slug>/signers/<int:signature_id>/delete", methods=["GET", "POST"])
 def delete_signer(slug: str, signature_id: int):
+    """GET shows who would be deleted and what it means; the page's button POSTs."""
     petition = petition_or_404(slug)
-    if not ButtonForm().validate_on_submit():
+    form = ButtonForm()
+    if request.method == "GET":
+        signature = signature_on_petition(petition, signature_id)
+        if signature is None:
+            abort(404)
+        return render_template(
+            "organizer/delete_signer.html",
+            petition=petition,
+            signature=signature,
+            form=form,
+            query=request.args.get("q", "")[:254],
+        )
+    if not form.validate_on_submit():
         abort(400)
     if delete_signature_on_request(petition, signature_id):
         flash(_("The signature was deleted."), "info")
