@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     from app.database import configure_database
     from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from app.i18n import select_locale
+    from app.web.session_identity import session_identifier
 
     db.init_app(app)
     configure_database(app)
@@ -91,6 +92,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    # Flask-Login (0.6.3) has no setting for this: its own identifier trusts a client-sent
+    # X-Forwarded-For, which would let a stolen cookie pass "strong" protection.
+    login_manager._session_identifier_generator = session_identifier
 
 
 def register_blueprints(app: Flask) -> None:

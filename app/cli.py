@@ -14,11 +14,11 @@ from app.counting import recount
 from app.email_address import InvalidEmail, normalize_email
 from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
-from app.fake_signatures import add_fake_signatures
+from app.fake_signatures import FakeSignaturesRefused, add_fake_signatures
 from app.models import Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer
 from app.outbox import run_sender, send_all_due
-from app.petition_settings import TargetMissing, set_deadline, set_target
+from app.petition_settings import DeadlineRefused, TargetMissing, set_deadline, set_target
 from app.petitions import petition_by_slug
 from app.signer_data import purge_personal_data, purge_refusal
 
@@ -72,7 +72,10 @@ def seed_pars_command(closes_at):
 def set_deadline_command(slug, closes_at):
     """Move a petition's deadline (a date means 23:59:59 that day, Philadelphia time)."""
     petition = _petition_or_fail(slug)
-    set_deadline(petition, closes_at)
+    try:
+        set_deadline(petition, closes_at)
+    except DeadlineRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
     db.session.commit()
     click.echo(f"{petition.slug} closes {_show_deadline(petition)}")
 
@@ -205,10 +208,17 @@ def purge_command(slug, yes, delivered_by_hand):
 @signatures_cli.command("fake")
 @click.argument("slug")
 @click.option("--count", type=click.IntRange(min=1), required=True)
-def fake_command(slug, count):
+@click.option(
+    "--force", is_flag=True, help="Add them even though real people signed this petition."
+)
+def fake_command(slug, count, force):
     """Add COUNT synthetic confirmed signatures (for benchmarks; never on a real petition)."""
     petition = _petition_or_fail(slug)
-    added = add_fake_signatures(petition, count)
+    try:
+        added = add_fake_signatures(petition, count, force=force)
+    except FakeSignaturesRefused as refusal:
+        hint = "" if petition.purged_at else " Add --force if this is a copy made for testing."
+        raise click.ClickException(f"{refusal}{hint}") from None
     click.echo(f"{slug}: {added} fake signatures added")
 
 

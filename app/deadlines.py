@@ -25,8 +25,9 @@ def has_closed(petition: Petition, at: datetime | None = None) -> bool:
 
 
 def is_open(petition: Petition, at: datetime | None = None) -> bool:
-    """Whether the petition takes new signatures at this instant."""
-    return has_opened(petition, at) and not has_closed(petition, at)
+    """Whether the petition takes new signatures at this instant. Never once its signers'
+    data was erased, whatever the deadline says: a new signer's data would outlive it."""
+    return petition.purged_at is None and has_opened(petition, at) and not has_closed(petition, at)
 
 
 def confirmation_grace() -> timedelta:

@@ -1,4 +1,9 @@
-"""Synthetic confirmed signatures, for benchmarks and load tests (`signatures fake`)."""
+"""Synthetic confirmed signatures, for benchmarks and load tests (`signatures fake`).
+
+A fake is marked by its email address (fake<N>@example.org, a domain no one receives mail
+at) and its link key (fake<N>); it counts like any other signature, so fakes never go on a
+petition real people signed unless forced.
+"""
 
 import random
 from datetime import timedelta
@@ -53,8 +58,49 @@ SOURCES = (None, "facebook", "x", "whatsapp", "email", "copy")
 BATCH = 5000
 
 
-def add_fake_signatures(petition: Petition, count: int, seed: int = 1) -> int:
-    """Insert `count` confirmed signatures in batches; the count is kept exact."""
+class FakeSignaturesRefused(Exception):
+    pass
+
+
+def _is_fake() -> sa.ColumnElement[bool]:
+    # Erased signatures have neither column left: they count as real.
+    return sa.and_(
+        sa.func.coalesce(Signature.link_key, "").like("fake%"),
+        sa.func.coalesce(Signature.email_canonical, "").like("fake%@example.org"),
+    )
+
+
+def real_signature_count(petition: Petition) -> int:
+    """How many signatures on this petition are not fakes made here."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Signature)
+        .where(Signature.petition_id == petition.id, sa.not_(_is_fake()))
+    )
+
+
+def fake_signatures_refusal(petition: Petition, *, force: bool = False) -> str | None:
+    """Why fakes may not go on this petition, or None if they may."""
+    if petition.purged_at is not None:
+        return "Signers' personal data on this petition was erased: it takes no signatures."
+    real = 0 if force else real_signature_count(petition)
+    if real:
+        return (
+            f"{petition.slug} has {real} signature{'' if real == 1 else 's'} that "
+            f"{'is' if real == 1 else 'are'} not fake: fakes would be counted, exported and "
+            "delivered with them."
+        )
+    return None
+
+
+def add_fake_signatures(
+    petition: Petition, count: int, seed: int = 1, *, force: bool = False
+) -> int:
+    """Insert `count` confirmed signatures in batches; the count is kept exact. Refused on a
+    petition with real signatures unless `force`, and on an erased one."""
+    refusal = fake_signatures_refusal(petition, force=force)
+    if refusal:
+        raise FakeSignaturesRefused(refusal)
     rng = random.Random(seed)  # not for security # noqa: S311 # nosec B311
     start = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Signature.id), 0)))
     moment = now()

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import render_template
 
 from app.clock import now
+from app.database import begin_write
 from app.email_address import normalize_email
 from app.extensions import db
 from app.links import LinkClaim, LinkPurpose, make_token
@@ -85,13 +86,59 @@ def invite_organizer(email: str, *, admin: bool, invited_by: Organizer) -> Organ
 
 
 def authenticate(email: str, password: str) -> Organizer | None:
-    """The organizer these credentials open, or None (as slowly either way)."""
+    """The organizer these credentials open, or None: as slowly whether the address is
+    unknown, has no password yet, or is disabled (one password check each time)."""
     organizer = organizer_by_email(email)
     if organizer is None:
         Organizer.spend_a_password_check(password)
         return None
     if not organizer.check_password(password) or not organizer.is_active:
         return None
+    begin_write()
     organizer.last_login_at = now()
+    db.session.commit()
+    return organizer
+
+
+def organizer_for_session(session_id: str) -> Organizer | None:
+    """The active organizer a session's "<id>:<version>" names, if that version is still
+    theirs: a session from before a logout, a disabling or a new password is not."""
+    organizer_id, _, version = session_id.partition(":")
+    if not (organizer_id.isdigit() and version.isdigit()):
+        return None
+    organizer = db.session.get(Organizer, int(organizer_id))
+    if organizer is None or not organizer.is_active:
+        return None
+    return organizer if organizer.session_version == int(version) else None
+
+
+def end_sessions(organizer_id: int) -> None:
+    """Log the organizer out everywhere: every session opened so far stops working."""
+    begin_write()
+    organizer = db.session.get(Organizer, organizer_id)
+    if organizer is not None:
+        organizer.end_sessions()
+    db.session.commit()
+
+
+def change_password(organizer: Organizer, password: str) -> None:
+    """A new password; every session opened with the old one ends."""
+    check_new_password(password)
+    begin_write()
+    organizer.set_password(password)
+    db.session.commit()
+
+
+def set_organizer_enabled(organizer_id: int, enabled: bool) -> Organizer | None:
+    """Enable or disable an account; disabling ends its sessions. None if there is no such
+    organizer."""
+    begin_write()
+    organizer = db.session.get(Organizer, organizer_id)
+    if organizer is None:
+        db.session.rollback()
+        return None
+    if organizer.is_enabled and not enabled:
+        organizer.end_sessions()
+    organizer.is_enabled = enabled
     db.session.commit()
     return organizer

@@ -8,12 +8,16 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.audit import record_change
-from app.clock import in_philadelphia
+from app.clock import in_philadelphia, now
 from app.extensions import db
 from app.models import Petition, PetitionChange, Target
 
 
 class TargetMissing(LookupError):
+    pass
+
+
+class DeadlineRefused(ValueError):
     pass
 
 
@@ -44,9 +48,25 @@ def set_goal(petition: Petition, goal: int) -> int:
     return 1
 
 
+def deadline_refusal(petition: Petition, closes_at: datetime) -> str | None:
+    """Why the deadline may not move to `closes_at`, or None if it may.
+
+    Once its signers' data is erased a petition never takes signatures again (a new signer's
+    data would outlive the erasure): its deadline may not move into the future."""
+    if petition.purged_at is None or closes_at == petition.closes_at or closes_at <= now():
+        return None
+    return (
+        "This petition's signers' personal data was erased, so it cannot take signatures "
+        "again: its deadline cannot move into the future."
+    )
+
+
 def set_deadline(petition: Petition, closes_at: datetime) -> int:
     if closes_at == petition.closes_at:
         return 0
+    refusal = deadline_refusal(petition, closes_at)
+    if refusal:
+        raise DeadlineRefused(refusal)
     record_change(petition, "deadline", _shown_time(petition.closes_at), _shown_time(closes_at))
     petition.closes_at = closes_at
     return 1
@@ -112,7 +132,12 @@ def current_settings(petition: Petition) -> PetitionSettings:
 
 
 def apply_settings(petition: Petition, wanted: PetitionSettings) -> int:
-    """Change what differs, recording each change. Returns how many changed."""
+    """Change what differs, recording each change. Returns how many changed.
+
+    Raises DeadlineRefused before changing anything if the deadline may not move."""
+    refusal = deadline_refusal(petition, wanted.closes_at)
+    if refusal:
+        raise DeadlineRefused(refusal)
     changes = set_goal(petition, wanted.goal)
     changes += set_deadline(petition, wanted.closes_at)
     changes += set_featured(petition, wanted.featured)

@@ -41,6 +41,7 @@ class PetitionGlance:
     goal: int
     opens_at: datetime
     closes_at: datetime
+    purged_at: datetime | None  # an erased petition never takes signatures again
 
 
 _GLANCE = sa.select(

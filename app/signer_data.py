@@ -49,6 +49,15 @@ def find_signatures(petition: Petition, query: str) -> list[Signature]:
     )
 
 
+def signature_on_petition(petition: Petition, signature_id: int) -> Signature | None:
+    """The signature with this id if it is on this petition."""
+    return db.session.scalar(
+        sa.select(Signature).where(
+            Signature.id == signature_id, Signature.petition_id == petition.id
+        )
+    )
+
+
 def delete_signature_on_request(petition: Petition, signature_id: int) -> bool:
     """Delete one signature (the signer asked): it leaves counts, exports and letters."""
     begin_write()
@@ -66,18 +75,18 @@ def purge_refusal(petition: Petition, *, delivered_by_hand: bool = False) -> str
     """Why this petition's signer data may not be erased yet, or None if it may.
 
     It may once the count is final and the final letters are delivered: by email (recorded
-    here), or by hand, which the organizer then vouches for (`delivered_by_hand`).
+    here), or by hand, which the organizer then vouches for (`delivered_by_hand`). Once
+    erased, it may always be erased again: whatever is left goes too.
     """
-    if petition.purged_at is not None:
-        return "Signers' personal data was already erased."
-    if not count_is_final(petition):
+    erased_before = petition.purged_at is not None
+    if not erased_before and not count_is_final(petition):
         return (
             "The petition is not over: personal data can be erased once it has closed and "
             "the 24 hours for late confirmations have passed."
         )
     if letters_in_flight(petition):
         return "A letter is still being sent: erase the data once it has gone."
-    if not delivered_by_hand and not final_delivery_sent(petition):
+    if not erased_before and not delivered_by_hand and not final_delivery_sent(petition):
         return (
             "The final letters have not been delivered: deliver them first (after the "
             "deadline), or, if they were delivered by hand, say so."
@@ -85,11 +94,25 @@ def purge_refusal(petition: Petition, *, delivered_by_hand: bool = False) -> str
     return None
 
 
+# A signature that still says who signed: what the purge erases.
+_HAS_PERSONAL_DATA = sa.or_(
+    Signature.first_name != "",
+    Signature.last_name != "",
+    Signature.name_key != "",
+    Signature.email.is_not(None),
+    Signature.email_canonical.is_not(None),
+    Signature.reason.is_not(None),
+    Signature.link_key.is_not(None),
+    Signature.wants_updates.is_(True),
+    Signature.name_display != NameDisplay.HIDDEN,
+)
+
+
 def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) -> int:
     """Erase every signer's name, email and reason, keeping what the counts need (status,
     ZIP code, resident flag, source, dates), and the letters' attached PDFs. Unconfirmed
-    signatures are deleted outright.
-    Returns how many signatures were erased."""
+    signatures are deleted outright. Running it again erases whatever is left.
+    Returns how many signatures were erased this time."""
     refusal = purge_refusal(petition, delivered_by_hand=delivered_by_hand)
     if refusal:
         raise PurgeRefused(refusal)
@@ -114,7 +137,7 @@ def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) 
     )
     erased = db.session.execute(
         sa.update(Signature)
-        .where(Signature.petition_id == petition.id)
+        .where(Signature.petition_id == petition.id, _HAS_PERSONAL_DATA)
         .values(
             first_name="",
             last_name="",

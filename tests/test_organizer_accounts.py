@@ -211,3 +211,184 @@ class TestLoginRateLimit:
         statuses = [log_in(client, organizer, "wrong password").status_code for _ in range(4)]
         assert statuses == [401, 401, 401, 429]
         assert log_in(client, organizer, ORGANIZER_PASSWORD).status_code == 429
+
+
+# --- sessions end when they should ----------------------------------------------------------
+
+
+def session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def client_with_cookie(app, value: str):
+    """Another browser holding a copy of a session cookie (saved, or stolen)."""
+    copy = app.test_client()
+    copy.set_cookie("session", value)
+    return copy
+
+
+def organizer_id(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Organizer.id).where(Organizer.email == email))
+
+
+def test_a_cookie_saved_before_logging_out_no_longer_opens_the_organizer_side(
+    app, client, organizer
+):
+    log_in(client, organizer, ORGANIZER_PASSWORD)
+    page = client.get("/organizer/")
+    saved = session_cookie(client)
+    assert client_with_cookie(app, saved).get("/organizer/").status_code == 200
+    client.post("/organizer/logout", data={"csrf_token": csrf_token_from(page.text)})
+    assert client_with_cookie(app, saved).get("/organizer/").status_code == 302
+
+
+def test_logging_out_ends_the_organizers_other_sessions_too(app, organizer):
+    laptop, phone = app.test_client(), app.test_client()
+    log_in(laptop, organizer, ORGANIZER_PASSWORD)
+    log_in(phone, organizer, ORGANIZER_PASSWORD)
+    page = laptop.get("/organizer/")
+    laptop.post("/organizer/logout", data={"csrf_token": csrf_token_from(page.text)})
+    assert phone.get("/organizer/").status_code == 302
+    assert log_in(phone, organizer, ORGANIZER_PASSWORD).status_code == 302
+    assert phone.get("/organizer/").status_code == 200
+
+
+def test_a_new_password_ends_the_other_sessions(app, client, organizer):
+    from app.organizers import password_link
+
+    log_in(client, organizer, ORGANIZER_PASSWORD)
+    assert client.get("/organizer/").status_code == 200
+    with app.app_context():
+        link = password_link(db.session.get(Organizer, organizer_id(app, organizer)))
+    path = "/" + link.split("/", 3)[3]
+    elsewhere = app.test_client()
+    form = elsewhere.get(path)
+    done = elsewhere.post(
+        path,
+        data={
+            "password": "another long password",
+            "confirm": "another long password",
+            "csrf_token": csrf_token_from(form.text),
+        },
+    )
+    assert done.status_code == 302
+    assert elsewhere.get("/organizer/").status_code == 200, "the new session works"
+    assert client.get("/organizer/").status_code == 302, "the old one is over"
+
+
+def test_a_disabled_organizers_session_stays_over_when_they_are_enabled_again(
+    app, organizer_client, organizer
+):
+    other = app.test_client()
+    log_in(other, organizer, ORGANIZER_PASSWORD)
+    saved = session_cookie(other)
+    ana_id = organizer_id(app, organizer)
+    token = csrf_token_from(organizer_client.get("/organizer/organizers").text)
+    organizer_client.post(f"/organizer/organizers/{ana_id}/disable", data={"csrf_token": token})
+    organizer_client.post(f"/organizer/organizers/{ana_id}/enable", data={"csrf_token": token})
+    assert client_with_cookie(app, saved).get("/organizer/").status_code == 302
+    assert other.get("/organizer/").status_code == 302
+
+
+def test_a_session_names_the_organizer_and_their_session_version(app, organizer):
+    from app.web.organizer.routes import _load_organizer
+
+    with app.app_context():
+        ana = db.session.get(Organizer, organizer_id(app, organizer))
+        assert ana.get_id() == f"{ana.id}:{ana.session_version}"
+        assert _load_organizer(ana.get_id()) == ana
+        assert _load_organizer(str(ana.id)) is None, "a session from before versions"
+        assert _load_organizer(f"{ana.id}:{ana.session_version + 1}") is None
+        assert _load_organizer("x:1") is None and _load_organizer("") is None
+
+
+# --- login timing ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def password_checks(monkeypatch) -> list[str]:
+    """Records each dummy password check `authenticate` spends (and still spends it)."""
+    spent = []
+    real = Organizer.spend_a_password_check
+
+    def spy(password: str) -> None:
+        spent.append(password)
+        real(password)
+
+    monkeypatch.setattr(Organizer, "spend_a_password_check", staticmethod(spy))
+    return spent
+
+
+def test_an_invited_organizer_without_a_password_costs_a_password_check(app, password_checks):
+    from app.organizers import authenticate, create_organizer
+
+    with app.app_context():
+        create_organizer("invited@example.org", None)
+        db.session.commit()
+        assert authenticate("invited@example.org", "any password at all") is None
+        assert password_checks == ["any password at all"]
+        assert authenticate("nobody@example.org", "another guess") is None
+        assert password_checks == ["any password at all", "another guess"]
+
+
+def test_a_disabled_organizer_costs_a_password_check_too(app, organizer, password_checks):
+    from app.organizers import authenticate
+
+    with app.app_context():
+        ana = db.session.get(Organizer, organizer_id(app, organizer))
+        ana.is_enabled = False
+        db.session.commit()
+        hashed = []
+        real_check = Organizer.check_password
+
+        def counted(self, password):
+            hashed.append(password)
+            return real_check(self, password)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Organizer, "check_password", counted)
+            assert authenticate(organizer, ORGANIZER_PASSWORD) is None
+        assert len(hashed) + len(password_checks) == 1
+
+
+# --- session protection ---------------------------------------------------------------------
+
+
+def test_a_changing_x_forwarded_for_does_not_end_a_session(app, client, organizer):
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    log_in(client, organizer, ORGANIZER_PASSWORD)
+    for forwarded in ("203.0.113.1", "203.0.113.2", None):
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        assert client.get("/organizer/", headers=headers).status_code == 200, forwarded
+
+
+def test_a_spoofed_x_forwarded_for_does_not_make_a_stolen_cookie_work(app, client, organizer):
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    log_in(client, organizer, ORGANIZER_PASSWORD)
+    assert client.get("/organizer/").status_code == 200
+    thief = client_with_cookie(app, session_cookie(client))
+    thief.environ_base["REMOTE_ADDR"] = "192.0.2.66"
+    stolen = thief.get("/organizer/", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert stolen.status_code == 302
+    # Strong protection emptied the session: it does not work from the first address either.
+    thief.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert thief.get("/organizer/").status_code == 302
+
+
+class TestBehindAProxy:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "PROXY_COUNT": 1}
+
+    def test_the_address_the_proxy_saw_is_the_one_that_counts(self, app, client, organizer):
+        client.environ_base["REMOTE_ADDR"] = "10.0.0.2"  # the proxy
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"  # the visitor
+        log_in(client, organizer, ORGANIZER_PASSWORD)
+        assert client.get("/organizer/").status_code == 200
+        cookie = session_cookie(client)
+        thief = client_with_cookie(app, cookie)
+        thief.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+        other = {"X-Forwarded-For": "192.0.2.66"}
+        assert thief.get("/organizer/", headers=other).status_code == 302

@@ -213,7 +213,8 @@ def test_purge_erases_names_and_addresses_and_keeps_the_counts(app, runner, fini
             == 0
         )
     again = runner.invoke(args=["signatures", "purge", finished, "--yes", "--delivered-by-hand"])
-    assert again.exit_code == 1 and "already erased" in again.output
+    assert again.exit_code == 0, again.output
+    assert "personal data of 0 signatures erased" in again.output, "nothing was left"
     page = app.test_client().get(f"/petitions/{finished}").get_data(as_text=True)
     assert "Secret" not in page and "4 people signed" in page
 
@@ -264,3 +265,47 @@ def test_purge_button_is_for_admins_only(app, client, finished, clock):
     response = post_form(client, path, f"{path}/purge", {"understood": "y"})
     assert response.status_code == 403
     assert "Erase personal data" not in client.get(path).text
+
+
+# --- deleting a signer takes a confirmation --------------------------------------------------
+
+
+def test_deleting_a_signer_asks_for_confirmation_first(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        gone = make_signature(petition, first_name="Erase", last_name="Me", email="erase@gmail.com")
+        make_signature(petition, first_name="Keep", last_name="Me")
+        slug, erase_id = petition.slug, gone.id
+    signers = f"/organizer/petitions/{slug}/signers"
+    confirm_path = f"{signers}/{erase_id}/delete"
+    found = organizer_client.get(f"{signers}?q=erase").text
+    assert f'href="{confirm_path}?q=erase"' in found, "a link to the confirmation, not a button"
+    assert f'action="{confirm_path}"' not in found
+
+    page = organizer_client.get(confirm_path)
+    assert page.status_code == 200
+    assert "Erase Me" in page.text and "erase@gmail.com" in page.text
+    assert "cannot be undone" in page.text
+    assert f'action="{confirm_path}"' in page.text and 'method="post"' in page.text
+    with app.app_context():
+        assert db.session.get(Signature, erase_id) is not None, "looking deletes nothing"
+
+    no_token = organizer_client.post(confirm_path)
+    assert no_token.status_code == 400
+    done = organizer_client.post(confirm_path, data={"csrf_token": csrf_token_from(page.text)})
+    assert done.status_code == 303 and done.headers["Location"] == signers
+    with app.app_context():
+        assert db.session.get(Signature, erase_id) is None
+        assert petition_by_slug(slug).signature_count == 1
+    assert organizer_client.get(confirm_path).status_code == 404, "already gone"
+
+
+def test_the_confirmation_is_only_for_a_signature_of_this_petition(app, organizer_client):
+    with app.app_context():
+        mine = make_petition()
+        theirs = make_signature(make_petition()).id
+        slug = mine.slug
+    assert (
+        organizer_client.get(f"/organizer/petitions/{slug}/signers/{theirs}/delete").status_code
+        == 404
+    )

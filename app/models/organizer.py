@@ -35,19 +35,33 @@ class Organizer(UserMixin, db.Model):
     invited_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("organizer.id", ondelete="SET NULL")
     )
+    # Part of every session's id: raising it ends every session opened before.
+    session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a current memory-hard algorithm.
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
+            # As slow as a real check, so an invited address without a password yet looks
+            # like any other.
+            Organizer.spend_a_password_check(password)
             return False
         return check_password_hash(self.password_hash, password)
 
     @staticmethod
     def spend_a_password_check(password: str) -> None:
         check_password_hash(_no_account_hash(), password)
+
+    def end_sessions(self) -> None:
+        """Every session opened so far stops working (logging out, disabling, a new password)."""
+        if self.session_version is not None:  # None: not saved yet, so no session to end
+            self.session_version += 1
+
+    def get_id(self) -> str:  # Flask-Login: what the session remembers
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in

@@ -3,7 +3,6 @@ of this blueprint runs, so a new page is protected by default); some need an adm
 
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -33,11 +32,16 @@ from app.models import NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import (
     AccountError,
     authenticate,
+    change_password,
+    end_sessions,
     invite_organizer,
     organizer_for_password_link,
+    organizer_for_session,
+    set_organizer_enabled,
 )
 from app.paper import PaperSignature, PaperSignatureRefused, add_paper_signature
 from app.petition_settings import (
+    DeadlineRefused,
     PetitionSettings,
     TargetSettings,
     apply_settings,
@@ -50,6 +54,7 @@ from app.signer_data import (
     find_signatures,
     purge_personal_data,
     purge_refusal,
+    signature_on_petition,
 )
 from app.stats import dashboard as dashboard_figures
 from app.web.caching import no_store
@@ -66,6 +71,7 @@ from app.web.organizer.forms import (
     SettingsForm,
 )
 from app.web.petition_page import petition_or_404
+from app.web.redirects import local_path
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
@@ -74,9 +80,8 @@ OPEN_ENDPOINTS = {"organizer.login", "organizer.set_password"}
 
 
 @login_manager.user_loader
-def _load_organizer(organizer_id: str) -> Organizer | None:
-    organizer = db.session.get(Organizer, int(organizer_id)) if organizer_id.isdigit() else None
-    return organizer if organizer is not None and organizer.is_active else None
+def _load_organizer(session_id: str) -> Organizer | None:
+    return organizer_for_session(session_id)
 
 
 @bp.before_request
@@ -107,11 +112,7 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site's organizer side: never an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/organizer/"):
-            return target
-    return url_for(".index")
+    return local_path(target, under="/organizer/") or url_for(".index")
 
 
 # --- logging in ------------------------------------------------------------------------
@@ -137,7 +138,9 @@ def login():
 @bp.post("/logout")
 def logout():
     if ButtonForm().validate_on_submit():
+        organizer_id = current_user.id
         logout_user()
+        end_sessions(organizer_id)  # a copy of the session cookie must not outlive this
         flash(_("You are logged out."), "info")
     return redirect(url_for(".login"))
 
@@ -157,9 +160,7 @@ def set_password(token: str):
         ), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        begin_write()
-        organizer.set_password(form.password.data)
-        db.session.commit()
+        change_password(organizer, form.password.data)
         login_user(organizer)
         flash(_("Your password is set."), "info")
         return redirect(url_for(".index"))
@@ -216,13 +217,22 @@ def settings(slug: str):
         )
         begin_write()
         petition = petition_or_404(slug)
-        changed = apply_settings(petition, wanted)
+        try:
+            changed = apply_settings(petition, wanted)
+        except DeadlineRefused as refusal:
+            db.session.rollback()
+            flash(str(refusal), "error")
+            return _settings_page(petition_or_404(slug), form, 409)
         db.session.commit()
         flash(_("Saved: %(count)d change(s).", count=changed), "info")
         return redirect(url_for(".settings", slug=slug), 303)
+    return _settings_page(petition, form, 400 if form.errors else 200)
+
+
+def _settings_page(petition: Petition, form: SettingsForm, status: int):
     return render_template(
         "organizer/settings.html", petition=petition, form=form, changes=recent_changes(petition)
-    ), (400 if form.errors else 200)
+    ), status
 
 
 def _settings_data(petition: Petition) -> dict:
@@ -297,15 +307,26 @@ def signers(slug: str):
     petition = petition_or_404(slug)
     query = request.args.get("q", "")[:254]
     found = find_signatures(petition, query) if query.strip() else []
-    return render_template(
-        "organizer/signers.html", petition=petition, query=query, found=found, form=ButtonForm()
-    )
+    return render_template("organizer/signers.html", petition=petition, query=query, found=found)
 
 
-@bp.post("/petitions/<slug:slug>/signers/<int:signature_id>/delete")
+@bp.route("/petitions/<slug:slug>/signers/<int:signature_id>/delete", methods=["GET", "POST"])
 def delete_signer(slug: str, signature_id: int):
+    """GET shows who would be deleted and what it means; the page's button POSTs."""
     petition = petition_or_404(slug)
-    if not ButtonForm().validate_on_submit():
+    form = ButtonForm()
+    if request.method == "GET":
+        signature = signature_on_petition(petition, signature_id)
+        if signature is None:
+            abort(404)
+        return render_template(
+            "organizer/delete_signer.html",
+            petition=petition,
+            signature=signature,
+            form=form,
+            query=request.args.get("q", "")[:254],
+        )
+    if not form.validate_on_submit():
         abort(400)
     if delete_signature_on_request(petition, signature_id):
         flash(_("The signature was deleted."), "info")
@@ -462,11 +483,9 @@ def organizers():
 def set_enabled(organizer_id: int, action: str):
     if not ButtonForm().validate_on_submit():
         abort(400)
-    begin_write()
-    organizer = db.get_or_404(Organizer, organizer_id)
-    if organizer.id == current_user.id:
+    if organizer_id == current_user.id:
         flash(_("You cannot disable your own account."), "error")
         return redirect(url_for(".organizers"), 303)
-    organizer.is_enabled = action == "enable"
-    db.session.commit()
+    if set_organizer_enabled(organizer_id, action == "enable") is None:
+        abort(404)
     return redirect(url_for(".organizers"), 303)

@@ -1,7 +1,5 @@
 """The public pages: the home page and each petition's page."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from app.i18n import LANGUAGE_COOKIE, supported_languages
@@ -9,6 +7,7 @@ from app.petitions import home_petition
 from app.web.caching import no_store
 from app.web.errors import render_error
 from app.web.petition_page import blank_petition_page
+from app.web.redirects import local_path
 
 bp = Blueprint("public", __name__)
 
@@ -31,10 +30,7 @@ def choose_language(code: str):
     """Remember the visitor's language (a cookie) and go back where they were."""
     if code not in supported_languages():
         abort(404)
-    back = request.args.get("next", "")
-    parts = urlsplit(back)
-    if parts.scheme or parts.netloc or not back.startswith("/") or back.startswith("//"):
-        back = url_for(".home")
+    back = local_path(request.args.get("next")) or url_for(".home")
     response = no_store(redirect(back, 303))
     response.set_cookie(
         LANGUAGE_COOKIE,
