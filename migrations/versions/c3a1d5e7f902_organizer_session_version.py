@@ -1,7 +1,7 @@
 """organizer session version
 
 Revision ID: c3a1d5e7f902
-Revises: 5bf978036190
+Revises: 26a9357a1b5a
 Create Date: 2026-11-23 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3a1d5e7f902'
-down_revision = '5bf978036190'
+down_revision = '26a9357a1b5a'
 branch_labels = None
 depends_on = None
 
