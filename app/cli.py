@@ -15,6 +15,7 @@ from app.email_address import InvalidEmail, normalize_email
 from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
 from app.fake_signatures import add_fake_signatures
+from app.jobs import active_job, run_due_jobs
 from app.models import Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer
 from app.outbox import run_sender, send_all_due
@@ -109,16 +110,22 @@ def set_target_command(slug, position, name, title, email):
 
 
 @outbox_cli.command("send")
-@click.option("--once", is_flag=True, help="Send what is due, then exit.")
+@click.option("--once", is_flag=True, help="Run the jobs and send the email due, then exit.")
 def send_command(once):
-    """Deliver queued email (runs until stopped, unless --once)."""
+    """The worker: run background jobs (building the letters...) and deliver queued email
+    (runs until stopped, unless --once)."""
     if not once:
-        click.echo("Sending queued email; Ctrl-C stops.")
+        click.echo("Running background jobs and sending queued email; Ctrl-C stops.")
         try:
             run_sender()
         except KeyboardInterrupt:
             pass
         return
+    jobs = run_due_jobs()
+    if jobs.done or jobs.failed:
+        click.echo(f"{jobs.done} job(s) done, {jobs.failed} failed")
+    for error in jobs.errors:
+        click.echo(f"failed: {error}", err=True)
     report = send_all_due()
     click.echo(f"{report.sent} sent, {report.failed} refused, {report.deferred} deferred")
     if report.errors:

@@ -21,6 +21,7 @@ from flask import current_app
 from app.clock import now
 from app.database import begin_write
 from app.extensions import db
+from app.jobs import run_due_jobs
 from app.mail_transport import PermanentMailError, open_transport
 from app.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
@@ -284,13 +285,14 @@ def pending_count() -> int:
 
 
 def run_sender(stop: threading.Event | None = None) -> None:
-    """Send forever (until `stop` is set), polling every OUTBOX_POLL_SECONDS and backing off
-    while the server is unavailable."""
+    """Run background jobs and send, forever (until `stop` is set), polling every
+    OUTBOX_POLL_SECONDS and backing off while the server is unavailable."""
     stop = stop or threading.Event()
     poll = current_app.config["OUTBOX_POLL_SECONDS"]
     pause = poll
     while not stop.is_set():
         try:
+            run_due_jobs(limit=1)  # one job a round, so email waits for at most one
             report = send_all_due()
         except sa.exc.OperationalError as error:
             db.session.rollback()
