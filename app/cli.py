@@ -280,10 +280,18 @@ def build_letters_command(slug, directory):
     help="Only the target at this position (repeatable). Default: all.",
 )
 def deliver_letters_command(slug, positions):
-    """Email each target its letter with the PDF attached (queued; `outbox send` sends)."""
+    """Email each target its letter with the PDF attached (built here, then queued; `outbox
+    send` sends)."""
     from app.delivery import DeliveryRefused, deliver_letters  # the PDF library, only when used
+    from app.delivery_records import DELIVER_LETTERS_JOB
 
     petition = _petition_or_fail(slug)
+    under_way = active_job(petition, DELIVER_LETTERS_JOB)
+    if under_way is not None:
+        raise click.ClickException(
+            f"letters for {slug} are already being prepared by the worker (asked by "
+            f"{under_way.actor}): wait until they are sent, then deliver again if needed"
+        )
     try:
         deliveries = deliver_letters(petition, positions or None)
     except DeliveryRefused as refusal:
