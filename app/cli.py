@@ -15,12 +15,14 @@ from app.email_address import InvalidEmail, normalize_email
 from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
 from app.fake_signatures import FakeSignaturesRefused, add_fake_signatures
+from app.jobs import active_job, run_due_jobs
 from app.models import Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer
-from app.outbox import run_sender, send_all_due
+from app.outbox import send_all_due
 from app.petition_settings import DeadlineRefused, TargetMissing, set_deadline, set_target
 from app.petitions import petition_by_slug
 from app.signer_data import purge_personal_data, purge_refusal
+from app.worker import run_worker
 
 petitions_cli = AppGroup("petitions", help="Create and edit petitions.")
 outbox_cli = AppGroup("outbox", help="Deliver queued email.")
@@ -112,16 +114,22 @@ def set_target_command(slug, position, name, title, email):
 
 
 @outbox_cli.command("send")
-@click.option("--once", is_flag=True, help="Send what is due, then exit.")
+@click.option("--once", is_flag=True, help="Run the jobs and send the email due, then exit.")
 def send_command(once):
-    """Deliver queued email (runs until stopped, unless --once)."""
+    """The worker: run background jobs (building the letters...) and deliver queued email
+    (runs until stopped, unless --once)."""
     if not once:
-        click.echo("Sending queued email; Ctrl-C stops.")
+        click.echo("Running background jobs and sending queued email; Ctrl-C stops.")
         try:
-            run_sender()
+            run_worker()
         except KeyboardInterrupt:
             pass
         return
+    jobs = run_due_jobs()
+    if jobs.done or jobs.failed:
+        click.echo(f"{jobs.done} job(s) done, {jobs.failed} failed")
+    for error in jobs.errors:
+        click.echo(f"failed: {error}", err=True)
     report = send_all_due()
     click.echo(f"{report.sent} sent, {report.failed} refused, {report.deferred} deferred")
     if report.errors:
@@ -283,10 +291,18 @@ def build_letters_command(slug, directory):
     help="Only the target at this position (repeatable). Default: all.",
 )
 def deliver_letters_command(slug, positions):
-    """Email each target its letter with the PDF attached (queued; `outbox send` sends)."""
+    """Email each target its letter with the PDF attached (built here, then queued; `outbox
+    send` sends)."""
     from app.delivery import DeliveryRefused, deliver_letters  # the PDF library, only when used
+    from app.delivery_records import DELIVER_LETTERS_JOB
 
     petition = _petition_or_fail(slug)
+    under_way = active_job(petition, DELIVER_LETTERS_JOB)
+    if under_way is not None:
+        raise click.ClickException(
+            f"letters for {slug} are already being prepared by the worker (asked by "
+            f"{under_way.actor}): wait until they are sent, then deliver again if needed"
+        )
     try:
         deliveries = deliver_letters(petition, positions or None)
     except DeliveryRefused as refusal:

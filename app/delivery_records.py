@@ -9,7 +9,11 @@ import sqlalchemy as sa
 
 from app.clock import in_philadelphia
 from app.extensions import db
-from app.models import Delivery, OutboxMessage, OutboxStatus, Petition
+from app.models import Delivery, Job, OutboxMessage, OutboxStatus, Petition
+from app.models.job import ACTIVE
+
+# The background job that builds and queues the letters (app.delivery runs it).
+DELIVER_LETTERS_JOB = "deliver_letters"
 
 
 def delivery_history(petition: Petition, limit: int = 50) -> list[Delivery]:
@@ -60,9 +64,20 @@ def final_delivery_sent(petition: Petition) -> bool:
 
 
 def letters_in_flight(petition: Petition) -> int:
-    return db.session.scalar(
+    """Letters waiting to be sent, or still being built by the worker."""
+    waiting = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Delivery)
         .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
         .where(Delivery.petition_id == petition.id, OutboxMessage.status == OutboxStatus.PENDING)
     )
+    building = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Job)
+        .where(
+            Job.petition_id == petition.id,
+            Job.kind == DELIVER_LETTERS_JOB,
+            Job.status.in_(ACTIVE),
+        )
+    )
+    return waiting + building

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
+from app.jobs import run_due_jobs
 from app.outbox import send_all_due
 from tests import instants
 from tests.smtp_sink import SmtpSink
@@ -201,8 +202,10 @@ def sign(client: FlaskClient, slug: str, **fields):
 
 
 def deliver_mail(app: Flask):
-    """What `flask outbox send --once` does."""
+    """What `flask outbox send --once` does: run the due background jobs, then send the
+    email. Returns the email's report."""
     with app.app_context():
+        run_due_jobs()
         report = send_all_due()
         db.session.remove()
     return report

@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Delivery, OutboxAttachment
+from app.models import Delivery, Job, JobStatus, OutboxAttachment, OutboxMessage
 from tests import instants
-from tests.conftest import csrf_token_from, deliver_mail
-from tests.factories import make_petition, make_signature
+from tests.conftest import csrf_token_from, deliver_mail, log_in
+from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature
 from tests.smtp_sink import text_of
 
 
@@ -141,6 +141,27 @@ def test_after_the_deadline_the_delivery_is_final_and_allows_the_purge(
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 3
 
 
+def letters_page(client, slug) -> str:
+    return client.get(f"/organizer/petitions/{slug}/letters").get_data(as_text=True)
+
+
+def press_deliver(client, slug, targets=("1", "2", "3")):
+    """Press "Deliver now" on the letters page, preview ticked."""
+    token = csrf_token_from(letters_page(client, slug))
+    return client.post(
+        f"/organizer/petitions/{slug}/letters/deliver",
+        data={"csrf_token": token, "targets": list(targets), "previewed": "y"},
+    )
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+REFRESH = '<meta http-equiv="refresh" content="3">'
+
+
 def test_organizers_preview_then_deliver_from_the_web(app, organizer_client, smtp, slug):
     page = organizer_client.get(f"/organizer/petitions/{slug}/letters")
     html = page.get_data(as_text=True)
@@ -148,6 +169,7 @@ def test_organizers_preview_then_deliver_from_the_web(app, organizer_client, smt
     assert "End the PARS contract: a petition signed by 2 people" in html
     assert "Dear Judge Marsha Neifield," in html
     assert "mayor@phila.test" in html
+    assert REFRESH not in html
 
     pdf = organizer_client.get(f"/organizer/petitions/{slug}/letters/1.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -161,15 +183,137 @@ def test_organizers_preview_then_deliver_from_the_web(app, organizer_client, smt
     assert unchecked.status_code == 400
     assert "Check the preview first" in unchecked.get_data(as_text=True)
 
-    done = organizer_client.post(
-        f"/organizer/petitions/{slug}/letters/deliver",
-        data={"csrf_token": token, "targets": ["1", "2"], "previewed": "y"},
-    )
+    done = press_deliver(organizer_client, slug, targets=("1", "2"))
     assert done.status_code == 303
+    # The request only queued the work: no letter built, nothing in the outbox yet.
+    assert count(app, Delivery) == 0 and count(app, OutboxMessage) == 0
+    with app.app_context():
+        job = db.session.scalar(sa.select(Job))
+        assert (job.kind, job.status, job.payload) == (
+            "deliver_letters",
+            JobStatus.QUEUED,
+            {"positions": [1, 2]},
+        )
+        assert job.actor == "admin@example.org"
+    waiting = letters_page(organizer_client, slug)
+    assert "The letters are being prepared" in waiting
+    assert "Delivery under way" in waiting and "Waiting for the worker" in waiting
+    assert "<progress>" in waiting and REFRESH in waiting
+
     deliver_mail(app)
-    assert sorted(m["To"] for m in smtp.wait_for(2)) == ["da@phila.test", "mayor@phila.test"]
-    history = organizer_client.get(f"/organizer/petitions/{slug}/letters").get_data(as_text=True)
+    messages = smtp.wait_for(2)
+    assert sorted(m["To"] for m in messages) == ["da@phila.test", "mayor@phila.test"]
+    for message in messages:
+        (pdf,) = pdf_attachments(message)
+        assert pdf.get_content().startswith(b"%PDF")
+    history = letters_page(organizer_client, slug)
     assert history.count("milestone") >= 2 and "sent" in history
+    assert "Delivery under way" not in history and REFRESH not in history
+    with app.app_context():
+        job = db.session.scalar(sa.select(Job))
+        assert job.status == JobStatus.DONE and job.finished_at is not None
+        assert {d.actor for d in db.session.scalars(sa.select(Delivery))} == {"admin@example.org"}
+
+
+def test_the_page_follows_the_workers_progress(app, organizer_client, slug):
+    from app.jobs import JobRun, claim_next_job
+
+    assert press_deliver(organizer_client, slug).status_code == 303
+    with app.app_context():
+        run = JobRun(claim_next_job())
+        run.progress(0, 3, "Building the letter to Mayor Michael Nutter")
+    page = letters_page(organizer_client, slug)
+    assert "Building the letter to Mayor Michael Nutter: 1 of 3" in page
+    assert '<progress value="0" max="3">' in page
+    assert REFRESH in page
+    with app.app_context():
+        run.progress(1, 3, "Building the letter to District Attorney Seth Williams")
+    page = letters_page(organizer_client, slug)
+    assert "Building the letter to District Attorney Seth Williams: 2 of 3" in page
+
+
+def test_delivery_reports_each_letter_it_builds(app, slug):
+    from app.delivery import deliver_letters
+    from app.petitions import petition_by_slug
+
+    steps = []
+    with app.app_context():
+        deliver_letters(petition_by_slug(slug), progress=lambda *step: steps.append(step))
+    assert steps == [
+        (0, 3, "Building the letter to Mayor Michael Nutter"),
+        (1, 3, "Building the letter to District Attorney Seth Williams"),
+        (2, 3, "Building the letter to Judge Marsha Neifield"),
+    ]
+
+
+def test_pressing_twice_queues_one_delivery(app, organizer_client, smtp, slug):
+    assert press_deliver(organizer_client, slug).status_code == 303
+    again = press_deliver(organizer_client, slug)
+    assert again.status_code == 409
+    assert "These letters are already being prepared" in again.get_data(as_text=True)
+    assert count(app, Job) == 1
+    assert deliver_mail(app).sent == 3
+    assert len(smtp.wait_for(3)) == 3 and len(smtp.messages) == 3
+    # Once they are on their way, a new delivery may be asked for.
+    assert press_deliver(organizer_client, slug, targets=("3",)).status_code == 303
+    assert count(app, Job) == 2
+
+
+def test_what_can_be_refused_at_once_is_refused_by_the_request(app, organizer_client, smtp):
+    with app.app_context():
+        empty = make_petition().slug
+    refused = press_deliver(organizer_client, empty)
+    assert refused.status_code == 409
+    assert "There is no confirmed signature to deliver yet." in refused.get_data(as_text=True)
+    assert count(app, Job) == 0
+
+
+def test_a_failed_delivery_shows_its_reason(app, organizer_client, runner, smtp, slug):
+    assert press_deliver(organizer_client, slug).status_code == 303
+    # Before the worker gets to it, an address is removed.
+    runner.invoke(args=["petitions", "set-target", slug, "2", "--email", ""])
+    assert deliver_mail(app).sent == 0
+    assert count(app, Delivery) == 0 and count(app, OutboxMessage) == 0
+    with app.app_context():
+        job = db.session.scalar(sa.select(Job))
+        assert job.status == JobStatus.FAILED
+        assert job.error.startswith("No email address for 2. District Attorney Seth Williams")
+    page = letters_page(organizer_client, slug)
+    assert "failed; nothing was sent" in page
+    assert "No email address for 2. District Attorney Seth Williams" in page
+    assert REFRESH not in page
+
+
+def test_the_letters_count_who_had_signed_when_the_organizer_asked(
+    app, organizer_client, smtp, slug, clock
+):
+    assert press_deliver(organizer_client, slug, targets=("1",)).status_code == 303
+    clock.shift(timedelta(minutes=5))
+    with app.app_context():
+        from app.petitions import petition_by_slug
+
+        make_signature(petition_by_slug(slug), confirmed_at=instants.OPEN + timedelta(minutes=5))
+    deliver_mail(app)
+    (message,) = smtp.wait_for(1)
+    assert message["Subject"] == "End the PARS contract: a petition signed by 2 people"
+
+
+def test_the_command_line_waits_for_a_delivery_under_way(app, organizer_client, runner, slug):
+    assert press_deliver(organizer_client, slug).status_code == 303
+    result = runner.invoke(args=["letters", "deliver", slug])
+    assert result.exit_code == 1
+    assert "already being prepared by the worker" in result.output
+    assert count(app, Delivery) == 0
+
+
+def test_no_purge_while_the_final_letters_are_being_prepared(app, client, runner, slug, clock):
+    clock.move_to(instants.AFTER_GRACE)
+    with app.app_context():
+        make_organizer("admin@example.org", admin=True)
+    log_in(client, "admin@example.org", ORGANIZER_PASSWORD)
+    assert press_deliver(client, slug).status_code == 303
+    refused = runner.invoke(args=["signatures", "purge", slug, "--yes", "--delivered-by-hand"])
+    assert refused.exit_code == 1 and "still being sent" in refused.output
 
 
 def test_the_dev_log_shows_an_attached_letter(app, caplog, slug):

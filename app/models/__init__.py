@@ -1,5 +1,6 @@
 from app.models.audit import PetitionChange, SignatureExport
 from app.models.delivery import Delivery
+from app.models.job import Job, JobStatus
 from app.models.organizer import Organizer
 from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
 from app.models.petition import Petition, PetitionTranslation, Target
@@ -8,6 +9,8 @@ from app.models.signature import Channel, NameDisplay, Signature, SignatureStatu
 __all__ = [
     "Channel",
     "Delivery",
+    "Job",
+    "JobStatus",
     "NameDisplay",
     "Organizer",
     "OutboxAttachment",

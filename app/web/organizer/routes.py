@@ -24,11 +24,12 @@ from wtforms.fields.choices import SelectChoice
 from app import deadlines
 from app.clock import PHILADELPHIA, as_utc, in_philadelphia, now
 from app.database import begin_write
-from app.delivery_records import delivery_history
+from app.delivery_records import DELIVER_LETTERS_JOB, delivery_history
 from app.export import ExportFilters, export_signatures_csv, recent_exports
 from app.extensions import db, limiter, login_manager
+from app.jobs import JobAlreadyQueued, latest_job
 from app.links import LinkPurpose, read_token
-from app.models import NameDisplay, Organizer, Petition, SignatureStatus
+from app.models import Job, JobStatus, NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import (
     AccountError,
     authenticate,
@@ -402,6 +403,7 @@ def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
             )
             email = letter_email(petition, target, sample)
         previews.append((target, email))
+    history = delivery_history(petition)
     return render_template(
         "organizer/letters.html",
         petition=petition,
@@ -409,8 +411,20 @@ def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
         previews=previews,
         form=form,
         is_final=deadlines.has_closed(petition),
-        history=delivery_history(petition),
+        history=history,
+        job=_delivery_job(petition, history),
     ), status
+
+
+def _delivery_job(petition: Petition, history: list) -> Job | None:
+    """The delivery the worker prepares, to follow while it runs, or the reason it failed
+    (until a later delivery makes that old news)."""
+    job = latest_job(petition, DELIVER_LETTERS_JOB)
+    if job is None or job.is_active:
+        return job
+    failed = job.status == JobStatus.FAILED
+    superseded = history and job.finished_at and history[0].created_at > job.finished_at
+    return job if failed and not superseded else None
 
 
 @bp.get("/petitions/<slug:slug>/letters/<int:position>.pdf")
@@ -428,22 +442,29 @@ def letter_pdf(slug: str, position: int):
 
 @bp.post("/petitions/<slug:slug>/letters/deliver")
 def deliver(slug: str):
-    from app.delivery import DeliveryRefused, deliver_letters
+    """Refuse at once what can be refused; the worker builds and sends the letters."""
+    from app.delivery import DeliveryRefused, queue_delivery
 
     petition = petition_or_404(slug)
     form = _deliver_form(petition)
     if not form.validate_on_submit():
         return _letters_page(petition, form, status=400)
     try:
-        deliveries = deliver_letters(petition, form.targets.data)
+        queue_delivery(petition, form.targets.data)
     except DeliveryRefused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return _letters_page(petition, form, status=409)
-    flash(
-        _("%(count)d letter(s) queued; they are sent within seconds.", count=len(deliveries)),
-        "info",
-    )
+    except JobAlreadyQueued:
+        flash(
+            _(
+                "These letters are already being prepared: wait until they are sent, then "
+                "deliver again if you need to."
+            ),
+            "error",
+        )
+        return _letters_page(petition, form, status=409)
+    flash(_("The letters are being prepared; each is sent as soon as it is ready."), "info")
     return redirect(url_for(".letters", slug=slug), 303)
 
 
