@@ -114,3 +114,21 @@ def test_the_pages_after_signing_name_the_petition_in_spanish(app, client, slug)
     html = spanish(client).get(f"/petitions/{slug}/thanks").get_data(as_text=True)
     assert "“Protege a Philly”" in html
     assert "Protect Philly" not in html
+
+
+def test_a_new_spanish_title_reaches_the_next_confirmation_email(app, client, smtp, slug):
+    spanish(client)
+    sign(client, slug, email="ana@example.org", first_name="Ana")
+    with app.app_context():
+        translation = db.session.scalar(
+            db.select(PetitionTranslation).where(PetitionTranslation.locale == "es")
+        )
+        translation.title = "Protejamos a Filadelfia"
+        db.session.commit()
+    sign(client, slug, email="bea@example.org", first_name="Bea")
+    deliver_mail(app)
+    first, second = sorted(smtp.wait_for(2), key=lambda email: "Bea" in text_of(email))
+    assert "Protege a Philly" in first["Subject"]
+    assert "Protejamos a Filadelfia" in second["Subject"]
+    assert "“Protejamos a Filadelfia”" in text_of(second)
+    assert "Protejamos a Filadelfia" in html_of(second)
