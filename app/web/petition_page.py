@@ -24,6 +24,7 @@ from app.petitions import (
     petition_by_slug,
     petition_text,
     recent_public_signers,
+    target_names,
 )
 from app.sharing import canonical_url, share_links
 from app.web.caching import no_store, public_cache
@@ -69,10 +70,12 @@ def petition_or_404(slug: str) -> Petition:
 
 def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
     count = petition.signature_count
+    locale = str(get_locale())
     return render_template(
         "petition.html",
         petition=petition,
-        text=petition_text(petition, str(get_locale())),
+        text=petition_text(petition, locale),
+        target_names=target_names(petition, locale),
         form=form if open_now else None,
         is_open=open_now,
         has_opened=deadlines.has_opened(petition),
