@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from gettext import NullTranslations
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ LINE = 5.2  # mm, signer list line height at 9 pt
 COLUMNS = {"name": (MARGIN, 92), "zip": (114, 20), "date": (136, 40), "how": (178, 18)}
 PDF_MIME = "application/pdf"
 PAGE_COUNT = "{pages}"  # replaced by the number of pages when the PDF is written
+_ENGLISH = NullTranslations()  # the letter's language: no catalog, English plurals
 # Scripts whose letters change shape or run right to left: drawn through HarfBuzz.
 _NEEDS_SHAPING = re.compile(
     "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\ufb1d-\ufdff\ufe70-\ufeff]"
@@ -144,11 +146,20 @@ def greeting_for(target: Target) -> str:
     return f"Dear {target.full_name},"
 
 
+def _english(count: int, singular: str, plural: str) -> str:
+    """'1 resident', '1,000 residents': English plural rules, whatever language the organizer
+    reads, since the letter is delivered in English. (A method call, so pybabel leaves these
+    words out of the catalogs: there is nothing to translate.)"""
+    return _ENGLISH.ngettext(singular, plural, count) % {"num": f"{count:,}"}
+
+
 def counts_sentence(petition: Petition, counts: SignerCounts) -> str:
-    people = "person" if counts.total == 1 else "people"
+    people = _english(counts.total, "%(num)s person", "%(num)s people")
+    residents = _english(counts.residents, "%(num)s resident", "%(num)s residents")
+    elsewhere = _english(counts.elsewhere, "%(num)s supporter", "%(num)s supporters")
     return (
-        f"This letter is signed by {counts.total:,} {people}: {counts.residents:,} residents of "
-        f"{petition.resident_area} and {counts.elsewhere:,} supporters elsewhere."
+        f"This letter is signed by {people}: {residents} of {petition.resident_area} and "
+        f"{elsewhere} elsewhere."
     )
 
 

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
@@ -218,7 +219,7 @@ def settings(slug: str):
         petition = petition_or_404(slug)
         changed = apply_settings(petition, wanted)
         db.session.commit()
-        flash(_("Saved: %(count)d change(s).", count=changed), "info")
+        flash(ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.", changed), "info")
         return redirect(url_for(".settings", slug=slug), 303)
     return render_template(
         "organizer/settings.html", petition=petition, form=form, changes=recent_changes(petition)
@@ -329,7 +330,11 @@ def purge(slug: str):
         flash(str(refusal), "error")
     else:
         flash(
-            _("Personal data of %(count)d signatures erased; the counts remain.", count=erased),
+            ngettext(
+                "Personal data of %(num)d signature erased; the counts remain.",
+                "Personal data of %(num)d signatures erased; the counts remain.",
+                erased,
+            ),
             "info",
         )
     return redirect(url_for(".dashboard", slug=slug), 303)
@@ -420,7 +425,11 @@ def deliver(slug: str):
         flash(str(refusal), "error")
         return _letters_page(petition, form, status=409)
     flash(
-        _("%(count)d letter(s) queued; they are sent within seconds.", count=len(deliveries)),
+        ngettext(
+            "%(num)d letter queued; it is sent within seconds.",
+            "%(num)d letters queued; they are sent within seconds.",
+            len(deliveries),
+        ),
         "info",
     )
     return redirect(url_for(".letters", slug=slug), 303)
