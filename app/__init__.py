@@ -4,6 +4,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -52,6 +53,15 @@ def _check_configuration(app: Flask) -> None:
         raise ConfigurationError(
             "BASE_URL must be set in production (e.g. https://petitions.example.org): emailed "
             "links are built on it, never on a request's Host header."
+        )
+    base = urlsplit(app.config["BASE_URL"])
+    if base.scheme.lower() != "https" or not base.netloc:
+        raise ConfigurationError(
+            f"BASE_URL must be an https:// address in production, not {app.config['BASE_URL']!r}:"
+            " the session and form cookies are Secure, so browsers never send them back over "
+            "plain http and every signature would be refused as an expired form. Serve the "
+            "site over https (a proxy in front may end TLS), or for local use set "
+            "APP_ENV=development."
         )
 
 

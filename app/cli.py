@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from app.campaigns import seed_pars
 from app.clock import in_philadelphia, now, parse_philadelphia_datetime
+from app.core.english import english_count
 from app.counting import recount
 from app.email_address import InvalidEmail, normalize_email
 from app.export import ExportFilters, export_signatures_csv
@@ -127,7 +128,8 @@ def send_command(once):
         return
     jobs = run_due_jobs()
     if jobs.done or jobs.failed:
-        click.echo(f"{jobs.done} job(s) done, {jobs.failed} failed")
+        done = english_count(jobs.done, "%(num)s job", "%(num)s jobs")
+        click.echo(f"{done} done, {jobs.failed} failed")
     for error in jobs.errors:
         click.echo(f"failed: {error}", err=True)
     report = send_all_due()
@@ -210,7 +212,8 @@ def purge_command(slug, yes, delivered_by_hand):
             f"Erase every signer's name, email and reason on {slug} for good?", abort=True
         )
     erased = purge_personal_data(petition, delivered_by_hand=delivered_by_hand)
-    click.echo(f"{slug}: personal data of {erased} signatures erased; counts kept.")
+    signatures = english_count(erased, "%(num)s signature", "%(num)s signatures")
+    click.echo(f"{slug}: personal data of {signatures} erased; counts kept.")
 
 
 @signatures_cli.command("fake")
@@ -227,7 +230,9 @@ def fake_command(slug, count, force):
     except FakeSignaturesRefused as refusal:
         hint = "" if petition.purged_at else " Add --force if this is a copy made for testing."
         raise click.ClickException(f"{refusal}{hint}") from None
-    click.echo(f"{slug}: {added} fake signatures added")
+    click.echo(
+        f"{slug}: {english_count(added, '%(num)s fake signature', '%(num)s fake signatures')} added"
+    )
 
 
 @organizers_cli.command("create")
@@ -271,8 +276,11 @@ def build_letters_command(slug, directory):
         letter = build_letter(petition, target, as_of)
         (folder / letter.filename).write_bytes(letter.data)
         click.echo(
-            f"{folder / letter.filename}: {letter.pages} pages, "
-            f"{letter.counts.total:,} signatures, sha256 {letter.sha256}"
+            f"{folder / letter.filename}: "
+            + english_count(letter.pages, "%(num)s page", "%(num)s pages")
+            + ", "
+            + english_count(letter.counts.total, "%(num)s signature", "%(num)s signatures")
+            + f", sha256 {letter.sha256}"
         )
     csv_path = folder / f"{petition.slug}-signers-{in_philadelphia(as_of).date().isoformat()}.csv"
     with open(csv_path, "w", encoding="utf-8", newline="") as file:

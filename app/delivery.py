@@ -13,6 +13,7 @@ from flask import render_template
 
 from app.audit import actor_label
 from app.clock import now
+from app.core.english import english_count
 from app.database import begin_write
 from app.deadlines import has_closed
 from app.delivery_records import DELIVER_LETTERS_JOB
@@ -66,7 +67,8 @@ def letter_email(petition: Petition, target: Target, letter: LetterFile) -> Lett
         "letter": letter,
         "petition_url": canonical_url(petition),
     }
-    subject = f"{petition.letter_subject}: a petition signed by {letter.counts.total:,} people"
+    people = english_count(letter.counts.total, "%(num)s person", "%(num)s people")
+    subject = f"{petition.letter_subject}: a petition signed by {people}"
     return LetterEmail(
         recipient=target.email,
         subject=subject,

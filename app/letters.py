@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from fpdf import FPDF
 
 from app.clock import in_philadelphia
+from app.core.english import english_count
 from app.export import neutralise
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus, Target
@@ -145,10 +146,12 @@ def greeting_for(target: Target) -> str:
 
 
 def counts_sentence(petition: Petition, counts: SignerCounts) -> str:
-    people = "person" if counts.total == 1 else "people"
+    people = english_count(counts.total, "%(num)s person", "%(num)s people")
+    residents = english_count(counts.residents, "%(num)s resident", "%(num)s residents")
+    elsewhere = english_count(counts.elsewhere, "%(num)s supporter", "%(num)s supporters")
     return (
-        f"This letter is signed by {counts.total:,} {people}: {counts.residents:,} residents of "
-        f"{petition.resident_area} and {counts.elsewhere:,} supporters elsewhere."
+        f"This letter is signed by {people}: {residents} of {petition.resident_area} and "
+        f"{elsewhere} elsewhere."
     )
 
 

@@ -3,22 +3,20 @@ signer's language, then queued in the outbox inside the caller's transaction.
 
 The confirmation email of a new signature is made before the signing transaction starts
 (its links need only the signature's random `link_key`), so the database's write lock is
-held for the inserts alone. Its templates are rendered once per petition and language with
-holes where the name and links go; each signer's copy fills them in.
+held for the inserts alone.
 """
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from markupsafe import escape
 
 from app.clock import now
 from app.links import LinkPurpose, make_token
 from app.models import Signature
 from app.outbox import enqueue_email
-from app.petitions import translation_of
+from app.petitions import translated_title
 from app.urls import absolute_url
 
 
@@ -40,21 +38,14 @@ class SignerEmail:
         )
 
 
-_CONFIRM_HOLE = "CONFIRM-TOKEN-HOLE"  # survives URL building unchanged
-_WITHDRAW_HOLE = "WITHDRAW-TOKEN-HOLE"
-
-
 def _title_in(petition, locale: str) -> str:
     """The petition's title in the signer's language, when the organizers' text has one."""
-    translation = translation_of(petition.id, locale)
-    return translation.title if translation is not None else petition.title
+    return translated_title(petition.id, locale) or petition.title
 
 
-def _render(
-    template: str, subject: str, petition, link_key: str, holes: bool = False, **context
-) -> SignerEmail:
-    confirm = _CONFIRM_HOLE if holes else make_token(LinkPurpose.CONFIRM, link_key)
-    withdraw = _WITHDRAW_HOLE if holes else make_token(LinkPurpose.WITHDRAW, link_key)
+def _render(template: str, subject: str, petition, link_key: str, **context) -> SignerEmail:
+    confirm = make_token(LinkPurpose.CONFIRM, link_key)
+    withdraw = make_token(LinkPurpose.WITHDRAW, link_key)
     context.update(
         petition=petition,
         confirm_url=absolute_url("signing.confirm", slug=petition.slug, token=confirm),
@@ -69,47 +60,15 @@ def _render(
     )
 
 
-_NAME_HOLE = "\x00first-name\x00"
-
-
 def confirmation_email(petition, first_name: str, locale: str, link_key: str) -> SignerEmail:
-    """The email whose button makes a signature count."""
-    # Per app: another app (another BASE_URL) must not reuse these.
-    rendered = current_app.extensions.setdefault("rendered_confirmations", {})
-    key = (petition.id, petition.slug, petition.title, petition.organizer_name, locale)
-    blank = rendered.get(key)
-    if blank is None:
-        with force_locale(locale):
-            title = _title_in(petition, locale)
-            subject = _("Confirm your signature: %(title)s", title=title)
-            blank = _render(
-                "confirm_signature",
-                subject,
-                petition,
-                "",
-                title=title,
-                first_name=_NAME_HOLE,
-                holes=True,
-            )
-        if len(rendered) > 64:
-            rendered.clear()
-        rendered[key] = blank
-    confirm = make_token(LinkPurpose.CONFIRM, link_key)
-    withdraw = make_token(LinkPurpose.WITHDRAW, link_key)
-
-    def fill(body: str, name: str) -> str:
-        return (
-            body.replace(_NAME_HOLE, name)
-            .replace(_CONFIRM_HOLE, confirm)
-            .replace(_WITHDRAW_HOLE, withdraw)
+    """The email whose button makes a signature count, rendered for this signer (a fraction
+    of a millisecond), so it always carries the petition's current title."""
+    with force_locale(locale):
+        title = _title_in(petition, locale)
+        subject = _("Confirm your signature: %(title)s", title=title)
+        return _render(
+            "confirm_signature", subject, petition, link_key, title=title, first_name=first_name
         )
-
-    return SignerEmail(
-        purpose=blank.purpose,
-        subject=blank.subject,
-        body_text=fill(blank.body_text, first_name),
-        body_html=fill(blank.body_html, str(escape(first_name))),
-    )
 
 
 def request_confirmation(signature: Signature) -> None:

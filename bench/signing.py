@@ -97,8 +97,10 @@ def load(port: int, residents: int, seconds: float) -> dict:
 
 
 def production_env(url: str, port: int) -> dict:
+    # Production refuses an http BASE_URL; the load generator talks plain http to the port
+    # and sends its cookies back whatever their Secure flag.
     return app_env(
-        url, APP_ENV="production", BASE_URL=f"http://127.0.0.1:{port}", RATELIMIT_ENABLED="false"
+        url, APP_ENV="production", BASE_URL=f"https://127.0.0.1:{port}", RATELIMIT_ENABLED="false"
     )
 
 

@@ -29,7 +29,7 @@ def server_env(database_url: str, **settings: str) -> dict[str, str]:
         {
             "APP_ENV": "production",
             "SECRET_KEY": "live-server-secret-key-0123456789",
-            "BASE_URL": "http://petitions.test",
+            "BASE_URL": "https://petitions.test",
             "DATABASE_URL": database_url,
             "PYTHONPATH": str(ROOT),
         }

@@ -280,3 +280,67 @@ def test_every_public_page_is_valid_html(app, smtp, site, browser, tmp_path):
         target.write_text(page.content(), encoding="utf-8")
         files.append(str(target))
     assert Validator(errors_only=True).validate(files) == 0
+
+
+# --- spacing: main keeps its padding between the header and the footer -----------------------
+
+MIN_GAP = 16  # px: main's padding is 1.25rem above and 2.5rem below
+
+GAPS = """() => {
+  const box = (element) => element.getBoundingClientRect();
+  const header = box(document.querySelector(".site-header"));
+  const footer = box(document.querySelector(".site-footer"));
+  const shown = Array.from(document.querySelectorAll("main *"))
+    .map(box)
+    .filter((r) => r.width > 1 && r.height > 1 && r.right > 0);
+  return {
+    top: Math.min(...shown.map((r) => r.top)) - header.bottom,
+    bottom: footer.top - Math.max(...shown.map((r) => r.bottom)),
+  };
+}"""
+
+
+def assert_spaced(page, name: str) -> None:
+    gaps = page.evaluate(GAPS)
+    assert gaps["top"] >= MIN_GAP, f"{name}: its content touches the header ({gaps})"
+    assert gaps["bottom"] >= MIN_GAP, f"{name}: its content sits on the footer ({gaps})"
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_pages_keep_their_distance_from_header_and_footer(app, site, browser, width):
+    from tests.factories import ORGANIZER_PASSWORD, make_organizer
+
+    page = new_page(browser, width=width)
+    page.goto(site + "/petitions/end-the-pars-contract")
+    assert_spaced(page, "open petition")
+    shoot(page, f"spacing-open-{width}")
+
+    page.goto(site + "/organizer/login")
+    page.locator("#email").fill("nobody@example.org")
+    page.locator("#password").fill("wrong password, surely")
+    page.locator("main form button[type=submit]").click()
+    notice = page.locator(".notice").bounding_box()
+    header = page.locator(".site-header").bounding_box()
+    assert notice["y"] - (header["y"] + header["height"]) >= MIN_GAP, "flash touches the header"
+    assert_spaced(page, "login with a flash message")
+    shoot(page, f"spacing-flash-{width}")
+
+    with app.app_context():
+        make_organizer("admin@example.org", admin=True)
+    page.locator("#email").fill("admin@example.org")
+    page.locator("#password").fill(ORGANIZER_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.goto(site + "/organizer/petitions/end-the-pars-contract")
+    assert_spaced(page, "dashboard")
+    shoot(page, f"spacing-dashboard-{width}")
+
+    with app.app_context():
+        petition = petition_by_slug("end-the-pars-contract")
+        petition.closes_at = now() - timedelta(hours=1)
+        db.session.commit()
+    page.goto(site + "/petitions/end-the-pars-contract")
+    badge = page.locator(".closed-badge").bounding_box()
+    header = page.locator(".site-header").bounding_box()
+    assert badge["y"] - (header["y"] + header["height"]) >= MIN_GAP, "badge touches the header"
+    assert_spaced(page, "closed petition")
+    shoot(page, f"spacing-closed-{width}")

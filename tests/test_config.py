@@ -29,6 +29,23 @@ def test_production_needs_base_url():
         production(BASE_URL="")
 
 
+def test_production_refuses_a_base_url_that_is_not_https():
+    # Its session and form cookies are Secure: over plain http they never come back, and
+    # every signature would be refused as "The form had expired".
+    for url in ("http://p.example", "p.example", "ftp://p.example", "https://"):
+        with pytest.raises(ConfigurationError, match="BASE_URL must be an https://"):
+            production(BASE_URL=url)
+    assert production(BASE_URL="HTTPS://P.example/").config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_and_testing_may_run_on_http():
+    for env in ("development", "testing"):
+        app = create_app(
+            {"APP_ENV": env, "SQLALCHEMY_DATABASE_URI": "sqlite://", "BASE_URL": "http://x"}
+        )
+        assert app.config.get("SESSION_COOKIE_SECURE") is not True
+
+
 def test_production_cookies_and_headers():
     app = production()
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -44,7 +44,7 @@ def test_deliver_command_emails_each_target_its_pdf(app, runner, smtp, slug):
     assert mayor["Subject"] == "End the PARS contract: a petition signed by 2 people"
     body = text_of(mayor)
     assert body.startswith("Dear Mayor Michael Nutter,")
-    assert "1 residents of Philadelphia and 1 supporters elsewhere" in body
+    assert "1 resident of Philadelphia and 1 supporter elsewhere" in body
     (pdf,) = pdf_attachments(mayor)
     data = pdf.get_content()
     assert data.startswith(b"%PDF")

@@ -9,6 +9,8 @@ from babel.messages.pofile import read_po
 
 from app.extensions import db
 from app.models import PetitionTranslation
+from app.models.petition import TargetTranslation
+from app.petitions import petition_by_slug
 from tests.conftest import deliver_mail, sign
 from tests.factories import make_petition
 from tests.smtp_sink import html_of, text_of
@@ -24,6 +26,7 @@ def slug(app):
         petition.translations.append(
             PetitionTranslation(locale="es", title="Protege a Philly", about="Texto en español.")
         )
+        petition.targets[0].translations.append(TargetTranslation(locale="es", title="Alcalde"))
         db.session.commit()
         return petition.slug
 
@@ -39,7 +42,8 @@ def test_the_browsers_language_is_followed(app, client, slug):
     html = spanish(client).get(f"/petitions/{slug}").get_data(as_text=True)
     assert '<html lang="es">' in html
     assert "Firma esta petición" in html or "Firma la petición" in html
-    assert "Petición dirigida a Mayor Michael Nutter y 2 personas más" in html
+    assert "Petición dirigida a Alcalde Michael Nutter y 2 personas más" in html
+    assert "<li>District Attorney Seth Williams</li>" in html, "untranslated: as written"
     assert '<h1 lang="es">Protege a Philly</h1>' in html
     assert "Texto en español." in html and "English about." not in html
     assert 'class="letter-text" lang="en"' in html, "the letter stays in English, marked so"
@@ -114,3 +118,60 @@ def test_the_pages_after_signing_name_the_petition_in_spanish(app, client, slug)
     html = spanish(client).get(f"/petitions/{slug}/thanks").get_data(as_text=True)
     assert "“Protege a Philly”" in html
     assert "Protect Philly" not in html
+
+
+def test_a_new_spanish_title_reaches_the_next_confirmation_email(app, client, smtp, slug):
+    spanish(client)
+    sign(client, slug, email="ana@example.org", first_name="Ana")
+    with app.app_context():
+        translation = db.session.scalar(
+            db.select(PetitionTranslation).where(PetitionTranslation.locale == "es")
+        )
+        translation.title = "Protejamos a Filadelfia"
+        db.session.commit()
+    sign(client, slug, email="bea@example.org", first_name="Bea")
+    deliver_mail(app)
+    first, second = sorted(smtp.wait_for(2), key=lambda email: "Bea" in text_of(email))
+    assert "Protege a Philly" in first["Subject"]
+    assert "Protejamos a Filadelfia" in second["Subject"]
+    assert "“Protejamos a Filadelfia”" in text_of(second)
+    assert "Protejamos a Filadelfia" in html_of(second)
+
+
+def test_the_seeded_spanish_page_gives_the_officials_spanish_titles(app, client, runner):
+    result = runner.invoke(args=["petitions", "seed-pars"])
+    assert result.exit_code == 0, result.output
+    html = spanish(client).get("/petitions/end-the-pars-contract").get_data(as_text=True)
+    assert "Petición dirigida a Alcalde Michael Nutter y 2 personas más" in html
+    for name in ("Alcalde Michael Nutter", "Fiscal de Distrito Seth Williams"):
+        assert f"<li>{name}</li>" in html
+    assert "<li>Jueza Marsha Neifield</li>" in html
+    assert "Mayor Michael Nutter" not in html.replace("Dear Mayor Michael Nutter", "")
+    # The letter itself is delivered in English, titles included.
+    assert "Dear Mayor Michael Nutter, District Attorney Seth Williams and Judge" in html
+    english = client.get(
+        "/petitions/end-the-pars-contract", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "Petitioning Mayor Michael Nutter and 2 others" in english
+    assert "Alcalde" not in english
+
+
+def test_seeding_translates_only_the_titles_organizers_left_as_they_were(app, client, runner):
+    runner.invoke(args=["petitions", "seed-pars"])
+    with app.app_context():
+        # A database seeded before titles were translated, where an organizer since put
+        # someone else at position 2.
+        db.session.execute(db.delete(TargetTranslation))
+        petition = petition_by_slug("end-the-pars-contract")
+        petition.targets[1].title = "Commissioner"
+        petition.targets[1].name = "Rebecca Rhynhart"
+        db.session.commit()
+    result = runner.invoke(args=["petitions", "seed-pars"])
+    assert result.exit_code == 0, result.output
+    runner.invoke(args=["petitions", "seed-pars"])  # twice: still one title per language
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(TargetTranslation)) == 2
+    html = spanish(client).get("/petitions/end-the-pars-contract").get_data(as_text=True)
+    assert "<li>Alcalde Michael Nutter</li>" in html
+    assert "<li>Commissioner Rebecca Rhynhart</li>" in html
+    assert "<li>Jueza Marsha Neifield</li>" in html

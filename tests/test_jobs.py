@@ -200,7 +200,7 @@ def test_outbox_send_once_runs_the_jobs_then_sends(app, runner, smtp, slug):
     queue(app, "test-jammed", slug)
     result = runner.invoke(args=["outbox", "send", "--once"])
     assert result.exit_code == 0, result.output
-    assert "1 job(s) done, 1 failed" in result.output
+    assert "1 job done, 1 failed" in result.output
     assert "RuntimeError: the press is jammed" in result.output
     assert "3 sent" in result.output
     assert len(smtp.wait_for(3)) == 3

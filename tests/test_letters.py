@@ -98,7 +98,7 @@ def test_each_target_gets_a_letter_with_their_own_greeting(app, petition_slug):
 def test_the_letter_counts_and_lists_the_public_signers_only(app, petition_slug):
     text = flat(text_of(letters_for(app, petition_slug)[0].data))
     assert (
-        "This letter is signed by 4 people: 3 residents of Philadelphia and 1 supporters elsewhere."
+        "This letter is signed by 4 people: 3 residents of Philadelphia and 1 supporter elsewhere."
     ) in text
     assert "1 of them asked not to be named publicly; they are counted, not listed." in text
     assert "1 signed on paper" in text

@@ -8,6 +8,7 @@ import pytest
 
 from app.models import NameDisplay, SignatureStatus
 from app.petitions import petition_by_slug
+from tests.conftest import csrf_token_from
 from tests.factories import make_petition, make_signature
 
 
@@ -231,3 +232,53 @@ def test_thanks_page_asks_to_share_on_facebook(app, client, slug):
     html = response.get_data(as_text=True)
     assert "share it on Facebook!" in html
     assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- the per-worker cache of blank pages, switched on ----------------------------------------
+
+
+def language_links(html: str) -> list[str]:
+    return [link for link in parse(html).links if link.startswith("/language/")]
+
+
+def source_field(html: str) -> str | None:
+    match = re.search(r'<input[^>]*name="source"[^>]*>', html)
+    assert match, "no source field in the form"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+@pytest.fixture
+def cached(app):
+    """The blank-page cache on, as in production (the test config turns it off)."""
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    return app
+
+
+@pytest.mark.parametrize("language", ["en-US", "es-US"])
+@pytest.mark.parametrize("home_first", [True, False], ids=["home-first", "petition-first"])
+def test_cached_pages_link_back_to_their_own_path(cached, client, slug, language, home_first):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    paths = ["/", f"/petitions/{slug}"]
+    for path in paths if home_first else paths[::-1]:
+        for _ in range(2):  # the second visit is served from the cache
+            html = client.get(path).get_data(as_text=True)
+            other = "es" if language.startswith("en") else "en"
+            assert language_links(html) == [f"/language/{other}?next={path}"], path
+            assert f'<html lang="{language[:2]}">' in html
+
+
+def test_cached_pages_keep_each_language(cached, client, slug):
+    english = client.get(f"/petitions/{slug}", headers={"Accept-Language": "en"})
+    spanish = client.get(f"/petitions/{slug}", headers={"Accept-Language": "es"})
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert '<html lang="es">' in spanish.get_data(as_text=True)
+
+
+def test_cached_pages_keep_each_source_tag(cached, client, slug):
+    for _ in range(2):
+        for source in ("facebook", "x", None):
+            query = f"?source={source}" if source else ""
+            html = client.get(f"/petitions/{slug}{query}").get_data(as_text=True)
+            assert source_field(html) == (source or ""), source
+            assert csrf_token_from(html) != "\x00csrf-token\x00"

@@ -16,7 +16,7 @@ from tests.conftest import REDIS_URL, needs_postgresql, needs_redis
 from tests.factories import make_petition
 from tests.live_server import Visitor, flask_command, gunicorn, server_env
 
-CONFIRM_PATH = re.compile(r"http://petitions\.test(/petitions/[a-z0-9-]+/confirm/[A-Za-z0-9._-]+)")
+CONFIRM_PATH = re.compile(r"https://petitions\.test(/petitions/[a-z0-9-]+/confirm/[A-Za-z0-9._-]+)")
 
 
 @needs_postgresql

@@ -9,9 +9,11 @@ import sqlalchemy as sa
 from app.clock import PHILADELPHIA, as_utc, now
 from app.extensions import db
 from app.models import Petition, PetitionTranslation, Target
+from app.models.petition import TargetTranslation
 
 PARS_FILE = Path(__file__).with_name("pars.toml")
-# Translations of the organizers' text sit beside it, one per language: pars.<locale>.toml.
+# Translations of the organizers' text and of the targets' titles sit beside it, one per
+# language: pars.<locale>.toml.
 PARS_SLUG = "end-the-pars-contract"
 _TEXT_FIELDS = ("title", "organizer_name", "about", "letter_subject", "letter_body")
 
@@ -35,7 +37,7 @@ def next_pars_deadline(at: datetime | None = None) -> datetime:
         year += 1
 
 
-def _seed_translations(petition: Petition) -> None:
+def _seed_translations(petition: Petition, targets: list[dict]) -> None:
     existing = {translation.locale: translation for translation in petition.translations}
     for path in sorted(Path(__file__).parent.glob("pars.*.toml")):
         locale = path.name.split(".")[1]
@@ -47,6 +49,25 @@ def _seed_translations(petition: Petition) -> None:
             petition.translations.append(translation)
         translation.title = content["title"].strip()
         translation.about = content["about"].strip()
+        _seed_target_titles(petition, locale, targets, content.get("targets", []))
+
+
+def _seed_target_titles(
+    petition: Petition, locale: str, targets: list[dict], translated: list[dict]
+) -> None:
+    """Each target's title in `locale`, matched by position, for a target still under the
+    title the file translates (organizers may have put someone else there)."""
+    by_position = {target.position: target for target in petition.targets}
+    pairs = zip(targets, translated, strict=False)  # a file may translate the first few only
+    for position, (original, title) in enumerate(pairs, start=1):
+        target = by_position.get(position)
+        if target is None or target.title != original["title"]:
+            continue
+        translation = next((t for t in target.translations if t.locale == locale), None)
+        if translation is None:
+            translation = TargetTranslation(locale=locale)
+            target.translations.append(translation)
+        translation.title = title["title"].strip()
 
 
 def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
@@ -74,7 +95,6 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
         petition.closes_at = closes_at
     for field in _TEXT_FIELDS:
         setattr(petition, field, content[field].strip())
-    _seed_translations(petition)
     taken = {target.position for target in petition.targets}
     for position, target in enumerate(content["targets"], start=1):
         if position not in taken:
@@ -86,5 +106,6 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
                     email=target.get("email"),
                 )
             )
+    _seed_translations(petition, content["targets"])
     db.session.commit()
     return petition, created

@@ -62,11 +62,18 @@ class Target(db.Model):
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
 
     petition: so.Mapped[Petition] = so.relationship(back_populates="targets")
+    translations: so.Mapped[list["TargetTranslation"]] = so.relationship(
+        cascade="all, delete-orphan",
+    )
 
     @property
     def full_name(self) -> str:
         """'Mayor Michael Nutter'."""
-        return f"{self.title} {self.name}".strip()
+        return self.full_name_with(self.title)
+
+    def full_name_with(self, title: str) -> str:
+        """The name under another title: 'Alcalde Michael Nutter'."""
+        return f"{title} {self.name}".strip()
 
     def __repr__(self) -> str:
         return f"<Target {self.position} {self.full_name}>"
@@ -86,3 +93,18 @@ class PetitionTranslation(db.Model):
     locale: so.Mapped[str] = so.mapped_column(sa.String(8))
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     about: so.Mapped[str] = so.mapped_column(sa.Text)
+
+
+class TargetTranslation(db.Model):
+    """A target's title in another language ("Alcalde" for "Mayor"), shown to readers of that
+    language; the name is a name and stays as written. The letter keeps the English title."""
+
+    __tablename__ = "target_translation"
+    __table_args__ = (sa.UniqueConstraint("target_id", "locale"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    target_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("target.id", ondelete="CASCADE"), index=True
+    )
+    locale: so.Mapped[str] = so.mapped_column(sa.String(8))
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))

@@ -1,8 +1,8 @@
 """Rendering a petition's public page, shared by the page itself and the form's error path.
 
 A crowd loads the same page thousands of times a minute. The blank page (no errors, no
-message) is rendered at most once every PAGE_CACHE_SECONDS per worker, petition, language
-and `?source=` tag; each visitor then gets that HTML with their own CSRF token put in.
+message) is rendered at most once every PAGE_CACHE_SECONDS per worker and per everything
+it varies on (`_page_key`); each visitor then gets that HTML with their own CSRF token put in.
 The count it shows is at most that many seconds old (the page's script refreshes it from
 the count endpoint anyway).
 """
@@ -24,6 +24,7 @@ from app.petitions import (
     petition_by_slug,
     petition_text,
     recent_public_signers,
+    target_names,
 )
 from app.sharing import canonical_url, share_links
 from app.web.caching import no_store, public_cache
@@ -31,7 +32,7 @@ from app.web.form_parts import clean_source
 from app.web.signing.forms import SignForm
 
 _TOKEN_HOLE = "\x00csrf-token\x00"  # a placeholder # noqa: S105 # nosec B105
-_CACHE_ENTRIES = 64  # petitions x languages x source tags, per worker
+_CACHE_ENTRIES = 64  # petitions x paths x languages x source tags, per worker
 
 
 class _BlankPages:
@@ -69,10 +70,12 @@ def petition_or_404(slug: str) -> Petition:
 
 def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
     count = petition.signature_count
+    locale = str(get_locale())
     return render_template(
         "petition.html",
         petition=petition,
-        text=petition_text(petition, str(get_locale())),
+        text=petition_text(petition, locale),
+        target_names=target_names(petition, locale),
         form=form if open_now else None,
         is_open=open_now,
         has_opened=deadlines.has_opened(petition),
@@ -98,7 +101,7 @@ def blank_petition_page(slug: str):
     open_now = deadlines.is_open(glance)
     source = clean_source(request.args.get("source"))
     max_age = current_app.config["PAGE_CACHE_SECONDS"]
-    key = (glance.id, str(get_locale()), source, open_now)
+    key = _page_key(glance, source, open_now)
     html = _blank_pages().get(key, max_age) if max_age else None
     if html is None:
         form = SignForm(source=source) if open_now else None
@@ -110,6 +113,20 @@ def blank_petition_page(slug: str):
     if open_now:
         html = html.replace(_TOKEN_HOLE, generate_csrf())
     return _cache_headers(make_response(html), open_now)
+
+
+def _page_key(glance, source: str | None, open_now: bool) -> tuple:
+    """Everything a blank page varies on. The path is rendered into the language links (the
+    home page and /petitions/<slug> show the same petition); the source tag into the form;
+    before opening and after closing are two different pages with no form."""
+    return (
+        glance.id,
+        request.path,
+        str(get_locale()),
+        source,
+        open_now,
+        deadlines.has_opened(glance),
+    )
 
 
 def render_petition_page(petition: Petition, form: SignForm | None = None, status: int = 200):

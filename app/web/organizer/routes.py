@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
@@ -225,7 +226,7 @@ def settings(slug: str):
             flash(str(refusal), "error")
             return _settings_page(petition_or_404(slug), form, 409)
         db.session.commit()
-        flash(_("Saved: %(count)d change(s).", count=changed), "info")
+        flash(ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.", changed), "info")
         return redirect(url_for(".settings", slug=slug), 303)
     return _settings_page(petition, form, 400 if form.errors else 200)
 
@@ -351,7 +352,11 @@ def purge(slug: str):
         flash(str(refusal), "error")
     else:
         flash(
-            _("Personal data of %(count)d signatures erased; the counts remain.", count=erased),
+            ngettext(
+                "Personal data of %(num)d signature erased; the counts remain.",
+                "Personal data of %(num)d signatures erased; the counts remain.",
+                erased,
+            ),
             "info",
         )
     return redirect(url_for(".dashboard", slug=slug), 303)
