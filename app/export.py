@@ -21,12 +21,17 @@ from app.clock import PHILADELPHIA, as_utc, now
 from app.database import begin_write, is_postgresql
 from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
+from app.text_rules import FORMULA_FIRST_CHARACTERS
 
 CHUNK_ROWS = 10_000
 _PIECE_BYTES = 256 * 1024
 BYTE_ORDER_MARK = "\ufeff"  # so spreadsheets open the file as UTF-8
 LINE_END = "\n"  # what PostgreSQL's COPY writes; every spreadsheet reads it
-FORMULA_STARTS = ("-", "=", "+", "@", "\t", "\r")  # "-" first: a GLOB set takes it literally
+# A cell a spreadsheet would run as a formula starts with one of these: = + - @, every
+# character that folds (NFKC) into one of them ("＝", "＋", "－", "＠", "⁼"...), tab, carriage
+# return. "-" first: a GLOB set takes it literally.
+FORMULA_STARTS = ("-", *sorted(FORMULA_FIRST_CHARACTERS - {"-"}), "\t", "\r")
+_FORMULA_STARTS = frozenset(FORMULA_STARTS)
 
 HEADER = (
     "status",
@@ -72,9 +77,11 @@ class ExportFilters:
 
 
 def neutralise(value: str) -> str:
-    """A cell a spreadsheet would evaluate (=, +, -, @, tab, CR first) is prefixed with '.
-    (The same rule as `_formula_safe`, for text handled in Python.)"""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A cell a spreadsheet would evaluate is prefixed with ': its first character, once
+    folded (NFKC), is =, +, - or @, or it is a tab or CR. (The same rule as `_formula_safe`,
+    for text handled in Python. The first character alone: folding the whole text could
+    compose a leading "=" with the mark after it into "≠".)"""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
 
 
 # --- the CSV line, written by the database ------------------------------------------------
