@@ -5,7 +5,7 @@ import io
 import sys
 import types
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -61,6 +61,7 @@ def petition_slug(app):
             email=None,
             channel=Channel.PAPER,
             source="paper",
+            signed_on=date(2027, 7, 4),
         )
         return petition.slug
 
@@ -91,10 +92,12 @@ def test_columns_and_rows(app, petition_slug):
         "source": "facebook",
         "created_at": "2027-07-15T11:00:00-04:00",
         "confirmed_at": "2027-07-15T12:00:00-04:00",
+        "paper_signed_on": "",
     }
     assert rows[1]["first_name"] == "王" and rows[1]["philadelphia_resident"] == "no"
     assert rows[1]["name_display"] == "hidden"
     assert rows[2]["channel"] == "paper" and rows[2]["email"] == ""
+    assert rows[2]["paper_signed_on"] == "2027-07-04"
 
 
 def test_filters_by_status_and_dates(app, petition_slug):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import Signature
+from app.signing import name_key
 from app.text_rules import (
     contains_url,
     has_invisible_characters,
@@ -192,3 +193,40 @@ def test_persian_devanagari_and_emoji_with_joiners_are_welcome(app, client, slug
         response = sign(client, slug, first_name=first, last_name=last, email=email, reason=reason)
         assert response.status_code == 303, response.get_data(as_text=True)
     assert stored(app) == 3
+
+
+# --- the same person -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (("María José", "Núñez"), ("Maria Jose", "NUNEZ")),
+        (("  MARÍA ", " López"), ("maría", "lópez")),
+        (("Ｍａｒｉａ", "Ｌｏｐｅｚ"), ("Maria", "Lopez")),
+        (("Nguyễn", "Thị"), ("Nguyen", "Thi")),
+        (("Ma\u0301ria", "Lopez"), ("Maria", "Lopez")),  # decomposed accent
+        (("مهر\u200cناز", "رضایی"), ("مهرناز", "رضایی")),
+        (("क्\u200dष", "शर्मा"), ("क्ष", "शर्मा")),
+    ],
+)
+def test_the_same_person_however_written(one, other):
+    assert name_key(*one) == name_key(*other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (("Maria", "Lopez"), ("Mario", "Lopez")),
+        (("क्ष", "x"), ("कष", "x")),  # the virama spells another name, it is no accent
+        (("王", "明"), ("王", "朋")),
+    ],
+)
+def test_different_people_stay_different(one, other):
+    assert name_key(*one) != name_key(*other)
+
+
+def test_signing_again_without_the_accents_is_the_same_person(app, client, slug):
+    assert sign(client, slug, first_name="María José", last_name="Núñez").status_code == 303
+    assert sign(client, slug, first_name="Maria Jose", last_name="Nunez").status_code == 303
+    assert stored(app) == 1, "not a second member of the household"
