@@ -291,6 +291,16 @@ def test_find_and_delete_a_signer_on_request(app, organizer_client):
     assert "erase.me" not in export.get_data(as_text=True)
 
 
+def test_a_signer_is_found_by_name_with_or_without_accents(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(petition, first_name="María José", last_name="Núñez")
+        slug = petition.slug
+    signers = f"/organizer/petitions/{slug}/signers"
+    for query in ("María", "maria jose", "NUÑEZ", "Nunez"):
+        assert "María José Núñez" in organizer_client.get(signers, query_string={"q": query}).text
+
+
 def test_deleting_a_signature_of_another_petition_does_nothing(app, organizer_client):
     with app.app_context():
         mine = make_petition()
