@@ -21,12 +21,17 @@ from app.clock import PHILADELPHIA, as_utc, now
 from app.database import begin_write, is_postgresql
 from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
+from app.text_rules import FORMULA_FIRST_CHARACTERS
 
 CHUNK_ROWS = 10_000
 _PIECE_BYTES = 256 * 1024
 BYTE_ORDER_MARK = "\ufeff"  # so spreadsheets open the file as UTF-8
 LINE_END = "\n"  # what PostgreSQL's COPY writes; every spreadsheet reads it
-FORMULA_STARTS = ("-", "=", "+", "@", "\t", "\r")  # "-" first: a GLOB set takes it literally
+# A cell a spreadsheet would run as a formula starts with one of these: = + - @, every
+# character that folds (NFKC) into one of them ("＝", "＋", "－", "＠", "⁼"...), tab, carriage
+# return. "-" first: a GLOB set takes it literally.
+FORMULA_STARTS = ("-", *sorted(FORMULA_FIRST_CHARACTERS - {"-"}), "\t", "\r")
+_FORMULA_STARTS = frozenset(FORMULA_STARTS)
 
 HEADER = (
     "status",
@@ -41,6 +46,7 @@ HEADER = (
     "source",
     "created_at",
     "confirmed_at",
+    "paper_signed_on",
 )
 
 
@@ -72,9 +78,11 @@ class ExportFilters:
 
 
 def neutralise(value: str) -> str:
-    """A cell a spreadsheet would evaluate (=, +, -, @, tab, CR first) is prefixed with '.
-    (The same rule as `_formula_safe`, for text handled in Python.)"""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A cell a spreadsheet would evaluate is prefixed with ': its first character, once
+    folded (NFKC), is =, +, - or @, or it is a tab or CR. (The same rule as `_formula_safe`,
+    for text handled in Python. The first character alone: folding the whole text could
+    compose a leading "=" with the mark after it into "≠".)"""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
 
 
 # --- the CSV line, written by the database ------------------------------------------------
@@ -119,11 +127,32 @@ class _PhiladelphiaTime:
 
 
 # Which cells may hold anything a person typed, and so are quoted.
-_CELLS_QUOTED = (False, False, True, True, False, True, True, False, True, True, False, False)
+_CELLS_QUOTED = (
+    False,
+    False,
+    True,
+    True,
+    False,
+    True,
+    True,
+    False,
+    True,
+    True,
+    False,
+    False,
+    False,
+)
 
 
-def _cells() -> list[sa.ColumnElement]:
-    """The cells of a row as PostgreSQL writes them, times in Philadelphia time."""
+def _sheet_date(column) -> sa.ColumnElement:
+    """A date as YYYY-MM-DD, or empty."""
+    if is_postgresql():
+        return _text(sa.func.to_char(column, "YYYY-MM-DD"))
+    return _text(sa.type_coerce(column, sa.String()))  # SQLite keeps dates as that text
+
+
+def _cells(time=_philadelphia_time) -> list[sa.ColumnElement]:
+    """The cells of a row, each time written by `time` (PostgreSQL: in Philadelphia time)."""
     return [
         _text(sa.type_coerce(Signature.status, sa.String())),
         _text(sa.type_coerce(Signature.channel, sa.String())),
@@ -135,19 +164,17 @@ def _cells() -> list[sa.ColumnElement]:
         sa.case((Signature.is_resident, "yes"), else_="no"),
         _formula_safe(Signature.reason),
         _formula_safe(Signature.source),
-        _philadelphia_time(Signature.created_at),
-        _philadelphia_time(Signature.confirmed_at),
+        time(Signature.created_at),
+        time(Signature.confirmed_at),
+        _sheet_date(Signature.signed_on),
     ]
 
 
 def _csv_line() -> sa.ColumnElement:
     """SQLite writes the line with printf (%w doubles the double quotes inside a quoted
-    cell), ending with the two times as stored UTC text: Python puts them in Philadelphia
-    time (SQLite has no time zones)."""
-    cells = _cells()[:-2] + [
-        sa.type_coerce(Signature.created_at, sa.String()),
-        sa.type_coerce(Signature.confirmed_at, sa.String()),
-    ]
+    cell), with the two times as stored UTC text: Python puts them in Philadelphia time
+    (SQLite has no time zones)."""
+    cells = _cells(time=lambda column: sa.type_coerce(column, sa.String()))
     template = ",".join('"%w"' if quoted else "%s" for quoted in _CELLS_QUOTED)
     return sa.func.printf(template, *cells)
 
@@ -176,8 +203,8 @@ def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[
             return
         lines = []
         for _id, text in rows:
-            head, created_at, confirmed_at = text.rsplit(",", 2)  # unquoted, comma-free
-            lines.append(f"{head},{iso(created_at)},{iso(confirmed_at)}")
+            head, created_at, confirmed_at, signed_on = text.rsplit(",", 3)  # comma-free cells
+            lines.append(f"{head},{iso(created_at)},{iso(confirmed_at)},{signed_on}")
         yield LINE_END.join(lines) + LINE_END, len(rows)
         last_id = rows[-1][0]
 

@@ -121,6 +121,7 @@ def named_signers(petition: Petition, as_of: datetime) -> Iterator[LetterSigner]
                 Signature.name_display,
                 Signature.zip_code,
                 Signature.created_at,
+                Signature.signed_on,
                 Signature.reason,
                 Signature.channel,
             )
@@ -134,7 +135,8 @@ def named_signers(petition: Petition, as_of: datetime) -> Iterator[LetterSigner]
             yield LetterSigner(
                 name=public_name(row.first_name, row.last_name, row.name_display),
                 zip_code=row.zip_code,
-                signed_on=in_philadelphia(row.created_at).date(),
+                # On paper, the date written on the sheet; online, the day it was made.
+                signed_on=row.signed_on or in_philadelphia(row.created_at).date(),
                 reason=row.reason,
                 on_paper=row.channel == Channel.PAPER,
             )

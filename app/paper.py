@@ -2,21 +2,29 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.audit import record_change
-from app.clock import PHILADELPHIA, as_utc, now
+from app.clock import in_philadelphia, now
 from app.counting import change_count
+from app.database import begin_write
 from app.email_address import canonical_email
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
 from app.signing import free_household_slot, is_resident, name_key, signatures_with_email
 
+LIKELY_DUPLICATES_SHOWN = 20
+
 
 class PaperSignatureRefused(ValueError):
-    pass
+    """Why a paper signature was not added; `field` names the form field at fault, if one is."""
+
+    def __init__(self, message, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -30,16 +38,70 @@ class PaperSignature:
     name_display: NameDisplay = NameDisplay.HIDDEN
 
 
-def add_paper_signature(petition: Petition, paper: PaperSignature) -> Signature:
-    """Counted at once (the signer signed in person), marked `paper`, dated the day signed
-    (noon, Philadelphia time). Call after `begin_write()`."""
-    signed_at = as_utc(datetime.combine(paper.signed_on, time(12), PHILADELPHIA))
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """A signature already on the petition that may be the same person, as organizers see it."""
+
+    name: str
+    zip_code: str
+    channel: Channel
+    signed_on: date  # the sheet's date on paper, else the Philadelphia day it was made
+
+
+class LikelyDuplicates(Exception):
+    """Nothing was added: these may be the same person. Adding anyway is the organizer's call."""
+
+    def __init__(self, found: list[LikelyDuplicate]) -> None:
+        super().__init__(f"{len(found)} likely duplicates")
+        self.found = found
+
+
+def sheet_date_problem(petition: Petition, signed_on: date) -> str | None:
+    """Why the date written on a sheet cannot be right for this petition, or None. Days are
+    Philadelphia days: the sheet may be dated any day the petition was open, up to today."""
+    last_day = in_philadelphia(petition.closes_at - timedelta(microseconds=1)).date()
+    first_day = in_philadelphia(petition.opens_at).date()
+    if signed_on > last_day:
+        return _l(
+            "That date is after the petition closed (its last day was %(date)s).",
+            date=last_day.isoformat(),
+        )
+    if signed_on > in_philadelphia(now()).date():
+        return _l("The date signed cannot be in the future.")
+    if signed_on < first_day:
+        return _l(
+            "That date is before the petition opened (on %(date)s).", date=first_day.isoformat()
+        )
+    return None
+
+
+def add_paper_signature(
+    petition: Petition, paper: PaperSignature, *, add_anyway: bool = False
+) -> Signature:
+    """Counted at once (the signer signed in person) and marked `paper`. It is made and
+    confirmed at the moment it is entered, so the page, the letters, the exports and the
+    dashboard count it together; the sheet's date is kept as `signed_on`.
+
+    Raises PaperSignatureRefused (bad date, erased petition, this email already signed
+    under this name or by two people), or LikelyDuplicates unless `add_anyway`: the same
+    folded name and ZIP code (online or on paper), or the same email address."""
+    begin_write()
+    db.session.refresh(petition)
+    try:
+        signature = _add(petition, paper, add_anyway=add_anyway)
+    except (PaperSignatureRefused, LikelyDuplicates):
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return signature
+
+
+def _add(petition: Petition, paper: PaperSignature, *, add_anyway: bool) -> Signature:
     if petition.purged_at is not None:
-        raise PaperSignatureRefused("This petition's signer data has been erased.")
-    if signed_at >= petition.closes_at:
-        raise PaperSignatureRefused("That date is after the petition closed.")
-    if signed_at > now() + timedelta(days=1):
-        raise PaperSignatureRefused("That date is in the future.")
+        raise PaperSignatureRefused(_l("This petition's signer data has been erased."))
+    problem = sheet_date_problem(petition, paper.signed_on)
+    if problem is not None:
+        raise PaperSignatureRefused(problem, field="signed_on")
     canonical = canonical_email(paper.email) if paper.email else None
     key = name_key(paper.first_name, paper.last_name)
     slot = 1
@@ -47,7 +109,12 @@ def add_paper_signature(petition: Petition, paper: PaperSignature) -> Signature:
         existing = signatures_with_email(petition.id, canonical)
         slot = free_household_slot(existing)
         if slot is None or any(s.name_key == key for s in existing):
-            raise PaperSignatureRefused("This email address has already signed.")
+            raise PaperSignatureRefused(_l("This email address has already signed."))
+    if not add_anyway:
+        found = likely_duplicates(petition, key, paper.zip_code, canonical)
+        if found:
+            raise LikelyDuplicates(found)
+    at = now()
     signature = Signature(
         petition_id=petition.id,
         status=SignatureStatus.CONFIRMED,
@@ -64,15 +131,47 @@ def add_paper_signature(petition: Petition, paper: PaperSignature) -> Signature:
         reason=paper.reason or None,
         source="paper",
         link_key=secrets.token_urlsafe(16),
-        created_at=signed_at,
-        confirmed_at=signed_at,
+        signed_on=paper.signed_on,
+        created_at=at,
+        confirmed_at=at,
     )
     db.session.add(signature)
     try:
         db.session.flush()
     except sa.exc.IntegrityError:  # the same address signed online a moment ago
-        raise PaperSignatureRefused("This email address has already signed.") from None
+        raise PaperSignatureRefused(_l("This email address has already signed.")) from None
     change_count(petition.id, +1)
     record_change(petition, "paper signature added", new=f"signed {paper.signed_on.isoformat()}")
-    db.session.commit()
     return signature
+
+
+def likely_duplicates(
+    petition: Petition, key: str, zip_code: str, canonical: str | None
+) -> list[LikelyDuplicate]:
+    """Signatures on this petition, any channel or status, with this folded name and ZIP
+    code or with this email address."""
+    same = sa.and_(Signature.name_key == key, Signature.zip_code == zip_code)
+    if canonical:
+        same = sa.or_(same, Signature.email_canonical == canonical)
+    rows = db.session.execute(
+        sa.select(
+            Signature.first_name,
+            Signature.last_name,
+            Signature.zip_code,
+            Signature.channel,
+            Signature.signed_on,
+            Signature.created_at,
+        )
+        .where(Signature.petition_id == petition.id, same)
+        .order_by(Signature.id)
+        .limit(LIKELY_DUPLICATES_SHOWN)
+    )
+    return [
+        LikelyDuplicate(
+            name=f"{row.first_name} {row.last_name}",
+            zip_code=row.zip_code,
+            channel=row.channel,
+            signed_on=row.signed_on or in_philadelphia(row.created_at).date(),
+        )
+        for row in rows
+    ]

@@ -19,7 +19,7 @@ from app.models import (
     Signature,
     SignatureStatus,
 )
-from app.signing import withdraw_signature
+from app.signing import name_key, withdraw_signature
 
 SEARCH_LIMIT = 50
 
@@ -37,7 +37,8 @@ def find_signatures(petition: Petition, query: str) -> list[Signature]:
     if "@" in query:
         condition = Signature.email_canonical == canonical_email(query)
     else:
-        pattern = query.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        folded = name_key(query, "")  # as names are kept: "María" finds "Maria" and "MARÍA"
+        pattern = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         condition = sa.or_(
             Signature.name_key.like(f"{pattern}%", escape="\\"),
             Signature.name_key.like(f"% {pattern}%", escape="\\"),

@@ -54,9 +54,29 @@ class ConfirmOutcome(StrEnum):
 
 
 def name_key(first_name: str, last_name: str) -> str:
-    """Folds case, width and spacing: "  MARÍA  López" and "maría lópez" are one person."""
-    full = unicodedata.normalize("NFKC", f"{first_name} {last_name}").casefold()
+    """Folds case, width, spacing, accents and joiners: "  MARÍA  López", "Maria Lopez" and
+    "ｍａｒｉａ ｌｏｐｅｚ" are one person.
+
+    Accents are the marks of the shared combining blocks (Latin, Greek, Cyrillic: é, ñ, ễ);
+    a script's own marks (a Devanagari virama, a Thai vowel) spell another name and stay.
+    The zero-width joiners (U+200C, U+200D) only change how letters are drawn: dropped."""
+    decomposed = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
+    kept = "".join(
+        char for char in decomposed if not _is_accent(char) and char not in ("\u200c", "\u200d")
+    )
+    full = unicodedata.normalize("NFKC", kept).casefold()
     return " ".join(full.split())
+
+
+def _is_accent(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x0300 <= code <= 0x036F  # Combining Diacritical Marks
+        or 0x1AB0 <= code <= 0x1AFF  # ... Extended
+        or 0x1DC0 <= code <= 0x1DFF  # ... Supplement
+        or 0x20D0 <= code <= 0x20FF  # ... for Symbols
+        or 0xFE20 <= code <= 0xFE2F  # Combining Half Marks
+    )
 
 
 def is_resident(petition: Petition | PetitionGlance, zip_code: str) -> bool:

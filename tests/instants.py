@@ -10,6 +10,7 @@ CLOSES_AT = datetime(2027, 8, 31, 23, 59, 59, tzinfo=PHILADELPHIA).astimezone(UT
 
 BEFORE_OPEN = OPENS_AT - timedelta(days=1)
 OPEN = datetime(2027, 7, 15, 12, 0, 0, tzinfo=PHILADELPHIA).astimezone(UTC)
+OPEN_MORNING = datetime(2027, 7, 15, 9, 30, 0, tzinfo=PHILADELPHIA).astimezone(UTC)  # before noon
 SECOND_BEFORE_CLOSE = CLOSES_AT - timedelta(seconds=1)
 AT_CLOSE = CLOSES_AT
 IN_GRACE = CLOSES_AT + timedelta(hours=23, minutes=59)

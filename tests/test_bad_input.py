@@ -227,3 +227,41 @@ def test_fuzzed_urls_never_cause_a_500(app, client, slug, path, query):
     ):
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    fields=st.fixed_dictionaries(
+        {},
+        optional={
+            name: any_text
+            for name in [
+                "first_name",
+                "last_name",
+                "email",
+                "zip_code",
+                "reason",
+                "name_display",
+                "add_anyway",
+            ]
+        }
+        | {"signed_on": st.one_of(any_text, st.dates().map(str))},
+    )
+)
+def test_fuzzed_paper_signatures_never_cause_a_500(app, organizer_client, slug, fields):
+    path = f"/organizer/petitions/{slug}/paper"
+    sheet = {
+        "first_name": "Rosa",
+        "last_name": "Parks",
+        "zip_code": "19121",
+        "signed_on": "2027-07-04",
+        "name_display": "hidden",
+        "csrf_token": csrf_token_from(organizer_client.get(path).get_data(as_text=True)),
+    }
+    response = organizer_client.post(path, data=sheet | fields)
+    assert response.status_code in (303, 400, 409, 413), response.status_code
+    assert "Traceback" not in response.get_data(as_text=True)

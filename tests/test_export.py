@@ -2,8 +2,10 @@
 
 import csv
 import io
+import sys
 import types
-from datetime import UTC, datetime
+import unicodedata
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +13,7 @@ import sqlalchemy as sa
 from app.export import HEADER, ExportFilters, export_signatures_csv, neutralise
 from app.extensions import db
 from app.models import Channel, NameDisplay, SignatureExport, SignatureStatus
+from app.text_rules import FORMULA_FIRST_CHARACTERS
 from tests.conftest import ON_POSTGRESQL, csrf_token_from
 from tests.factories import make_petition, make_signature
 
@@ -58,6 +61,7 @@ def petition_slug(app):
             email=None,
             channel=Channel.PAPER,
             source="paper",
+            signed_on=date(2027, 7, 4),
         )
         return petition.slug
 
@@ -88,10 +92,12 @@ def test_columns_and_rows(app, petition_slug):
         "source": "facebook",
         "created_at": "2027-07-15T11:00:00-04:00",
         "confirmed_at": "2027-07-15T12:00:00-04:00",
+        "paper_signed_on": "",
     }
     assert rows[1]["first_name"] == "王" and rows[1]["philadelphia_resident"] == "no"
     assert rows[1]["name_display"] == "hidden"
     assert rows[2]["channel"] == "paper" and rows[2]["email"] == ""
+    assert rows[2]["paper_signed_on"] == "2027-07-04"
 
 
 def test_filters_by_status_and_dates(app, petition_slug):
@@ -110,12 +116,52 @@ def test_filters_by_status_and_dates(app, petition_slug):
     assert [r["first_name"] for r in parse(export_text(app, petition_slug, from_16))] == ["王"]
 
 
+FULL_WIDTH = ["＝HYPERLINK(1)", "＋1+1", "－2", "＠SUM(A1)", "⁼1", "﹢1", "﹣1", "﹫x", "⩵1"]
+
+
 @pytest.mark.parametrize(
-    "dangerous", ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tTab", "\rReturn"]
+    "dangerous",
+    ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tTab", "\rReturn", *FULL_WIDTH],
 )
 def test_cells_that_would_run_as_formulas_are_neutralised(dangerous):
     assert neutralise(dangerous) == "'" + dangerous
     assert neutralise("Safe = fine") == "Safe = fine"
+    assert neutralise("=\u0338 composes into ≠ but starts with =").startswith("'=")
+
+
+def test_every_character_that_folds_into_a_formula_start_is_neutralised():
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        runs = char in "\t\r" or unicodedata.normalize("NFKC", char).startswith(
+            ("=", "+", "-", "@")
+        )
+        assert (neutralise(char + "1") == "'" + char + "1") == runs, hex(code)
+
+
+def test_full_width_formulas_are_neutralised_in_the_file(app):
+    """The database writes these cells (SQLite's GLOB, PostgreSQL's COPY): one row per
+    character that folds into a formula start, in every column a person types."""
+    starts = sorted(FORMULA_FIRST_CHARACTERS)
+    with app.app_context():
+        petition = make_petition()
+        for number, start in enumerate(starts):
+            make_signature(
+                petition,
+                first_name=f"{start}HYPERLINK(1)",
+                last_name=f"{start}1",
+                email=f"{start}{number}@example.org",
+                reason=f"{start}SUM(A1)",
+                source=f"{start}x",
+            )
+        make_signature(petition, first_name="Ｍａｒｉａ", reason="Ｓａｆｅ ＝ fine")
+        rows = parse("".join(export_signatures_csv(petition, ExportFilters())))
+    assert len(rows) == len(starts) + 1
+    for start, row in zip(starts, rows, strict=False):
+        for column in ("first_name", "last_name", "email", "reason", "source"):
+            assert row[column].startswith("'" + start), (hex(ord(start)), column, row[column])
+    assert (rows[-1]["first_name"], rows[-1]["reason"]) == ("Ｍａｒｉａ", "Ｓａｆｅ ＝ fine")
 
 
 def test_formula_injection_in_a_reason_is_neutralised_in_the_file(app):

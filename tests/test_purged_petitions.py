@@ -54,7 +54,7 @@ def test_purging_again_erases_what_was_left_and_says_how_much(app, runner, purge
 
     again = purge(runner, purged)
     assert again.exit_code == 0, again.output
-    assert "personal data of 1 signatures erased" in again.output
+    assert "personal data of 1 signature erased" in again.output
     assert signatures_with_names(app) == 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 4

@@ -1,15 +1,23 @@
 """Paper signatures, deletion on a signer's request, and the purge of a finished petition."""
 
+import csv
+import io
+from datetime import date, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from app.clock import now
+from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
+from app.letters import build_letter, named_signers, signer_counts, signers_csv
 from app.models import Channel, OutboxMessage, Petition, Signature, SignatureStatus
 from app.petitions import petition_by_slug
 from app.stats import dashboard
 from tests import instants
-from tests.conftest import csrf_token_from
-from tests.factories import make_petition, make_signature
+from tests.conftest import csrf_token_from, log_in
+from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature
+from tests.test_letters import text_of
 
 
 def post_form(client, page_path: str, path: str, data: dict, **kwargs):
@@ -49,7 +57,9 @@ def test_a_paper_signature_is_counted_and_marked(app, organizer_client):
         assert signature.status == SignatureStatus.CONFIRMED
         assert signature.email is None
         assert signature.is_resident
-        assert signature.created_at.isoformat() == "2027-07-04T16:00:00+00:00"
+        assert signature.signed_on == date(2027, 7, 4)  # the sheet's date, kept as written
+        entered = instants.OPEN
+        assert entered <= signature.created_at == signature.confirmed_at <= now()
         assert petition_by_slug(slug).signature_count == 1
     assert client_count(organizer_client, slug) == 1
 
@@ -69,12 +79,173 @@ def test_paper_signature_with_an_email_that_already_signed_is_refused(app, organ
     assert client_count(organizer_client, slug) == 1
 
 
-def test_paper_signature_dated_after_the_deadline_is_refused(app, organizer_client):
+@pytest.mark.parametrize(
+    ("signed_on", "message"),
+    [
+        ("2027-09-01", "after the petition closed"),
+        ("2027-07-16", "cannot be in the future"),  # tomorrow, in Philadelphia
+        ("2027-05-31", "before the petition opened"),
+    ],
+)
+def test_paper_signature_dated_outside_the_petition_is_refused(
+    app, organizer_client, signed_on, message
+):
     with app.app_context():
         slug = make_petition().slug
-    response = enter_paper(organizer_client, slug, signed_on="2027-09-01")
+    response = enter_paper(organizer_client, slug, signed_on=signed_on)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and 'id="error-summary"' in html
+    assert client_count(organizer_client, slug) == 0
+
+
+def logged_in_at(app, client, clock, instant):
+    """An admin's client, logged in at `instant` (sessions last 12 hours)."""
+    clock.move_to(instant)
+    with app.app_context():
+        make_organizer("admin@example.org", admin=True)
+    assert log_in(client, "admin@example.org", ORGANIZER_PASSWORD).status_code == 302
+    return client
+
+
+def test_paper_signature_dated_the_last_day_is_taken_after_the_deadline(app, client, clock):
+    with app.app_context():
+        slug = make_petition().slug
+    # sheets from the last day's rally, entered the next day
+    organizer_client = logged_in_at(app, client, clock, instants.IN_GRACE)
+    assert enter_paper(organizer_client, slug, signed_on="2027-08-31").status_code == 303
+    assert (
+        enter_paper(organizer_client, slug, first_name="Late", signed_on="2027-09-01").status_code
+        == 400
+    )
+    assert client_count(organizer_client, slug) == 1
+
+
+def test_a_paper_signature_entered_before_noon_counts_everywhere_at_once(app, client, clock):
+    """The page, the letter, the CSV and the dashboard agree the moment it is entered, and
+    no time in the CSV lies in the future (it used to be stamped at noon of its day)."""
+    organizer_client = logged_in_at(app, client, clock, instants.OPEN_MORNING)
+    yesterday = instants.OPEN_MORNING - timedelta(days=1)
+    with app.app_context():
+        petition = make_petition()
+        for first in ("Ana", "Luis"):
+            make_signature(petition, first_name=first, created_at=yesterday, confirmed_at=yesterday)
+        slug = petition.slug
+    response = enter_paper(organizer_client, slug, signed_on="2027-07-15", name_display="full")
+    assert response.status_code == 303
+    count = client_count(organizer_client, slug)
+    assert count == 3
+    with app.app_context():
+        petition = petition_by_slug(slug)
+        as_of = now()
+        assert signer_counts(petition, as_of).total == count
+        text = " ".join(text_of(build_letter(petition, petition.targets[0], as_of).data).split())
+        assert f"This letter is signed by {count} people" in text
+        assert "Rosa Parks 19121 2027-07-15 paper" in text
+        figures = dashboard(petition)
+        assert figures.confirmed == count
+        assert figures.per_day == [(date(2027, 7, 14), 2), (date(2027, 7, 15), 1)]
+        rows = list(
+            csv.DictReader(
+                io.StringIO(
+                    "".join(export_signatures_csv(petition, ExportFilters())).lstrip("\ufeff")
+                )
+            )
+        )
+        exported = now()
+    assert len([row for row in rows if row["status"] == "confirmed"]) == count
+    for row in rows:
+        for column in ("created_at", "confirmed_at"):
+            assert datetime.fromisoformat(row[column]) <= exported, (column, row[column])
+    paper = rows[-1]
+    assert (paper["channel"], paper["paper_signed_on"]) == ("paper", "2027-07-15")
+    assert paper["created_at"].startswith("2027-07-15T09:30")
+    assert rows[0]["paper_signed_on"] == ""
+
+
+def test_the_letter_dates_a_paper_signature_by_its_sheet(app, organizer_client):
+    with app.app_context():
+        slug = make_petition().slug
+    enter_paper(organizer_client, slug, signed_on="2027-07-04", name_display="full")
+    with app.app_context():
+        petition = petition_by_slug(slug)
+        [signer] = named_signers(petition, now())
+        assert (signer.name, signer.signed_on, signer.on_paper) == (
+            "Rosa Parks",
+            date(2027, 7, 4),
+            True,
+        )
+        officials = "".join(signers_csv(petition, now()))
+    assert "Rosa Parks,19121,2027-07-04,,yes" in officials
+
+
+# --- likely duplicates on paper ---------------------------------------------------------
+
+
+def test_the_same_sheet_entered_twice_is_shown_before_it_is_added(app, organizer_client):
+    with app.app_context():
+        slug = make_petition().slug
+    assert enter_paper(organizer_client, slug).status_code == 303
+    again = enter_paper(organizer_client, slug)
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    assert "Rosa Parks" in html and "19121" in html and "2027-07-04" in html and "paper" in html
+    assert "This is a different person: add anyway" in html
+    assert client_count(organizer_client, slug) == 1
+    anyway = enter_paper(organizer_client, slug, add_anyway="y")
+    assert anyway.status_code == 303
+    assert client_count(organizer_client, slug) == 2
+
+
+def test_an_online_signer_without_accents_is_a_likely_duplicate(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(
+            petition, first_name="María José", last_name="Núñez", zip_code="19107", email="mj@x.org"
+        )
+        slug = petition.slug
+    response = enter_paper(
+        organizer_client, slug, first_name="Maria Jose", last_name="NUNEZ", zip_code="19107"
+    )
     assert response.status_code == 409
-    assert "after the petition closed" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "María José Núñez" in html and "online" in html
+    assert client_count(organizer_client, slug) == 1
+
+
+def test_an_online_signers_email_with_the_name_without_accents_is_already_signed(
+    app, organizer_client
+):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(petition, first_name="María José", last_name="Núñez", email="mj@example.org")
+        slug = petition.slug
+    for tick in ("", "y"):  # the same person: "add anyway" does not add them
+        response = enter_paper(
+            organizer_client,
+            slug,
+            first_name="Maria Jose",
+            last_name="Nunez",
+            email="MJ@example.org",
+            add_anyway=tick,
+        )
+        assert response.status_code == 409
+        assert "already signed" in response.get_data(as_text=True)
+    assert client_count(organizer_client, slug) == 1
+
+
+def test_a_household_member_on_the_same_email_is_shown_then_added(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(petition, first_name="Carmen", last_name="Parks", email="home@example.org")
+        slug = petition.slug
+    shown = enter_paper(organizer_client, slug, email="home@example.org")
+    assert shown.status_code == 409 and "Carmen Parks" in shown.get_data(as_text=True)
+    added = enter_paper(organizer_client, slug, email="home@example.org", add_anyway="y")
+    assert added.status_code == 303
+    with app.app_context():
+        slots = db.session.scalars(sa.select(Signature.household_slot).order_by(Signature.id)).all()
+    assert slots == [1, 2]
 
 
 def test_paper_form_explains_bad_fields(app, organizer_client):
@@ -118,6 +289,16 @@ def test_find_and_delete_a_signer_on_request(app, organizer_client):
         {"status": "all"},
     )
     assert "erase.me" not in export.get_data(as_text=True)
+
+
+def test_a_signer_is_found_by_name_with_or_without_accents(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        make_signature(petition, first_name="María José", last_name="Núñez")
+        slug = petition.slug
+    signers = f"/organizer/petitions/{slug}/signers"
+    for query in ("María", "maria jose", "NUÑEZ", "Nunez"):
+        assert "María José Núñez" in organizer_client.get(signers, query_string={"q": query}).text
 
 
 def test_deleting_a_signature_of_another_petition_does_nothing(app, organizer_client):

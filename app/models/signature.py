@@ -1,7 +1,7 @@
 """A person's signature on a petition."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -57,7 +57,8 @@ class Signature(db.Model):
     channel: so.Mapped[Channel] = so.mapped_column(string_enum(Channel), default=Channel.ONLINE)
     first_name: so.Mapped[str] = so.mapped_column(sa.String(80))
     last_name: so.Mapped[str] = so.mapped_column(sa.String(80))
-    # Case- and space-folded full name, for the "same person again" rule.
+    # Full name folded (case, width, spacing, accents, joiners: app.signing.name_key), for
+    # the "same person again" rule.
     name_key: so.Mapped[str] = so.mapped_column(sa.String(170))
     name_display: so.Mapped[NameDisplay] = so.mapped_column(
         string_enum(NameDisplay), default=NameDisplay.FULL
@@ -75,7 +76,10 @@ class Signature(db.Model):
     # Random, finds the signature from its emailed links; changing it voids them all. A
     # purged signature has none.
     link_key: so.Mapped[str | None] = so.mapped_column(sa.String(32), unique=True)
+    # When it was made; for a paper signature, when it was entered (and so confirmed).
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
+    # A paper signature: the date written on the sheet. None for one made online.
+    signed_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_emailed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 

@@ -8,7 +8,14 @@ from flask_wtf import FlaskForm
 from wtforms.validators import AnyOf, Length, ValidationError
 
 from app.email_address import InvalidEmail, NonAsciiLocalPart, normalize_email
-from app.text_rules import contains_url, has_control_characters, starts_like_formula
+from app.text_rules import (
+    contains_email_sign,
+    contains_url,
+    has_control_characters,
+    has_invisible_characters,
+    has_line_separators,
+    starts_like_formula,
+)
 
 ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 SOURCE = re.compile(r"^[a-z0-9_-]{1,32}$")
@@ -20,15 +27,26 @@ def clean_source(value: str | None) -> str | None:
     return value if SOURCE.match(value) else None
 
 
+INVISIBLE_CHARACTERS = _l(
+    "Remove the invisible characters (such as direction marks or zero-width spaces): "
+    "they often come along when text is pasted. Typing it again fixes it."
+)
+
+
 class PersonName:
-    """A first or last name: printable, no formula start, no link."""
+    """A first or last name: printable, visible, no formula start, no link or address, in
+    any script (joiners included) and however written (full-width, other dots)."""
 
     def __call__(self, form, field) -> None:
         value = field.data or ""
-        if has_control_characters(value):
+        if has_control_characters(value) or has_line_separators(value):
             raise ValidationError(_l("Use letters, spaces and punctuation only."))
+        if has_invisible_characters(value):
+            raise ValidationError(INVISIBLE_CHARACTERS)
         if starts_like_formula(value):
             raise ValidationError(_l("A name cannot start with =, +, - or @."))
+        if contains_email_sign(value):
+            raise ValidationError(_l("A name cannot contain @ or an email address."))
         if contains_url(value):
             raise ValidationError(_l("A name cannot contain a web address."))
 
@@ -58,8 +76,11 @@ def validate_zip(form, field) -> None:
 
 
 def validate_reason(form, field) -> None:
+    """Shown on the page, in the letters and the CSV: printable and visible, newlines kept."""
     if field.data and has_control_characters(field.data, allow_newlines=True):
         raise ValidationError(_l("Use letters, spaces and punctuation only."))
+    if field.data and has_invisible_characters(field.data):
+        raise ValidationError(INVISIBLE_CHARACTERS)
 
 
 class ButtonForm(FlaskForm):

@@ -41,7 +41,12 @@ from app.organizers import (
     organizer_for_session,
     set_organizer_enabled,
 )
-from app.paper import PaperSignature, PaperSignatureRefused, add_paper_signature
+from app.paper import (
+    LikelyDuplicates,
+    PaperSignature,
+    PaperSignatureRefused,
+    add_paper_signature,
+)
 from app.petition_settings import (
     DeadlineRefused,
     PetitionSettings,
@@ -274,34 +279,43 @@ def export(slug: str):
 def paper(slug: str):
     petition = petition_or_404(slug)
     form = PaperSignatureForm()
+    today = in_philadelphia(now()).date()
+    form.signed_on.render_kw = {"max": today.isoformat()}
     if request.method == "GET":
-        form.signed_on.data = in_philadelphia(now()).date()
-    if form.validate_on_submit():
-        entry = PaperSignature(
-            first_name=form.first_name.data,
-            last_name=form.last_name.data,
-            zip_code=form.zip_code.data,
-            signed_on=form.signed_on.data,
-            email=form.email.data or None,
-            reason=form.reason.data or None,
-            name_display=NameDisplay(form.name_display.data),
+        form.signed_on.data = today
+    if not form.validate_on_submit():
+        return render_template("organizer/paper.html", petition=petition, form=form), (
+            400 if form.errors else 200
         )
-        begin_write()
-        petition = petition_or_404(slug)
-        try:
-            add_paper_signature(petition, entry)
-        except PaperSignatureRefused as refusal:
-            db.session.rollback()
-            flash(str(refusal), "error")
-            return render_template("organizer/paper.html", petition=petition, form=form), 409
-        flash(
-            _("Paper signature of %(name)s added.", name=f"{entry.first_name} {entry.last_name}"),
-            "info",
-        )
-        return redirect(url_for(".paper", slug=slug), 303)
-    return render_template("organizer/paper.html", petition=petition, form=form), (
-        400 if form.errors else 200
+    entry = PaperSignature(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        zip_code=form.zip_code.data,
+        signed_on=form.signed_on.data,
+        email=form.email.data or None,
+        reason=form.reason.data or None,
+        name_display=NameDisplay(form.name_display.data),
     )
+    try:
+        add_paper_signature(petition, entry, add_anyway=form.add_anyway.data)
+    except LikelyDuplicates as likely:
+        # Shown with the form kept as typed, and the box to tick if it is someone else.
+        form.add_anyway.data = False
+        page = render_template(
+            "organizer/paper.html", petition=petition, form=form, duplicates=likely.found
+        )
+        return page, 409
+    except PaperSignatureRefused as refusal:
+        if refusal.field:
+            form[refusal.field].errors.append(str(refusal))
+            return render_template("organizer/paper.html", petition=petition, form=form), 400
+        flash(str(refusal), "error")
+        return render_template("organizer/paper.html", petition=petition, form=form), 409
+    flash(
+        _("Paper signature of %(name)s added.", name=f"{entry.first_name} {entry.last_name}"),
+        "info",
+    )
+    return redirect(url_for(".paper", slug=slug), 303)
 
 
 @bp.get("/petitions/<slug:slug>/signers")
