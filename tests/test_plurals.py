@@ -93,6 +93,12 @@ def test_letter_counts_on_the_letters_page(app, organizer_client, signers):
         assert "2 residents of Philadelphia" in html
         assert "2 supporters elsewhere" in html
     assert "(s)" not in html
+    in_language(organizer_client, "es")
+    html = organizer_client.get(f"/organizer/petitions/{slug}/letters").get_data(as_text=True)
+    if signers == 1:
+        assert "1 residente de Philadelphia" in html and "1 simpatizante de otros" in html
+    else:
+        assert "2 residentes de Philadelphia" in html and "2 simpatizantes de otros" in html
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
