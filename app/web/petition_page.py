@@ -53,9 +53,6 @@ class _BlankPages:
         while len(self._pages) > _CACHE_ENTRIES:
             self._pages.popitem(last=False)
 
-    def clear(self) -> None:
-        self._pages.clear()
-
 
 def _blank_pages() -> _BlankPages:
     return current_app.extensions.setdefault("blank_petition_pages", _BlankPages())
