@@ -44,6 +44,8 @@ def test_a_line_break_in_the_language_switchs_next_goes_home(client):
 
 @FUZZ
 @given(target=nexts)
+@example(target="//[")
+@example(target="/organizer/[")
 @example(target=INJECTED)
 @example(target="/petitions/x%0d%0a")
 def test_the_language_switch_never_fails_on_next(client, target):
@@ -81,6 +83,8 @@ def test_a_line_break_in_the_logins_next_goes_to_the_organizer_side(client, orga
 
 @FUZZ
 @given(target=nexts)
+@example(target="//[")
+@example(target="/organizer/[")
 @example(target="/organizer/x\r\nX-Inj: y")
 @example(target="/organizer/\\evil.example")
 def test_the_logins_next_never_fails(app, organizer, target):

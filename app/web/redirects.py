@@ -11,7 +11,10 @@ def local_path(target: str | None, *, under: str = "/") -> str | None:
     cannot go into a Location header (Werkzeug refuses them, which would be a 500)."""
     if not target or any(unicodedata.category(char) == "Cc" for char in target):
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or target.startswith("//"):
+    if not target.startswith(under) or target.startswith("//"):
         return None
-    return target if target.startswith(under) else None
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "/[", "//[": not a URL we could ever have made
+        return None
+    return None if parts.scheme or parts.netloc else target
