@@ -83,7 +83,7 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
     from app import models  # noqa: F401  (the models must be known to migrations)
-    from app.database import configure_database
+    from app.core.database import configure_database
     from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from app.i18n import select_locale
     from app.web.session_identity import session_identifier

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.campaigns import seed_pars
-from app.clock import in_philadelphia, now, parse_philadelphia_datetime
+from app.core.clock import in_philadelphia, now, parse_philadelphia_datetime
 from app.core.english import english_count
 from app.counting import recount
 from app.email_address import InvalidEmail, normalize_email
@@ -20,8 +20,8 @@ from app.jobs import active_job, run_due_jobs
 from app.models import Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer
 from app.outbox import send_all_due
-from app.petition_settings import DeadlineRefused, TargetMissing, set_deadline, set_target
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
+from app.petitions.settings import DeadlineRefused, TargetMissing, set_deadline, set_target
 from app.signer_data import purge_personal_data, purge_refusal
 from app.worker import run_worker
 

@@ -12,16 +12,16 @@ from datetime import datetime
 from flask import render_template
 
 from app.audit import actor_label
-from app.clock import now
+from app.core.clock import now
+from app.core.database import begin_write
 from app.core.english import english_count
-from app.database import begin_write
-from app.deadlines import has_closed
 from app.delivery_records import DELIVER_LETTERS_JOB
 from app.extensions import db
 from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, queue_job
 from app.letters import PDF_MIME, LetterFile, build_letter, counts_sentence, greeting_for
 from app.models import Delivery, Job, Petition, Target
 from app.outbox import Attachment, enqueue_email
+from app.petitions.deadlines import has_closed
 from app.sharing import canonical_url
 
 Progress = Callable[[int, int, str], None]

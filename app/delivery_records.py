@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.clock import in_philadelphia
+from app.core.clock import in_philadelphia
 from app.extensions import db
 from app.models import Delivery, Job, OutboxMessage, OutboxStatus, Petition
 from app.models.job import ACTIVE

@@ -17,11 +17,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.audit import actor_label
-from app.clock import PHILADELPHIA, as_utc, now
-from app.database import begin_write, is_postgresql
+from app.core.clock import PHILADELPHIA, as_utc, now
+from app.core.database import begin_write, is_postgresql
+from app.core.text_rules import FORMULA_FIRST_CHARACTERS
 from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
-from app.text_rules import FORMULA_FIRST_CHARACTERS
 
 CHUNK_ROWS = 10_000
 _PIECE_BYTES = 256 * 1024

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.clock import now
+from app.core.clock import now
+from app.core.database import begin_write
 from app.counting import change_count
-from app.database import begin_write
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
 

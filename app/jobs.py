@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.audit import actor_label
-from app.clock import now
-from app.database import begin_write
+from app.core.clock import now
+from app.core.database import begin_write
 from app.extensions import db
 from app.models import Job, JobStatus, Petition
 from app.models.job import ACTIVE

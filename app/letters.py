@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from fpdf import FPDF
 
-from app.clock import in_philadelphia
+from app.core.clock import in_philadelphia
 from app.core.english import english_count
 from app.export import neutralise
 from app.extensions import db

@@ -12,12 +12,12 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.clock import now
-from app.links import LinkPurpose, make_token
+from app.core.clock import now
+from app.core.links import LinkPurpose, make_token
+from app.core.urls import absolute_url
 from app.models import Signature
 from app.outbox import enqueue_email
-from app.petitions import translated_title
-from app.urls import absolute_url
+from app.petitions.queries import translated_title
 
 
 @dataclass(frozen=True)

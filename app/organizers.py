@@ -7,14 +7,14 @@ import hmac
 import sqlalchemy as sa
 from flask import render_template
 
-from app.clock import now
-from app.database import begin_write
+from app.core.clock import now
+from app.core.database import begin_write
+from app.core.links import LinkClaim, LinkPurpose, make_token
+from app.core.urls import absolute_url
 from app.email_address import normalize_email
 from app.extensions import db
-from app.links import LinkClaim, LinkPurpose, make_token
 from app.models import Organizer
 from app.outbox import enqueue_email
-from app.urls import absolute_url
 
 MIN_PASSWORD_LENGTH = 12
 

@@ -22,8 +22,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app.clock import now
-from app.database import begin_write
+from app.core.clock import now
+from app.core.database import begin_write
 from app.extensions import db
 from app.mail_transport import (
     TRANSIENT_ERRORS,

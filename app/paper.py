@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import record_change
-from app.clock import in_philadelphia, now
+from app.core.clock import in_philadelphia, now
+from app.core.database import begin_write
 from app.counting import change_count
-from app.database import begin_write
 from app.email_address import canonical_email
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus

@@ -7,8 +7,8 @@ from urllib.parse import quote, urlencode
 
 from flask_babel import gettext as _
 
+from app.core.urls import absolute_url, with_query
 from app.models import Petition
-from app.urls import absolute_url, with_query
 
 
 @dataclass(frozen=True)

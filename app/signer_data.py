@@ -4,9 +4,8 @@ deleting them, and erasing every signer's personal data once a petition is over.
 import sqlalchemy as sa
 
 from app.audit import record_change
-from app.clock import now
-from app.database import begin_write
-from app.deadlines import count_is_final
+from app.core.clock import now
+from app.core.database import begin_write
 from app.delivery_records import final_delivery_sent, letters_in_flight
 from app.email_address import canonical_email
 from app.extensions import db
@@ -19,6 +18,7 @@ from app.models import (
     Signature,
     SignatureStatus,
 )
+from app.petitions.deadlines import count_is_final
 from app.signing import name_key, withdraw_signature
 
 SEARCH_LIMIT = 50

@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import notifications
-from app.clock import now
+from app.core.clock import now
+from app.core.database import begin_write
 from app.counting import change_count
-from app.database import begin_write
-from app.deadlines import accepts_confirmation, is_open
 from app.email_address import canonical_email
 from app.extensions import db
 from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
-from app.petitions import PetitionGlance
+from app.petitions.deadlines import accepts_confirmation, is_open
+from app.petitions.queries import PetitionGlance
 
 HOUSEHOLD_LIMIT = 2
 

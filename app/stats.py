@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from app.clock import in_philadelphia
+from app.core.clock import in_philadelphia
 from app.extensions import db
 from app.models import Channel, Petition, Signature, SignatureStatus
 

@@ -12,9 +12,9 @@ SLUG = "end-the-pars-contract"
 
 ONE_LETTER = """
 from app import create_app
-from app.clock import now
+from app.core.clock import now
 from app.letters import build_letter
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 app = create_app()
 with app.app_context():
     petition = petition_by_slug("end-the-pars-contract")

@@ -20,7 +20,7 @@ app = create_app({"PAGE_CACHE_SECONDS": 0})
 # The same ten most recent public signers on both databases, so both pages show the same.
 with app.app_context():
     import sqlalchemy as sa
-    from app.clock import now
+    from app.core.clock import now
     from app.extensions import db
     from app.models import Signature
     db.session.execute(sa.delete(Signature).where(Signature.email.like("recent-%")))

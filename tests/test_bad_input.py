@@ -128,7 +128,7 @@ def test_binary_body_is_a_clear_400(app, client, slug):
 
 def test_html_in_names_and_reasons_is_escaped(app, client, slug):
     with app.app_context():
-        from app.petitions import petition_by_slug
+        from app.petitions.queries import petition_by_slug
 
         make_signature(
             petition_by_slug(slug),

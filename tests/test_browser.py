@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from app.clock import now
+from app.core.clock import now
 from app.extensions import db
 from app.models import PetitionTranslation
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from tests.conftest import deliver_mail, links_in, path_of
 from tests.factories import make_petition, make_signature
 from tests.smtp_sink import text_of

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.campaigns import load_pars, next_pars_deadline
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from tests import instants
 from tests.factories import make_petition, make_signature
 
@@ -65,7 +65,7 @@ def test_seed_text_matches_the_source_document():
     ],
 )
 def test_next_pars_deadline_is_the_next_august_31(now, expected):
-    from app.clock import in_philadelphia
+    from app.core.clock import in_philadelphia
 
     assert in_philadelphia(next_pars_deadline(now)).isoformat() == expected
 

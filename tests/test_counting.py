@@ -7,7 +7,7 @@ import pytest
 from app.counting import displayed_goal, recount
 from app.extensions import db
 from app.models import Signature, SignatureStatus
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from app.signing import confirm_signature, withdraw_signature
 from tests.factories import make_petition, make_signature
 
@@ -54,7 +54,7 @@ def test_concurrent_confirmations_and_withdrawals_keep_the_count_exact(app):
 
     def confirm_then_maybe_withdraw(signature_id: int) -> None:
         with app.app_context():
-            from app.database import begin_write
+            from app.core.database import begin_write
 
             begin_write()
             signature = db.session.get(Signature, signature_id)

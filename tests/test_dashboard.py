@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Channel, Petition, PetitionChange, SignatureStatus
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from app.stats import dashboard
 from tests.conftest import csrf_token_from
 from tests.factories import make_petition, make_signature

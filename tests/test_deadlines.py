@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import deadlines
 from app.extensions import db
 from app.models import Signature
-from app.petitions import petition_by_slug
+from app.petitions import deadlines
+from app.petitions.queries import petition_by_slug
 from tests import instants
 from tests.conftest import csrf_token_from, deliver_mail, links_in, path_of, press_button, sign
 from tests.factories import make_petition, make_signature

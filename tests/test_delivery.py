@@ -234,7 +234,7 @@ def test_the_page_follows_the_workers_progress(app, organizer_client, slug):
 
 def test_delivery_reports_each_letter_it_builds(app, slug):
     from app.delivery import deliver_letters
-    from app.petitions import petition_by_slug
+    from app.petitions.queries import petition_by_slug
 
     steps = []
     with app.app_context():
@@ -290,7 +290,7 @@ def test_the_letters_count_who_had_signed_when_the_organizer_asked(
     assert press_deliver(organizer_client, slug, targets=("1",)).status_code == 303
     clock.shift(timedelta(minutes=5))
     with app.app_context():
-        from app.petitions import petition_by_slug
+        from app.petitions.queries import petition_by_slug
 
         make_signature(petition_by_slug(slug), confirmed_at=instants.OPEN + timedelta(minutes=5))
     deliver_mail(app)
@@ -320,7 +320,7 @@ def test_the_dev_log_shows_an_attached_letter(app, caplog, slug):
     app.config["MAIL_TO_LOG"] = True
     with app.app_context():
         from app.delivery import deliver_letters
-        from app.petitions import petition_by_slug
+        from app.petitions.queries import petition_by_slug
 
         deliver_letters(petition_by_slug(slug), [1])
     with caplog.at_level("INFO", logger="app.mail"):

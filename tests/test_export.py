@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from app.core.text_rules import FORMULA_FIRST_CHARACTERS
 from app.export import HEADER, ExportFilters, export_signatures_csv, neutralise
 from app.extensions import db
 from app.models import Channel, NameDisplay, SignatureExport, SignatureStatus
-from app.text_rules import FORMULA_FIRST_CHARACTERS
 from tests.conftest import ON_POSTGRESQL, csrf_token_from
 from tests.factories import make_petition, make_signature
 
@@ -67,7 +67,7 @@ def petition_slug(app):
 
 
 def export_text(app, slug: str, filters: ExportFilters) -> str:
-    from app.petitions import petition_by_slug
+    from app.petitions.queries import petition_by_slug
 
     with app.app_context():
         return "".join(export_signatures_csv(petition_by_slug(slug), filters))

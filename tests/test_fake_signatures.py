@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Petition, Signature
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from tests import instants
 from tests.factories import make_petition, make_signature
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.clock import now
+from app.core.clock import now
 from app.extensions import db
 from app.models import OutboxMessage, Signature
 from app.outbox import enqueue_email

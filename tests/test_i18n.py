@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 from app.extensions import db
 from app.models import PetitionTranslation
 from app.models.petition import TargetTranslation
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from tests.conftest import deliver_mail, sign
 from tests.factories import make_petition
 from tests.smtp_sink import html_of, text_of

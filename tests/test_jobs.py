@@ -22,7 +22,7 @@ from app.jobs import (
     run_job,
 )
 from app.models import Job, JobStatus, Petition
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from tests.conftest import deliver_mail
 from tests.factories import make_petition, make_signature
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from app.clock import now
+from app.core.clock import now
 from app.letters import build_letter, named_signers, signer_counts, signers_csv
 from app.models import Channel, NameDisplay, SignatureStatus
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from tests.factories import make_petition, make_signature
 
 

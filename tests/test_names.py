@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.extensions import db
-from app.models import Signature
-from app.signing import name_key
-from app.text_rules import (
+from app.core.text_rules import (
     contains_url,
     has_invisible_characters,
     starts_like_formula,
 )
+from app.extensions import db
+from app.models import Signature
+from app.signing import name_key
 from tests.conftest import sign
 from tests.factories import make_petition
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from app.models import NameDisplay, SignatureStatus
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from tests.conftest import csrf_token_from
 from tests.factories import make_petition, make_signature
 

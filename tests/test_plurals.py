@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.letters import SignerCounts, build_letter, counts_sentence
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from tests import instants
 from tests.conftest import csrf_token_from
 from tests.factories import (

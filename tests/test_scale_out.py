@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.clock import now
+from app.core.clock import now
 from app.extensions import db
 from app.models import OutboxMessage
 from tests.conftest import REDIS_URL, needs_postgresql, needs_redis

@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.clock import now
+from app.core.clock import now
 from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
 from app.letters import build_letter, named_signers, signer_counts, signers_csv
 from app.models import Channel, OutboxMessage, Petition, Signature, SignatureStatus
-from app.petitions import petition_by_slug
+from app.petitions.queries import petition_by_slug
 from app.stats import dashboard
 from tests import instants
 from tests.conftest import csrf_token_from, log_in

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.clock import PHILADELPHIA, as_utc, now
+from app.core.clock import PHILADELPHIA, as_utc, now
 from app.extensions import db
 from app.models import Petition, PetitionTranslation, Target
 from app.models.petition import TargetTranslation

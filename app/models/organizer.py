@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.clock import now
+from app.core.clock import now
 from app.extensions import db
 from app.models.types import UTCDateTime
 

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.clock import now
+from app.core.clock import now
 from app.extensions import db
 from app.models.types import UTCDateTime
 

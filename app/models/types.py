@@ -5,7 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.clock import as_utc
+from app.core.clock import as_utc
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -22,7 +22,7 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; use app.clock")
+            raise ValueError("naive datetime given to a UTC column; use app.core.clock")
         value = as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 

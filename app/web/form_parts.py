@@ -7,8 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import AnyOf, Length, ValidationError
 
-from app.email_address import InvalidEmail, NonAsciiLocalPart, normalize_email
-from app.text_rules import (
+from app.core.text_rules import (
     contains_email_sign,
     contains_url,
     has_control_characters,
@@ -16,6 +15,7 @@ from app.text_rules import (
     has_line_separators,
     starts_like_formula,
 )
+from app.email_address import InvalidEmail, NonAsciiLocalPart, normalize_email
 
 ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 SOURCE = re.compile(r"^[a-z0-9_-]{1,32}$")

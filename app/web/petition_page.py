@@ -14,11 +14,11 @@ from flask import abort, current_app, get_flashed_messages, make_response, rende
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
-from app import deadlines
 from app.counting import displayed_goal
 from app.delivery_records import delivered_to
 from app.models import Petition
-from app.petitions import (
+from app.petitions import deadlines
+from app.petitions.queries import (
     glance_by_slug,
     letter_greeting,
     petition_by_slug,

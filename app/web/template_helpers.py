@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta
 from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 
-from app.clock import in_philadelphia
-from app.urls import absolute_url
+from app.core.clock import in_philadelphia
+from app.core.urls import absolute_url
 
 SHARE_IMAGE = "img/share.png"  # 1200x630, as Facebook and X want it
 

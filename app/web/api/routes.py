@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, jsonify
 
 from app.counting import displayed_goal
-from app.deadlines import is_open
-from app.petitions import glance_by_slug, petition_summary
+from app.petitions.deadlines import is_open
+from app.petitions.queries import glance_by_slug, petition_summary
 from app.sharing import canonical_url
 from app.web.caching import public_cache
 from app.web.petition_page import petition_or_404

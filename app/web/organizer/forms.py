@@ -29,9 +29,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.core.text_rules import tidy
 from app.models import NameDisplay
 from app.organizers import MIN_PASSWORD_LENGTH
-from app.text_rules import tidy
 from app.web.form_parts import (
     PersonName,
     at_most,

@@ -22,14 +22,13 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from app import deadlines
-from app.clock import PHILADELPHIA, as_utc, in_philadelphia, now
-from app.database import begin_write
+from app.core.clock import PHILADELPHIA, as_utc, in_philadelphia, now
+from app.core.database import begin_write
+from app.core.links import LinkPurpose, read_token
 from app.delivery_records import DELIVER_LETTERS_JOB, delivery_history
 from app.export import ExportFilters, export_signatures_csv, recent_exports
 from app.extensions import db, limiter, login_manager
 from app.jobs import JobAlreadyQueued, latest_job
-from app.links import LinkPurpose, read_token
 from app.models import Job, JobStatus, NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import (
     AccountError,
@@ -47,7 +46,8 @@ from app.paper import (
     PaperSignatureRefused,
     add_paper_signature,
 )
-from app.petition_settings import (
+from app.petitions import deadlines
+from app.petitions.settings import (
     DeadlineRefused,
     PetitionSettings,
     TargetSettings,

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from app.i18n import LANGUAGE_COOKIE, supported_languages
-from app.petitions import home_petition
+from app.petitions.queries import home_petition
 from app.web.caching import no_store
 from app.web.errors import render_error
 from app.web.petition_page import blank_petition_page

@@ -6,8 +6,8 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
+from app.core.text_rules import tidy
 from app.models import NameDisplay
-from app.text_rules import tidy
 from app.web.form_parts import (
     PersonName,
     at_most,

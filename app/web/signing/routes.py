@@ -4,12 +4,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
-from app import deadlines
-from app.database import begin_write
+from app.core.database import begin_write
+from app.core.links import LinkClaim, LinkPurpose, read_token
 from app.extensions import csrf, limiter
-from app.links import LinkClaim, LinkPurpose, read_token
 from app.models import NameDisplay, Petition, Signature, SignatureStatus
-from app.petitions import glance_by_slug, petition_text
+from app.petitions import deadlines
+from app.petitions.queries import glance_by_slug, petition_text
 from app.sharing import canonical_url, share_links
 from app.signing import (
     ConfirmOutcome,

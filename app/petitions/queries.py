@@ -6,9 +6,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.clock import in_philadelphia, now
+from app.core.clock import in_philadelphia, now
 from app.counting import displayed_goal
-from app.deadlines import is_open
 from app.extensions import db
 from app.models import (
     NameDisplay,
@@ -20,6 +19,7 @@ from app.models import (
 )
 from app.models.petition import TargetTranslation
 from app.models.signature import public_name
+from app.petitions.deadlines import is_open
 
 RECENT_SIGNERS_SHOWN = 10
 

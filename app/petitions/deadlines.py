@@ -1,13 +1,13 @@
 """Every rule about time windows: when a petition takes signatures and confirmations.
 
-All of it judged against `app.clock.now()` unless an instant is given.
+All of it judged against `app.core.clock.now()` unless an instant is given.
 """
 
 from datetime import datetime, timedelta
 
 from flask import current_app
 
-from app.clock import now
+from app.core.clock import now
 from app.models import Petition, Signature
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.audit import record_change
-from app.clock import in_philadelphia, now
+from app.core.clock import in_philadelphia, now
 from app.extensions import db
 from app.models import Petition, PetitionChange, Target
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from app.clock import now
+from app.core.clock import now
 
 
 class LinkPurpose(StrEnum):
