@@ -152,7 +152,7 @@ def counts_sentence(petition: Petition, counts: SignerCounts) -> str:
     residents = english_count(counts.residents, "%(num)s resident", "%(num)s residents")
     elsewhere = english_count(counts.elsewhere, "%(num)s supporter", "%(num)s supporters")
     return (
-        f"This letter is signed by {people}: {residents} of {petition.resident_area} and "
+        f"This letter is signed by {people}: {residents} of {petition.resident_label} and "
         f"{elsewhere} elsewhere."
     )
 

@@ -80,7 +80,7 @@ def _is_accent(char: str) -> bool:
 
 
 def is_resident(petition: Petition | PetitionGlance, zip_code: str) -> bool:
-    return zip_code.startswith(petition.resident_zip_prefix)
+    return zip_code.startswith(tuple(petition.resident_zip_prefixes.split()))
 
 
 def signatures_with_email(petition_id: int, canonical: str) -> list[Signature]:

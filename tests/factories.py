@@ -31,6 +31,7 @@ def make_petition(**fields) -> Petition:
         "opens_at": instants.OPENS_AT,
         "closes_at": instants.CLOSES_AT,
         "featured": True,
+        "published_at": instants.OPENS_AT,
     }
     values.update(fields)
     petition = Petition(**values)

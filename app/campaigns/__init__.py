@@ -84,11 +84,12 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
         petition = Petition(
             slug=content["slug"],
             goal=content["goal"],
-            resident_zip_prefix=content["resident_zip_prefix"],
-            resident_area=content["resident_area"],
+            resident_zip_prefixes=content["resident_zip_prefix"],
+            resident_label=content["resident_area"],
             opens_at=now(),
             closes_at=closes_at or next_pars_deadline(),
             featured=True,
+            published_at=now(),
         )
         db.session.add(petition)
     elif closes_at is not None:

@@ -3,12 +3,20 @@ from app.models.delivery import Delivery
 from app.models.job import Job, JobStatus
 from app.models.organizer import Organizer
 from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
-from app.models.petition import Petition, PetitionTranslation, Target
+from app.models.petition import (
+    FormerSlug,
+    Petition,
+    PetitionMember,
+    PetitionTranslation,
+    Target,
+    TargetTranslation,
+)
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
 
 __all__ = [
     "Channel",
     "Delivery",
+    "FormerSlug",
     "Job",
     "JobStatus",
     "NameDisplay",
@@ -18,9 +26,11 @@ __all__ = [
     "OutboxStatus",
     "Petition",
     "PetitionChange",
+    "PetitionMember",
     "PetitionTranslation",
     "Signature",
     "SignatureExport",
     "SignatureStatus",
     "Target",
+    "TargetTranslation",
 ]

@@ -1,6 +1,7 @@
-"""A petition and the officials it addresses."""
+"""A petition, the officials it addresses, its texts in other languages, and who manages it."""
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -20,9 +21,12 @@ class Petition(db.Model):
     about: so.Mapped[str] = so.mapped_column(sa.Text)
     letter_subject: so.Mapped[str] = so.mapped_column(sa.String(200))
     letter_body: so.Mapped[str] = so.mapped_column(sa.Text)
-    # Signers whose ZIP code starts with this are counted as residents ("191" = Philadelphia).
-    resident_zip_prefix: so.Mapped[str] = so.mapped_column(sa.String(5), default="191")
-    resident_area: so.Mapped[str] = so.mapped_column(sa.String(80), default="Philadelphia")
+    # Signers whose ZIP code starts with one of these (separated by spaces) are counted as
+    # residents of `resident_label`: "191" and "Philadelphia" for PARS.
+    resident_zip_prefixes: so.Mapped[str] = so.mapped_column(sa.String(80), default="191")
+    resident_label: so.Mapped[str] = so.mapped_column(sa.String(80), default="Philadelphia")
+    # Every date of this petition is shown, parsed, exported and printed in this zone.
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="America/New_York")
     goal: so.Mapped[int] = so.mapped_column(default=100)
     opens_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
     closes_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
@@ -30,6 +34,16 @@ class Petition(db.Model):
     # Confirmed signatures, kept exact by app.counting in the transaction of every change.
     signature_count: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
+    updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # A draft until published: the public sees nothing of it (404) before.
+    published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("organizer.id", ondelete="SET NULL")
+    )
+    # The petition's picture, re-encoded (app.core.images) and stored under UPLOAD_FOLDER.
+    image_filename: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    image_width: so.Mapped[int | None]
+    image_height: so.Mapped[int | None]
     # When signers' personal data was erased (after closing and delivery); counts remain.
     purged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
@@ -41,6 +55,18 @@ class Petition(db.Model):
         order_by="Target.position",
         cascade="all, delete-orphan",
     )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def resident_prefixes(self) -> tuple[str, ...]:
+        return tuple(self.resident_zip_prefixes.split())
 
     def __repr__(self) -> str:
         return f"<Petition {self.slug}>"
@@ -93,6 +119,10 @@ class PetitionTranslation(db.Model):
     locale: so.Mapped[str] = so.mapped_column(sa.String(8))
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     about: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The letter as signers of this language read it on the page; the officials receive the
+    # original.
+    letter_subject: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    letter_body: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
 
 class TargetTranslation(db.Model):
@@ -108,3 +138,31 @@ class TargetTranslation(db.Model):
     )
     locale: so.Mapped[str] = so.mapped_column(sa.String(8))
     title: so.Mapped[str] = so.mapped_column(sa.String(120))
+
+
+class PetitionMember(db.Model):
+    """An organizer who may manage a petition (besides admins, who manage all)."""
+
+    __tablename__ = "petition_member"
+    __table_args__ = (sa.UniqueConstraint("petition_id", "organizer_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    petition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("petition.id", ondelete="CASCADE"), index=True
+    )
+    organizer_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organizer.id", ondelete="CASCADE"), index=True
+    )
+    added_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
+
+
+class FormerSlug(db.Model):
+    """A slug a published petition had before: its links keep working (301 to the new one)."""
+
+    __tablename__ = "former_slug"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    petition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("petition.id", ondelete="CASCADE"), index=True
+    )

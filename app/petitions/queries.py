@@ -37,12 +37,14 @@ class PetitionGlance:
     slug: str
     title: str
     organizer_name: str
-    resident_zip_prefix: str
+    resident_zip_prefixes: str
+    time_zone: str
     signature_count: int
     goal: int
     opens_at: datetime
     closes_at: datetime
     purged_at: datetime | None  # an erased petition never takes signatures again
+    published_at: datetime | None  # a draft (None) is not public
 
 
 _GLANCE = sa.select(
