@@ -17,9 +17,9 @@ from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
 from app.fake_signatures import FakeSignaturesRefused, add_fake_signatures
 from app.jobs import active_job, run_due_jobs
+from app.mail.sender import send_all_due
 from app.models import Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer
-from app.outbox import send_all_due
 from app.petitions.queries import petition_by_slug
 from app.petitions.settings import DeadlineRefused, TargetMissing, set_deadline, set_target
 from app.signer_data import purge_personal_data, purge_refusal

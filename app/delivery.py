@@ -19,8 +19,9 @@ from app.delivery_records import DELIVER_LETTERS_JOB
 from app.extensions import db
 from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, queue_job
 from app.letters import PDF_MIME, LetterFile, build_letter, counts_sentence, greeting_for
+from app.mail.messages import Attachment
+from app.mail.queue import enqueue_email
 from app.models import Delivery, Job, Petition, Target
-from app.outbox import Attachment, enqueue_email
 from app.petitions.deadlines import has_closed
 from app.sharing import canonical_url
 

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from app.core.clock import now
 from app.core.links import LinkPurpose, make_token
 from app.core.urls import absolute_url
+from app.mail.queue import enqueue_email
 from app.models import Signature
-from app.outbox import enqueue_email
 from app.petitions.queries import translated_title
 
 

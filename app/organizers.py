@@ -13,8 +13,8 @@ from app.core.links import LinkClaim, LinkPurpose, make_token
 from app.core.urls import absolute_url
 from app.email_address import normalize_email
 from app.extensions import db
+from app.mail.queue import enqueue_email
 from app.models import Organizer
-from app.outbox import enqueue_email
 
 MIN_PASSWORD_LENGTH = 12
 

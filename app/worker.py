@@ -12,7 +12,7 @@ from flask import Flask, current_app
 
 from app.extensions import db
 from app.jobs import run_due_jobs
-from app.outbox import run_sender
+from app.mail.sender import run_sender
 
 log = logging.getLogger("app.worker")
 

@@ -28,7 +28,7 @@ import sys
 import sqlalchemy as sa
 from app import create_app
 from app.extensions import db
-from app.outbox import enqueue_email
+from app.mail.queue import enqueue_email
 app = create_app()
 body = "Hello María,\n\n" + "Your signature counts once you confirm it. " * 12 + "\n"
 with app.app_context():
@@ -97,7 +97,7 @@ def run(database: str = "sqlite", count: int | None = None) -> None:
         [
             PYTHON,
             "-c",
-            "from app import create_app; from app.outbox import "
+            "from app import create_app; from app.mail.queue import "
             "pending_count; app = create_app(); app.app_context().push(); "
             "print(pending_count())",
         ],

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.extensions import db
 from app.jobs import run_due_jobs
-from app.outbox import send_all_due
+from app.mail.sender import send_all_due
 from tests import instants
 from tests.smtp_sink import SmtpSink
 

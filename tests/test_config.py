@@ -98,7 +98,8 @@ def test_development_mails_to_the_log_only_without_a_mail_server(monkeypatch):
 
 def test_development_prints_each_email_with_its_links_to_the_log(caplog):
     from app.extensions import db
-    from app.outbox import enqueue_email, send_all_due
+    from app.mail.queue import enqueue_email
+    from app.mail.sender import send_all_due
 
     app = create_app(
         {"APP_ENV": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_TO_LOG": True}

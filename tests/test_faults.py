@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from app.core.clock import now
 from app.extensions import db
+from app.mail.queue import enqueue_email
 from app.models import OutboxMessage, Signature
-from app.outbox import enqueue_email
 from tests import instants
 from tests.conftest import needs_postgresql, signer_fields
 from tests.factories import make_petition

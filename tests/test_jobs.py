@@ -236,7 +236,7 @@ def _slow(run: JobRun) -> None:
 
 
 def test_email_is_not_kept_waiting_behind_a_long_job(app, smtp, slug):
-    from app.outbox import enqueue_email
+    from app.mail.queue import enqueue_email
     from app.worker import run_worker
 
     _release_slow_job.clear()

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.mail.queue import claim_due_messages, enqueue_email, pending_count
+from app.mail.sender import send_all_due
 from app.models import OutboxMessage, OutboxStatus
-from app.outbox import claim_due_messages, enqueue_email, pending_count, send_all_due
 from tests.conftest import deliver_mail
 
 
@@ -183,7 +184,7 @@ def test_outbox_send_once_command(app, runner, smtp):
 
 
 def test_the_sender_loop_delivers_within_seconds(app, smtp):
-    from app.outbox import run_sender
+    from app.mail.sender import run_sender
 
     stop = threading.Event()
 
@@ -252,7 +253,7 @@ def test_a_message_flask_mail_refuses_to_build_fails_alone(app, smtp):
 
 
 def test_the_sender_loop_outlives_a_bad_address(app, smtp):
-    from app.outbox import run_sender
+    from app.mail.sender import run_sender
 
     app.config["OUTBOX_POLL_SECONDS"] = 0.05
     queue(app, 1, recipient="jöhn{}@example.org")

@@ -6,18 +6,16 @@ import logging
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import flask_mail
 from flask import current_app
 from flask_mail import Message
 
 from app.email_address import address_for_sending
+from app.mail.messages import QueuedMessage
 
 log = logging.getLogger("app.mail")
-
-if TYPE_CHECKING:
-    from app.outbox import QueuedMessage
 
 
 class PermanentMailError(Exception):
