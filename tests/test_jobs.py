@@ -2,6 +2,7 @@
 leaves its job to another, progress is written without holding the database."""
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -250,6 +251,10 @@ def test_email_is_not_kept_waiting_behind_a_long_job(app, smtp, slug):
     thread = threading.Thread(target=loop)
     thread.start()
     try:
+        deadline = time.monotonic() + 10
+        while job(app, slow).status != JobStatus.RUNNING and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job(app, slow).status == JobStatus.RUNNING
         with app.app_context():
             enqueue_email(
                 purpose="test", recipient="ana@example.org", subject="Hi", body_text="Hello"
