@@ -17,7 +17,7 @@ from app.core.links import LinkPurpose, make_token
 from app.core.urls import absolute_url
 from app.mail.queue import enqueue_email
 from app.models import Signature
-from app.petitions.queries import translated_title
+from app.petitions.translations import translated_title
 
 
 @dataclass(frozen=True)

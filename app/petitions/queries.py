@@ -12,12 +12,10 @@ from app.extensions import db
 from app.models import (
     NameDisplay,
     Petition,
-    PetitionTranslation,
     Signature,
     SignatureStatus,
     Target,
 )
-from app.models.petition import TargetTranslation
 from app.models.signature import public_name
 from app.petitions.deadlines import is_open
 
@@ -55,62 +53,6 @@ _GLANCE = sa.select(
 def glance_by_slug(slug: str) -> PetitionGlance | None:
     row = db.session.connection().execute(_GLANCE, {"slug": slug}).first()
     return PetitionGlance(*row) if row is not None else None
-
-
-@dataclass(frozen=True)
-class PetitionText:
-    """The organizers' title and text in the reader's language, or the original."""
-
-    title: str
-    about: str
-    locale: str
-    translated: bool
-
-
-def translation_of(petition_id: int, locale: str) -> PetitionTranslation | None:
-    return db.session.scalar(
-        sa.select(PetitionTranslation).where(
-            PetitionTranslation.petition_id == petition_id, PetitionTranslation.locale == locale
-        )
-    )
-
-
-_TRANSLATED_TITLE = sa.select(PetitionTranslation.title).where(
-    PetitionTranslation.petition_id == sa.bindparam("petition_id"),
-    PetitionTranslation.locale == sa.bindparam("locale"),
-)
-
-
-def translated_title(petition_id: int, locale: str) -> str | None:
-    """The title alone, for every confirmation email: a third of `translation_of`'s cost."""
-    return db.session.execute(
-        _TRANSLATED_TITLE, {"petition_id": petition_id, "locale": locale}
-    ).scalar()
-
-
-def petition_text(petition: Petition, locale: str, original_locale: str = "en") -> PetitionText:
-    translation = translation_of(petition.id, locale) if locale != original_locale else None
-    if translation is None:
-        return PetitionText(petition.title, petition.about, original_locale, translated=False)
-    return PetitionText(translation.title, translation.about, locale, translated=True)
-
-
-def target_names(petition: Petition, locale: str, original_locale: str = "en") -> list[str]:
-    """The targets' full names for a reader of `locale`, in order: 'Alcalde Michael Nutter'
-    where the title has a translation, else as written. Not for the letter, which stays in
-    English."""
-    titles = {}
-    if locale != original_locale:
-        titles = dict(
-            db.session.execute(
-                sa.select(TargetTranslation.target_id, TargetTranslation.title)
-                .join(Target, Target.id == TargetTranslation.target_id)
-                .where(Target.petition_id == petition.id, TargetTranslation.locale == locale)
-            ).all()
-        )
-    return [
-        target.full_name_with(titles.get(target.id, target.title)) for target in petition.targets
-    ]
 
 
 def home_petition() -> Petition | None:

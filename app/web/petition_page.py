@@ -22,10 +22,9 @@ from app.petitions.queries import (
     glance_by_slug,
     letter_greeting,
     petition_by_slug,
-    petition_text,
     recent_public_signers,
-    target_names,
 )
+from app.petitions.translations import petition_text, target_names, translated_greeting
 from app.sharing import canonical_url, share_links
 from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source
@@ -68,18 +67,23 @@ def petition_or_404(slug: str) -> Petition:
 def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
     count = petition.signature_count
     locale = str(get_locale())
+    text = petition_text(petition, locale)
+    names = target_names(petition, locale)
     return render_template(
         "petition.html",
         petition=petition,
-        text=petition_text(petition, locale),
-        target_names=target_names(petition, locale),
+        text=text,
+        target_names=names,
         form=form if open_now else None,
         is_open=open_now,
         has_opened=deadlines.has_opened(petition),
         time_left=deadlines.time_left(petition),
         count=count,
         goal=displayed_goal(count, petition.goal),
-        greeting=letter_greeting(petition.targets),
+        # A translated letter is greeted in its reader's language; the original in English.
+        greeting=translated_greeting(names)
+        if text.body_translated
+        else letter_greeting(petition.targets),
         signers=recent_public_signers(petition),
         share_links=share_links(petition),
         canonical_url=canonical_url(petition),

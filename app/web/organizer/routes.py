@@ -55,6 +55,7 @@ from app.petitions.settings import (
     current_settings,
     recent_changes,
 )
+from app.petitions.translations import translation_progress
 from app.signer_data import (
     PurgeRefused,
     delete_signature_on_request,
@@ -201,6 +202,7 @@ def dashboard(slug: str):
         purge_form=PurgeForm(),
         # What blocks erasing even for letters delivered by hand; the rest the form asks.
         purge_refusal=purge_refusal(petition, delivered_by_hand=True),
+        translations=translation_progress(petition),
     )
 
 
@@ -529,3 +531,6 @@ def set_enabled(organizer_id: int, action: str):
     if set_organizer_enabled(organizer_id, action == "enable") is None:
         abort(404)
     return redirect(url_for(".organizers"), 303)
+
+
+from app.web.organizer import translations  # noqa: E402,F401

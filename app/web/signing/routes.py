@@ -9,7 +9,8 @@ from app.core.links import LinkClaim, LinkPurpose, read_token
 from app.extensions import csrf, limiter
 from app.models import NameDisplay, Petition, Signature, SignatureStatus
 from app.petitions import deadlines
-from app.petitions.queries import glance_by_slug, petition_text
+from app.petitions.queries import glance_by_slug
+from app.petitions.translations import petition_text
 from app.sharing import canonical_url, share_links
 from app.signing import (
     ConfirmOutcome,
