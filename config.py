@@ -67,8 +67,11 @@ class Config:
     # Sessions (an organizer's login, a signer's form token) are signed for 12 hours at most.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
+    # The time zone of a new petition (each keeps its own), and of times that belong to no
+    # petition (organizers' logins). An IANA name.
+    DEFAULT_TIME_ZONE = os.environ.get("DEFAULT_TIME_ZONE", "").strip() or "America/New_York"
     BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = "America/New_York"
+    BABEL_DEFAULT_TIMEZONE = DEFAULT_TIME_ZONE
     LANGUAGES = ("en", "es")
 
     # A blank petition page is rendered at most this often per worker (0: every time).

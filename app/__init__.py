@@ -40,6 +40,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = N
 
 
 def _check_configuration(app: Flask) -> None:
+    from app.core.clock import is_time_zone
+
+    if not is_time_zone(app.config.get("DEFAULT_TIME_ZONE") or ""):
+        raise ConfigurationError(
+            f"DEFAULT_TIME_ZONE must be a time zone name such as America/New_York, not "
+            f"{app.config.get('DEFAULT_TIME_ZONE')!r}."
+        )
     if app.config["APP_ENV"] != "production":
         return
     if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:

@@ -1,15 +1,18 @@
 """Command line: `flask --app app petitions|outbox|signatures ...`."""
 
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.campaigns import seed_pars
-from app.core.clock import in_philadelphia, now, parse_philadelphia_datetime
+from app.campaigns import pars_zone, seed_pars
+from app.core.clock import in_zone, local_day, now, parse_local_datetime
 from app.core.english import english_count
 from app.counting import recount
 from app.email_address import InvalidEmail, normalize_email
@@ -32,17 +35,31 @@ organizers_cli = AppGroup("organizers", help="Organizer accounts.")
 letters_cli = AppGroup("letters", help="Build and deliver the letters to the targets.")
 
 
-class PhiladelphiaDateTime(click.ParamType):
+@dataclass(frozen=True)
+class TypedDateTime:
+    """A date and time as typed. Without an offset it is a time in the petition's zone, known
+    once the petition is found."""
+
+    text: str
+
+    def in_zone(self, zone: ZoneInfo) -> datetime:
+        return parse_local_datetime(self.text, zone)
+
+
+class LocalDateTime(click.ParamType):
     name = "DATETIME"
 
     def convert(self, value, param, ctx):
+        if isinstance(value, TypedDateTime):
+            return value
         try:
-            return parse_philadelphia_datetime(value)
+            parse_local_datetime(value, ZoneInfo("UTC"))  # refuse a malformed one at once
         except ValueError as error:
             self.fail(str(error), param, ctx)
+        return TypedDateTime(value)
 
 
-DATETIME = PhiladelphiaDateTime()
+DATETIME = LocalDateTime()
 
 
 def _petition_or_fail(slug: str) -> Petition:
@@ -53,18 +70,18 @@ def _petition_or_fail(slug: str) -> Petition:
 
 
 def _show_deadline(petition: Petition) -> str:
-    return in_philadelphia(petition.closes_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return in_zone(petition.closes_at, petition.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 @petitions_cli.command("seed-pars")
 @click.option(
     "--closes-at",
     type=DATETIME,
-    help="Deadline (default: the next August 31, 23:59:59 Philadelphia time).",
+    help="Deadline, in the campaign's time (default: the next August 31, 23:59:59).",
 )
 def seed_pars_command(closes_at):
     """Create the PARS petition, or refresh its texts from app/campaigns/pars.toml."""
-    petition, created = seed_pars(closes_at)
+    petition, created = seed_pars(closes_at and closes_at.in_zone(pars_zone()))
     verb = "Created" if created else "Updated"
     click.echo(f"{verb} {petition.slug}: closes {_show_deadline(petition)}")
 
@@ -73,10 +90,11 @@ def seed_pars_command(closes_at):
 @click.argument("slug")
 @click.argument("closes_at", metavar="DATETIME", type=DATETIME)
 def set_deadline_command(slug, closes_at):
-    """Move a petition's deadline (a date means 23:59:59 that day, Philadelphia time)."""
+    """Move a petition's deadline (a date means 23:59:59 that day; a time without an offset is
+    the petition's own time)."""
     petition = _petition_or_fail(slug)
     try:
-        set_deadline(petition, closes_at)
+        set_deadline(petition, closes_at.in_zone(petition.zone))
     except DeadlineRefused as refusal:
         raise click.ClickException(str(refusal)) from None
     db.session.commit()
@@ -166,13 +184,13 @@ def recount_command(slug):
     "--from",
     "signed_from",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="First day signed (Philadelphia date).",
+    help="First day signed (a day in the petition's time zone).",
 )
 @click.option(
     "--to",
     "signed_to",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Last day signed (Philadelphia date).",
+    help="Last day signed (a day in the petition's time zone).",
 )
 def export_command(slug, output, status, signed_from, signed_to):
     """Write signatures as CSV, as the organizers' download does (and recorded the same way)."""
@@ -282,7 +300,7 @@ def build_letters_command(slug, directory):
             + english_count(letter.counts.total, "%(num)s signature", "%(num)s signatures")
             + f", sha256 {letter.sha256}"
         )
-    csv_path = folder / f"{petition.slug}-signers-{in_philadelphia(as_of).date().isoformat()}.csv"
+    csv_path = folder / f"{petition.slug}-signers-{local_day(as_of, petition.zone).isoformat()}.csv"
     with open(csv_path, "w", encoding="utf-8", newline="") as file:
         for piece in signers_csv(petition, as_of):
             file.write(piece)

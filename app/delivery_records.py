@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.core.clock import in_philadelphia
+from app.core.clock import local_day
 from app.extensions import db
 from app.models import Delivery, Job, OutboxMessage, OutboxStatus, Petition
 from app.models.job import ACTIVE
@@ -42,8 +42,9 @@ def delivered_to(petition: Petition) -> list[DeliveredTo]:
         .order_by(Delivery.target_position, OutboxMessage.sent_at.desc())
     ).all()
     latest: dict[int, DeliveredTo] = {}
+    zone = petition.zone
     for position, name, sent_at in rows:
-        latest.setdefault(position, DeliveredTo(name, in_philadelphia(sent_at).date()))
+        latest.setdefault(position, DeliveredTo(name, local_day(sent_at, zone)))
     return [latest[position] for position in sorted(latest)]
 
 

@@ -3,21 +3,22 @@
 Used by the organizers' download and by `flask signatures export`. Every cell that a
 spreadsheet would run as a formula is neutralised, and every export is recorded.
 
-The database writes each CSV line itself (quoting, neutralising, Philadelphia times): Python
-then only passes finished lines along, one string per row instead of a dozen values to
-convert and quote. That is what keeps a million-row export within a small multiple of the
+The database writes each CSV line itself (quoting, neutralising, times in the petition's
+zone): Python then only passes finished lines along, one string per row instead of a dozen
+values to convert and quote. That is what keeps a million-row export within a small multiple of the
 database's own CSV dump. Tests read the result back with Python's csv module, on SQLite and
 PostgreSQL alike.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from app.audit import actor_label
-from app.core.clock import PHILADELPHIA, as_utc, now
+from app.core.clock import day_end, day_start, now
 from app.core.database import begin_write, is_postgresql
 from app.core.text_rules import FORMULA_FIRST_CHARACTERS
 from app.extensions import db
@@ -41,7 +42,7 @@ HEADER = (
     "name_display",
     "email",
     "zip_code",
-    "philadelphia_resident",
+    "resident",
     "reason",
     "source",
     "created_at",
@@ -53,7 +54,7 @@ HEADER = (
 @dataclass(frozen=True)
 class ExportFilters:
     status: SignatureStatus | None = None  # None: every signature
-    signed_from: date | None = None  # Philadelphia dates, both included
+    signed_from: date | None = None  # days in the petition's zone, both included
     signed_to: date | None = None
 
     def describe(self) -> str:
@@ -69,11 +70,9 @@ class ExportFilters:
         if self.status is not None:
             conditions.append(Signature.status == self.status)
         if self.signed_from is not None:
-            start = datetime.combine(self.signed_from, time.min, PHILADELPHIA)
-            conditions.append(Signature.created_at >= as_utc(start))
+            conditions.append(Signature.created_at >= day_start(self.signed_from, petition.zone))
         if self.signed_to is not None:
-            end = datetime.combine(self.signed_to + timedelta(days=1), time.min, PHILADELPHIA)
-            conditions.append(Signature.created_at < as_utc(end))
+            conditions.append(Signature.created_at < day_end(self.signed_to, petition.zone))
         return conditions
 
 
@@ -101,28 +100,43 @@ def _formula_safe(expression) -> sa.ColumnElement:
     return sa.case((starts_like_formula, "'" + text), else_=text)
 
 
-def _philadelphia_time(column) -> sa.ColumnElement:
-    """PostgreSQL: a stored timestamp as ISO 8601 in Philadelphia time, with its offset (the
-    export sets the session's time zone)."""
+def _local_time(column) -> sa.ColumnElement:
+    """PostgreSQL: a stored timestamp as ISO 8601 in the petition's zone, with its offset
+    (the export sets the session's time zone to it)."""
     return _text(sa.func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'))
 
 
-class _PhiladelphiaTime:
-    """SQLite: its stored UTC text ("2027-07-15 16:00:00.000000") as ISO 8601 in
-    Philadelphia time. Offsets are whole hours and change on the hour, so each UTC hour is
-    converted once (by the zone database) and minutes and seconds are copied."""
+class _LocalTime:
+    """SQLite: its stored UTC text ("2027-07-15 16:00:00.000000") as ISO 8601 in `zone`.
+    Where the offset is whole hours and the same all through a UTC hour (most zones, every
+    hour but a change's), the hour is converted once (by the zone database) and minutes and
+    seconds are copied; otherwise ("+05:30", the hour of a change) each time is converted."""
 
-    def __init__(self) -> None:
+    _EXACT = ("", "")  # this hour's times are converted one by one
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
         self._hours: dict[str, tuple[str, str]] = {}
+
+    def _hour(self, utc_hour: str) -> tuple[str, str]:
+        utc = datetime.fromisoformat(utc_hour + ":00:00").replace(tzinfo=UTC)
+        start = utc.astimezone(self.zone)
+        last = (utc + timedelta(seconds=3599)).astimezone(self.zone)
+        offset = start.utcoffset()
+        if offset != last.utcoffset() or offset.total_seconds() % 3600:
+            return self._EXACT
+        local = start.isoformat()
+        return local[:13], local[-6:]
 
     def __call__(self, utc_text: str) -> str:
         if not utc_text:
             return ""
         hour = self._hours.get(utc_text[:13])
         if hour is None:
-            utc = datetime.fromisoformat(utc_text[:13] + ":00:00").replace(tzinfo=UTC)
-            local = utc.astimezone(PHILADELPHIA).isoformat()
-            hour = self._hours[utc_text[:13]] = (local[:13], local[-6:])
+            hour = self._hours[utc_text[:13]] = self._hour(utc_text[:13])
+        if hour is self._EXACT:
+            utc = datetime.fromisoformat(utc_text[:19]).replace(tzinfo=UTC)
+            return utc.astimezone(self.zone).isoformat()
         return hour[0] + utc_text[13:19] + hour[1]
 
 
@@ -151,8 +165,8 @@ def _sheet_date(column) -> sa.ColumnElement:
     return _text(sa.type_coerce(column, sa.String()))  # SQLite keeps dates as that text
 
 
-def _cells(time=_philadelphia_time) -> list[sa.ColumnElement]:
-    """The cells of a row, each time written by `time` (PostgreSQL: in Philadelphia time)."""
+def _cells(time=_local_time) -> list[sa.ColumnElement]:
+    """The cells of a row, each time written by `time` (PostgreSQL: in the petition's zone)."""
     return [
         _text(sa.type_coerce(Signature.status, sa.String())),
         _text(sa.type_coerce(Signature.channel, sa.String())),
@@ -172,7 +186,7 @@ def _cells(time=_philadelphia_time) -> list[sa.ColumnElement]:
 
 def _csv_line() -> sa.ColumnElement:
     """SQLite writes the line with printf (%w doubles the double quotes inside a quoted
-    cell), with the two times as stored UTC text: Python puts them in Philadelphia time
+    cell), with the two times as stored UTC text: Python puts them in the petition's zone
     (SQLite has no time zones)."""
     cells = _cells(time=lambda column: sa.type_coerce(column, sa.String()))
     template = ",".join('"%w"' if quoted else "%s" for quoted in _CELLS_QUOTED)
@@ -192,7 +206,7 @@ def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[
         .limit(CHUNK_ROWS)
     )
     sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-    iso = _PhiladelphiaTime()
+    iso = _LocalTime(petition.zone)
     last_id = 0
     while True:
         rows = (
@@ -225,7 +239,8 @@ def _postgresql_copy(petition: Petition, filters: ExportFilters) -> Iterator[tup
     buffered: list[bytes] = []
     size = 0
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL TIME ZONE 'America/New_York'")
+        # SET takes no parameter; set_config does, for this transaction only.
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", (petition.zone.key,))
         with cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)") as copy:
             for block in copy:  # about a row each: gathered into pieces of some size
                 buffered.append(bytes(block))

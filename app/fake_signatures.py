@@ -15,6 +15,7 @@ from app.core.database import begin_write
 from app.counting import change_count
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
+from app.signing import is_resident
 
 FIRST_NAMES = (
     "María",
@@ -104,6 +105,7 @@ def add_fake_signatures(
     rng = random.Random(seed)  # not for security # noqa: S311 # nosec B311
     start = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Signature.id), 0)))
     moment = now()
+    prefixes = petition.resident_prefixes or ("191",)
     added = 0
     while added < count:
         size = min(BATCH, count - added)
@@ -111,11 +113,13 @@ def add_fake_signatures(
         for offset in range(size):
             number = start + added + offset + 1
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            zip_code = (
-                f"191{rng.randrange(100):02d}"
-                if rng.random() < 0.7
-                else f"{rng.randrange(10000, 99999)}"
-            )
+            if rng.random() < 0.7:  # a resident's
+                prefix = prefixes[0] if len(prefixes) == 1 else rng.choice(prefixes)
+                digits = 5 - len(prefix)
+                rest = f"{rng.randrange(10**digits):0{digits}d}" if digits > 0 else ""
+                zip_code = prefix + rest
+            else:
+                zip_code = f"{rng.randrange(10000, 99999)}"
             signed = moment - timedelta(minutes=rng.randrange(60 * 24 * 30))
             rows.append(
                 {
@@ -130,7 +134,7 @@ def add_fake_signatures(
                     "email_canonical": f"fake{number}@example.org",
                     "household_slot": 1,
                     "zip_code": zip_code,
-                    "is_resident": zip_code.startswith("191"),
+                    "is_resident": is_resident(petition, zip_code),
                     "reason": "Because trust keeps us safe." if rng.random() < 0.2 else None,
                     "wants_updates": False,
                     "source": rng.choice(SOURCES),

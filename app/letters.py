@@ -1,5 +1,5 @@
 """The letter each target receives, as a PDF: the campaign's letter with the target's own
-greeting, how many people signed (Philadelphia residents and elsewhere), then every signer
+greeting, how many people signed (residents of its area and elsewhere), then every signer
 who agreed to be named, as they chose, with ZIP code, date and reason. Never an email
 address; signers who chose not to be shown are counted, not listed.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from fpdf import FPDF
 
-from app.core.clock import in_philadelphia
+from app.core.clock import local_day
 from app.core.english import english_count
 from app.export import neutralise
 from app.extensions import db
@@ -111,6 +111,7 @@ def named_signers(petition: Petition, as_of: datetime) -> Iterator[LetterSigner]
     """Every confirmed signer up to `as_of` who agreed to be named, in signing order, read a
     page at a time."""
     conditions = [*_counted(petition, as_of), Signature.name_display != NameDisplay.HIDDEN]
+    zone = petition.zone
     last_id = 0
     while True:
         rows = db.session.execute(
@@ -136,7 +137,7 @@ def named_signers(petition: Petition, as_of: datetime) -> Iterator[LetterSigner]
                 name=public_name(row.first_name, row.last_name, row.name_display),
                 zip_code=row.zip_code,
                 # On paper, the date written on the sheet; online, the day it was made.
-                signed_on=row.signed_on or in_philadelphia(row.created_at).date(),
+                signed_on=row.signed_on or local_day(row.created_at, zone),
                 reason=row.reason,
                 on_paper=row.channel == Channel.PAPER,
             )
@@ -262,7 +263,7 @@ def _paragraphs(text: str) -> list[str]:
 def build_letter(petition: Petition, target: Target, as_of: datetime) -> LetterFile:
     """The PDF for one target, listing signatures confirmed up to `as_of`."""
     counts = signer_counts(petition, as_of)
-    day = in_philadelphia(as_of).date()
+    day = local_day(as_of, petition.zone)
     pdf = _LetterDocument(f"{petition.letter_subject} — {target.full_name}")
     pdf.set_title(f"{petition.letter_subject}: letter to {target.full_name}")
     pdf.set_author(petition.organizer_name)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import record_change
-from app.core.clock import in_philadelphia, now
+from app.core.clock import local_day, now
 from app.core.database import begin_write
 from app.counting import change_count
 from app.email_address import canonical_email
@@ -45,7 +45,7 @@ class LikelyDuplicate:
     name: str
     zip_code: str
     channel: Channel
-    signed_on: date  # the sheet's date on paper, else the Philadelphia day it was made
+    signed_on: date  # the sheet's date on paper, else the petition's day it was made
 
 
 class LikelyDuplicates(Exception):
@@ -58,15 +58,17 @@ class LikelyDuplicates(Exception):
 
 def sheet_date_problem(petition: Petition, signed_on: date) -> str | None:
     """Why the date written on a sheet cannot be right for this petition, or None. Days are
-    Philadelphia days: the sheet may be dated any day the petition was open, up to today."""
-    last_day = in_philadelphia(petition.closes_at - timedelta(microseconds=1)).date()
-    first_day = in_philadelphia(petition.opens_at).date()
+    days in the petition's zone: the sheet may be dated any day the petition was open, up to
+    today."""
+    zone = petition.zone
+    last_day = local_day(petition.closes_at - timedelta(microseconds=1), zone)
+    first_day = local_day(petition.opens_at, zone)
     if signed_on > last_day:
         return _l(
             "That date is after the petition closed (its last day was %(date)s).",
             date=last_day.isoformat(),
         )
-    if signed_on > in_philadelphia(now()).date():
+    if signed_on > local_day(now(), zone):
         return _l("The date signed cannot be in the future.")
     if signed_on < first_day:
         return _l(
@@ -166,12 +168,13 @@ def likely_duplicates(
         .order_by(Signature.id)
         .limit(LIKELY_DUPLICATES_SHOWN)
     )
+    zone = petition.zone
     return [
         LikelyDuplicate(
             name=f"{row.first_name} {row.last_name}",
             zip_code=row.zip_code,
             channel=row.channel,
-            signed_on=row.signed_on or in_philadelphia(row.created_at).date(),
+            signed_on=row.signed_on or local_day(row.created_at, zone),
         )
         for row in rows
     ]

@@ -3,11 +3,12 @@ source and dates even after a purge erases names and addresses."""
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.core.clock import in_philadelphia
+from app.core.clock import local_day
 from app.extensions import db
 from app.models import Channel, Petition, Signature, SignatureStatus
 
@@ -24,19 +25,30 @@ class Dashboard:
     by_source: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _hour_bucket(column):
-    """The UTC hour of a timestamp, in SQL. Philadelphia's offset is whole hours, so hours
-    regroup exactly into Philadelphia days in Python."""
+def _per_day(confirmed, zone: ZoneInfo) -> list[tuple[date, int]]:
+    """Confirmed signatures per day of the petition's zone.
+
+    PostgreSQL groups by the local day itself. SQLite has no time zones: it groups by UTC
+    quarter hour, which regroups exactly into local days in Python (every zone's offset, and
+    every change of it, falls on a quarter hour)."""
+    days: Counter[date] = Counter()
     if db.engine.dialect.name == "postgresql":
-        return sa.func.date_trunc("hour", sa.func.timezone("UTC", column))
-    return sa.func.strftime("%Y-%m-%d %H:00:00", column)
-
-
-def _as_utc_datetime(value) -> datetime:
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)
+        # The zone inline (a known name), so SELECT and GROUP BY are the same expression.
+        name = sa.literal(zone.key, literal_execute=True)
+        day = sa.cast(sa.func.timezone(name, Signature.confirmed_at), sa.Date)
+        for bucket, count in db.session.execute(
+            sa.select(day, sa.func.count()).where(confirmed).group_by(day)
+        ):
+            days[bucket] += count
+        return sorted(days.items())
+    hour = sa.func.strftime("%Y-%m-%d %H:00:00", Signature.confirmed_at)
+    quarter = sa.cast(sa.func.strftime("%M", Signature.confirmed_at), sa.Integer) // 15
+    for bucket, quarters, count in db.session.execute(
+        sa.select(hour, quarter, sa.func.count()).where(confirmed).group_by(hour, quarter)
+    ):
+        start = datetime.fromisoformat(bucket).replace(tzinfo=UTC)
+        days[local_day(start + timedelta(minutes=15 * quarters), zone)] += count
+    return sorted(days.items())
 
 
 def dashboard(petition: Petition, top: int = 10) -> Dashboard:
@@ -64,13 +76,7 @@ def dashboard(petition: Petition, top: int = 10) -> Dashboard:
         if channel == Channel.PAPER:
             figures.paper += count
 
-    hour = _hour_bucket(Signature.confirmed_at)
-    days: Counter[date] = Counter()
-    for bucket, count in db.session.execute(
-        sa.select(hour, sa.func.count()).where(confirmed).group_by(hour)
-    ):
-        days[in_philadelphia(_as_utc_datetime(bucket)).date()] += count
-    figures.per_day = sorted(days.items())
+    figures.per_day = _per_day(confirmed, petition.zone)
 
     zip_count = sa.func.count().label("n")
     figures.top_zip_codes = [

@@ -6,7 +6,7 @@ import secrets
 from app.email_address import canonical_email
 from app.extensions import db
 from app.models import NameDisplay, Petition, Signature, SignatureStatus, Target
-from app.signing import name_key
+from app.signing import is_resident, name_key
 from tests import instants
 
 _sequence = itertools.count(1)
@@ -57,7 +57,7 @@ def make_signature(petition: Petition, **fields) -> Signature:
         "email": email,
         "email_canonical": canonical_email(email) if email else None,
         "zip_code": zip_code,
-        "is_resident": zip_code.startswith("191"),
+        "is_resident": is_resident(petition, zip_code),
         "name_display": NameDisplay.FULL,
         "status": status,
         "link_key": secrets.token_urlsafe(16),

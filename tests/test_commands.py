@@ -65,9 +65,10 @@ def test_seed_text_matches_the_source_document():
     ],
 )
 def test_next_pars_deadline_is_the_next_august_31(now, expected):
-    from app.core.clock import in_philadelphia
+    from app.core.clock import in_zone, zone_named
 
-    assert in_philadelphia(next_pars_deadline(now)).isoformat() == expected
+    philadelphia = zone_named("America/New_York")
+    assert in_zone(next_pars_deadline(now), philadelphia).isoformat() == expected
 
 
 def test_seed_pars_is_idempotent_and_keeps_signatures_and_edits(app, runner):

@@ -87,14 +87,14 @@ def test_columns_and_rows(app, petition_slug):
         "name_display": "full",
         "email": "mj@example.org",
         "zip_code": "19107",
-        "philadelphia_resident": "yes",
+        "resident": "yes",
         "reason": "Por mi familia",
         "source": "facebook",
         "created_at": "2027-07-15T11:00:00-04:00",
         "confirmed_at": "2027-07-15T12:00:00-04:00",
         "paper_signed_on": "",
     }
-    assert rows[1]["first_name"] == "王" and rows[1]["philadelphia_resident"] == "no"
+    assert rows[1]["first_name"] == "王" and rows[1]["resident"] == "no"
     assert rows[1]["name_display"] == "hidden"
     assert rows[2]["channel"] == "paper" and rows[2]["email"] == ""
     assert rows[2]["paper_signed_on"] == "2027-07-04"

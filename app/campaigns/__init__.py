@@ -3,10 +3,11 @@
 import tomllib
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.core.clock import PHILADELPHIA, as_utc, now
+from app.core.clock import as_utc, now, zone_named
 from app.extensions import db
 from app.models import Petition, PetitionTranslation, Target
 from app.models.petition import TargetTranslation
@@ -23,14 +24,20 @@ def load_pars() -> dict:
         return tomllib.load(file)
 
 
+def pars_zone() -> ZoneInfo:
+    """The campaign's own time zone (Philadelphia's), whatever DEFAULT_TIME_ZONE says."""
+    return zone_named(load_pars()["time_zone"])
+
+
 def next_pars_deadline(at: datetime | None = None) -> datetime:
-    """The next August 31, 23:59:59 Philadelphia time, still to come at `at`."""
+    """The next August 31, 23:59:59 in the campaign's time zone, still to come at `at`."""
     content = load_pars()
-    moment = as_utc(at or now()).astimezone(PHILADELPHIA)
+    zone = zone_named(content["time_zone"])
+    moment = as_utc(at or now()).astimezone(zone)
     year = moment.year
     while True:
         deadline = datetime(
-            year, content["closes_month"], content["closes_day"], 23, 59, 59, tzinfo=PHILADELPHIA
+            year, content["closes_month"], content["closes_day"], 23, 59, 59, tzinfo=zone
         )
         if deadline > moment:
             return as_utc(deadline)
@@ -86,6 +93,7 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
             goal=content["goal"],
             resident_zip_prefixes=content["resident_zip_prefix"],
             resident_label=content["resident_area"],
+            time_zone=content["time_zone"],
             opens_at=now(),
             closes_at=closes_at or next_pars_deadline(),
             featured=True,

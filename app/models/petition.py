@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.core.clock import now
+from app.core.clock import default_time_zone, now, zone_named
 from app.extensions import db
 from app.models.types import UTCDateTime
 
@@ -25,8 +25,9 @@ class Petition(db.Model):
     # residents of `resident_label`: "191" and "Philadelphia" for PARS.
     resident_zip_prefixes: so.Mapped[str] = so.mapped_column(sa.String(80), default="191")
     resident_label: so.Mapped[str] = so.mapped_column(sa.String(80), default="Philadelphia")
-    # Every date of this petition is shown, parsed, exported and printed in this zone.
-    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="America/New_York")
+    # Every date of this petition is shown, parsed, exported and printed in this zone; a new
+    # petition gets the DEFAULT_TIME_ZONE setting's.
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default=default_time_zone)
     goal: so.Mapped[int] = so.mapped_column(default=100)
     opens_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
     closes_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
@@ -62,7 +63,7 @@ class Petition(db.Model):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        return zone_named(self.time_zone)
 
     @property
     def resident_prefixes(self) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.core.clock import in_philadelphia, now
+from app.core.clock import in_zone, now
 from app.counting import displayed_goal
 from app.extensions import db
 from app.models import (
@@ -131,8 +131,8 @@ def petition_summary(petition: Petition, url: str) -> dict:
         "signature_count": count,
         "goal": displayed_goal(count, petition.goal),
         "is_open": is_open(petition),
-        "opens_at": in_philadelphia(petition.opens_at).isoformat(),
-        "closes_at": in_philadelphia(petition.closes_at).isoformat(),
+        "opens_at": in_zone(petition.opens_at, petition.zone).isoformat(),
+        "closes_at": in_zone(petition.closes_at, petition.zone).isoformat(),
         "targets": [
             {"position": t.position, "title": t.title, "name": t.name} for t in petition.targets
         ],

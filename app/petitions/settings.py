@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.audit import record_change
-from app.core.clock import in_philadelphia, now
+from app.core.clock import in_zone, now
 from app.extensions import db
 from app.models import Petition, PetitionChange, Target
 
@@ -36,8 +36,8 @@ class PetitionSettings:
     targets: tuple[TargetSettings, ...]
 
 
-def _shown_time(moment: datetime) -> str:
-    return in_philadelphia(moment).isoformat(timespec="seconds")
+def _shown_time(petition: Petition, moment: datetime) -> str:
+    return in_zone(moment, petition.zone).isoformat(timespec="seconds")
 
 
 def set_goal(petition: Petition, goal: int) -> int:
@@ -67,7 +67,12 @@ def set_deadline(petition: Petition, closes_at: datetime) -> int:
     refusal = deadline_refusal(petition, closes_at)
     if refusal:
         raise DeadlineRefused(refusal)
-    record_change(petition, "deadline", _shown_time(petition.closes_at), _shown_time(closes_at))
+    record_change(
+        petition,
+        "deadline",
+        _shown_time(petition, petition.closes_at),
+        _shown_time(petition, closes_at),
+    )
     petition.closes_at = closes_at
     return 1
 

@@ -1,11 +1,13 @@
-"""Filters and globals the templates use to show numbers and Philadelphia times."""
+"""Filters and globals the templates use to show numbers, and times in a petition's zone."""
 
 from datetime import date, datetime, timedelta
 
+from babel.dates import get_timezone_name
+from babel.lists import format_list
 from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 
-from app.core.clock import in_philadelphia
+from app.core.clock import in_zone, zone_of
 from app.core.urls import absolute_url
 
 SHARE_IMAGE = "img/share.png"  # 1200x630, as Facebook and X want it
@@ -15,15 +17,37 @@ def number(value: int) -> str:
     return format_decimal(value)
 
 
-def philly_date(moment: datetime | date) -> str:
-    """A day in words; an instant is first placed in Philadelphia."""
+def local_date(moment: datetime | date, petition=None) -> str:
+    """A day in words; an instant is first placed in the petition's zone (the default zone
+    without one): `{{ petition.closes_at | local_date(petition) }}`."""
     if isinstance(moment, datetime):
-        moment = in_philadelphia(moment)
-    return format_date(moment, "long")
+        moment = in_zone(moment, zone_of(petition))
+    return format_date(moment, "long", rebase=False)
 
 
-def philly_time(moment: datetime) -> str:
-    return format_time(in_philadelphia(moment), "short")
+def local_time(moment: datetime, petition=None) -> str:
+    """The time of day in the petition's zone, "11:59 PM"."""
+    return format_time(in_zone(moment, zone_of(petition)), "short", rebase=False)
+
+
+def zoned_time(moment: datetime, petition=None) -> str:
+    """The time of day with its zone's abbreviation, "11:59 PM EDT": for times shown apart
+    from any petition, where the zone is not otherwise said."""
+    local = in_zone(moment, zone_of(petition))
+    return f"{format_time(local, 'short', rebase=False)} {local.tzname()}"
+
+
+def zone_name(petition=None) -> str:
+    """The petition's zone as its readers call it: "Eastern Time", "hora del Pacífico"."""
+    zone = zone_of(petition)
+    if zone.key in {"UTC", "Etc/UTC", "Etc/GMT", "GMT"}:
+        return "UTC"
+    return get_timezone_name(zone, "long", locale=get_locale(), zone_variant="generic")
+
+
+def zip_prefixes(petition) -> str:
+    """The residency rule's ZIP prefixes in words: "191", "900 or 902"."""
+    return format_list(petition.resident_zip_prefixes.split(), style="or", locale=get_locale())
 
 
 def time_left(delta: timedelta) -> str:
@@ -54,12 +78,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         number=number,
         paragraphs=paragraphs,
-        philly_date=philly_date,
-        philly_time=philly_time,
+        local_date=local_date,
+        local_time=local_time,
+        zoned_time=zoned_time,
         time_left=time_left,
     )
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
         percent_of=percent_of,
         share_image_url=share_image_url,
+        zip_prefixes=zip_prefixes,
+        zone_name=zone_name,
     )

@@ -96,7 +96,7 @@ class SettingsForm(FlaskForm):
         validators=[InputRequired(_l("Enter a goal.")), NumberRange(min=1, max=100_000_000)],
     )
     closes_at = DateTimeLocalField(
-        _l("Closes at (Philadelphia time)"),
+        _l("Closes at"),
         format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"],
         validators=[InputRequired(_l("Enter the date and time the petition closes."))],
         render_kw={"step": "1"},

@@ -22,7 +22,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from app.core.clock import PHILADELPHIA, as_utc, in_philadelphia, now
+from app.core.clock import from_local, in_zone, local_day, now
 from app.core.database import begin_write
 from app.core.links import LinkPurpose, read_token
 from app.delivery_records import DELIVER_LETTERS_JOB, delivery_history
@@ -214,7 +214,7 @@ def settings(slug: str):
     else:
         form = SettingsForm()
     if form.validate_on_submit():
-        closes_at = as_utc(form.closes_at.data.replace(tzinfo=PHILADELPHIA))
+        closes_at = from_local(form.closes_at.data, petition.zone)
         wanted = PetitionSettings(
             goal=form.goal.data,
             closes_at=closes_at,
@@ -248,7 +248,7 @@ def _settings_data(petition: Petition) -> dict:
     settings = current_settings(petition)
     return {
         "goal": settings.goal,
-        "closes_at": in_philadelphia(settings.closes_at).replace(tzinfo=None),
+        "closes_at": in_zone(settings.closes_at, petition.zone).replace(tzinfo=None),
         "featured": settings.featured,
         "targets": [
             {"title": t.title, "name": t.name, "email": t.email or ""} for t in settings.targets
@@ -269,7 +269,7 @@ def export(slug: str):
         signed_from=form.signed_from.data,
         signed_to=form.signed_to.data,
     )
-    filename = f"{petition.slug}-signatures-{in_philadelphia(now()).date().isoformat()}.csv"
+    filename = f"{petition.slug}-signatures-{local_day(now(), petition.zone).isoformat()}.csv"
     return Response(
         stream_with_context(export_signatures_csv(petition, filters)),
         mimetype="text/csv",
@@ -281,7 +281,7 @@ def export(slug: str):
 def paper(slug: str):
     petition = petition_or_404(slug)
     form = PaperSignatureForm()
-    today = in_philadelphia(now()).date()
+    today = local_day(now(), petition.zone)
     form.signed_on.render_kw = {"max": today.isoformat()}
     if request.method == "GET":
         form.signed_on.data = today
@@ -417,7 +417,7 @@ def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
         email = None
         if target.email:
             sample = LetterFile(
-                letter_filename(petition, target, in_philadelphia(as_of).date()),
+                letter_filename(petition, target, local_day(as_of, petition.zone)),
                 b"",
                 pages=0,
                 counts=counts,
