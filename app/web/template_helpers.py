@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 
 from app.core.clock import in_philadelphia
+from app.core.markdown import markdown_to_text, render_markdown
 from app.core.urls import absolute_url
 
 SHARE_IMAGE = "img/share.png"  # 1200x630, as Facebook and X want it
@@ -63,3 +64,5 @@ def init_app(app: Flask) -> None:
         percent_of=percent_of,
         share_image_url=share_image_url,
     )
+    # Organizers' texts are Markdown: rendered safely, or as plain words (meta descriptions).
+    app.jinja_env.filters.update(markdown=render_markdown, markdown_text=markdown_to_text)

@@ -66,6 +66,7 @@ from app.signer_data import (
 from app.stats import dashboard as dashboard_figures
 from app.web.caching import no_store
 from app.web.form_parts import ButtonForm
+from app.web.lookups import petition_or_404
 from app.web.organizer.chart import daily_bars
 from app.web.organizer.forms import (
     DeliverForm,
@@ -77,7 +78,6 @@ from app.web.organizer.forms import (
     SetPasswordForm,
     SettingsForm,
 )
-from app.web.petition_page import petition_or_404
 from app.web.redirects import local_path
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -529,3 +529,6 @@ def set_enabled(organizer_id: int, action: str):
     if set_organizer_enabled(organizer_id, action == "enable") is None:
         abort(404)
     return redirect(url_for(".organizers"), 303)
+
+
+from app.web.organizer import authoring  # noqa: E402,F401
