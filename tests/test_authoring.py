@@ -622,3 +622,131 @@ def test_any_organizer_may_start_a_petition(app, client):
             sa.select(PetitionMember.organizer_id).where(PetitionMember.petition_id == petition.id)
         )
         assert creator == petition.created_by_id
+
+
+# --- bad input: a clear 4xx, never a 500 ----------------------------------------------------------
+
+FORM_FIELDS = [
+    "title",
+    "organizer_name",
+    "slug",
+    "about",
+    "letter_subject",
+    "letter_body",
+    "goal",
+    "time_zone",
+    "opens_at",
+    "closes_at",
+    "resident_zip_prefixes",
+    "resident_label",
+    "targets-0-id",
+    "targets-0-position",
+    "targets-0-title",
+    "targets-0-name",
+    "targets-0-email",
+    "targets-0-remove",
+    "targets-1-position",
+    "targets-1-title",
+    "targets-1-name",
+    "targets-²-title",
+    "targets-99999-name",
+    "targets--1-title",
+    "action",
+]
+
+
+def fuzzed_fields():
+    from hypothesis import strategies as st
+
+    from tests.test_bad_input import any_text
+
+    return st.fixed_dictionaries(
+        {},
+        optional={name: any_text for name in FORM_FIELDS}
+        | {
+            "opens_at": st.one_of(any_text, st.datetimes().map(lambda d: d.isoformat()[:19])),
+            "closes_at": st.one_of(any_text, st.datetimes().map(lambda d: d.isoformat()[:19])),
+            "time_zone": st.one_of(any_text, st.sampled_from(["Asia/Tokyo", "Pacific/Kiritimati"])),
+            "action": st.one_of(any_text, st.just("add-target")),
+        },
+    )
+
+
+def _fuzz_settings():
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=80,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+def test_fuzzed_new_petitions_never_cause_a_500(app, organizer_client):
+    from hypothesis import given
+
+    token = csrf_token_from(organizer_client.get("/organizer/petitions/new").get_data(as_text=True))
+
+    @_fuzz_settings()
+    @given(fields=fuzzed_fields())
+    def post(fields):
+        data = {**LIBRARY, **fields, "csrf_token": token}
+        response = organizer_client.post("/organizer/petitions/new", data=data)
+        assert response.status_code in (200, 303, 400, 409, 413), response.status_code
+        assert "Traceback" not in response.get_data(as_text=True)
+
+    post()
+
+
+def test_fuzzed_edits_never_cause_a_500(app, organizer_client):
+    from hypothesis import given
+
+    slug = start(organizer_client)
+    publish(organizer_client, slug)
+    path = f"/organizer/petitions/{slug}/edit"
+    token = csrf_token_from(organizer_client.get(path).get_data(as_text=True))
+
+    @_fuzz_settings()
+    @given(fields=fuzzed_fields())
+    def post(fields):
+        nonlocal path
+        data = {**LIBRARY, "slug": slug, **fields, "csrf_token": token}
+        response = organizer_client.post(path, data=data)
+        assert response.status_code in (200, 303, 400, 409, 413), response.status_code
+        assert "Traceback" not in response.get_data(as_text=True)
+        if response.status_code == 303:  # the slug may have changed
+            path = response.headers["Location"]
+
+    post()
+
+
+def test_fuzzed_preview_and_publish_urls_never_cause_a_500(app, organizer_client):
+    from urllib.parse import quote
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    slug = start(organizer_client)
+
+    @_fuzz_settings()
+    @given(text=st.text(max_size=40))
+    def visit(text):
+        for response in (
+            organizer_client.get(f"/organizer/petitions/{slug}/preview?lang={quote(text)}"),
+            organizer_client.get(f"/organizer/petitions/{quote(text, safe='')}/edit"),
+            organizer_client.post(f"/organizer/petitions/{slug}/publish", data={"x": text}),
+        ):
+            assert response.status_code < 500, response.status_code
+
+    visit()
+
+
+@pytest.mark.parametrize("page", ["new", "settings"])
+def test_a_row_number_that_is_not_plain_digits_is_ignored(app, organizer_client, page):
+    with app.app_context():
+        make_petition(slug="pars")
+    path = "/organizer/petitions/new" if page == "new" else "/organizer/petitions/pars/settings"
+    token = csrf_token_from(organizer_client.get(path).get_data(as_text=True))
+    response = organizer_client.post(path, data={"targets-²-title": "Mayor", "csrf_token": token})
+    assert response.status_code == 400
+    assert 'id="error-summary"' in response.get_data(as_text=True)

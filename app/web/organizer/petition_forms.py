@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    FieldList,
     Form,
     FormField,
     HiddenField,
@@ -25,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from app.core.text_rules import has_control_characters, has_line_separators, tidy
 from app.petitions.authoring import MAX_TARGETS, SLUG_MAX_LENGTH
-from app.web.form_parts import at_most, validate_email
+from app.web.form_parts import RowList, at_most, validate_email
 
 # Long enough for PARS's texts three times over, short enough that the form with both stays
 # under the request size limit (MAX_CONTENT_LENGTH).
@@ -101,19 +100,6 @@ def validate_zip_prefixes(form, field) -> None:
             )
 
 
-class _Rows(FieldList):
-    """A FieldList that reads only plain row numbers from the form: WTForms' own would take
-    '²' for a digit and fail on it."""
-
-    def _extract_indices(self, prefix, formdata):
-        offset = len(prefix) + 1
-        for key in formdata:
-            if key.startswith(prefix):
-                index = key[offset:].split("-", 1)[0]
-                if index.isascii() and index.isdigit() and len(index) <= 3:
-                    yield int(index)
-
-
 class TargetRowForm(Form):
     # The target a row edits; empty for a new one.
     id = HiddenField()
@@ -176,7 +162,7 @@ class PetitionForm(FlaskForm):
         validators=[at_most(LONG_TEXT_LIMIT), written_text],
         render_kw={"rows": 12},
     )
-    targets = _Rows(FormField(TargetRowForm), max_entries=MAX_TARGETS)
+    targets = RowList(FormField(TargetRowForm), max_entries=MAX_TARGETS)
     goal = IntegerField(
         _l("Goal (signatures)"),
         default=100,
