@@ -112,7 +112,6 @@ class TargetRowForm(Form):
         _l("Title"),
         filters=[tidy],
         validators=[at_most(120), one_line],
-        description=_l("Mayor, District Attorney..."),
     )
     name = StringField(_l("Name"), filters=[tidy], validators=[at_most(120), one_line])
     email = StringField(
