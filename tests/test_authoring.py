@@ -750,3 +750,22 @@ def test_a_row_number_that_is_not_plain_digits_is_ignored(app, organizer_client,
     response = organizer_client.post(path, data={"targets-²-title": "Mayor", "csrf_token": token})
     assert response.status_code == 400
     assert 'id="error-summary"' in response.get_data(as_text=True)
+
+
+def test_two_rows_naming_the_same_target_make_two_targets(app, organizer_client):
+    slug = start(organizer_client)
+    fields = edit_fields(organizer_client, slug)
+    fields |= {
+        "targets-1-id": fields["targets-0-id"],  # a forged form
+        "targets-1-title": "Mayor",
+        "targets-1-name": "Cherelle Parker",
+    }
+    assert (
+        post_form(organizer_client, f"/organizer/petitions/{slug}/edit", fields).status_code == 303
+    )
+    with app.app_context():
+        targets = petition_by_slug(slug).targets
+        assert [(t.position, t.name) for t in targets] == [
+            (1, "Maria Quiñones-Sánchez"),
+            (2, "Cherelle Parker"),
+        ]

@@ -262,8 +262,10 @@ def _apply_targets(petition: Petition, wanted: tuple[TargetFields, ...], record:
     for target in petition.targets:
         target.position += _STEP_ASIDE
     db.session.flush()
+    placed = set()
     for position, row in enumerate(wanted, start=1):
-        target = existing.get(row.id) if row.id in kept else None
+        # A target is edited by one row; a second row naming it (a forged form) adds one.
+        target = existing.get(row.id) if row.id in kept and row.id not in placed else None
         if target is None:
             petition.targets.append(
                 Target(position=position, title=row.title, name=row.name, email=row.email)
@@ -271,6 +273,7 @@ def _apply_targets(petition: Petition, wanted: tuple[TargetFields, ...], record:
             record(f"target {position} added", None, _target_label(row))
             changes += 1
             continue
+        placed.add(target.id)
         was = target.position - _STEP_ASIDE
         target.position = position
         if was != position:
