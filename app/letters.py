@@ -23,6 +23,7 @@ from fpdf import FPDF
 
 from app.core.clock import local_day
 from app.core.english import english_count
+from app.core.markdown import markdown_to_text
 from app.export import neutralise
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus, Target
@@ -286,7 +287,7 @@ def build_letter(petition: Petition, target: Target, as_of: datetime) -> LetterF
     pdf.ln(2)
     pdf.set_font(BODY_FONT, size=11)
     pdf.paragraph(greeting_for(target))
-    for paragraph in _paragraphs(petition.letter_body):
+    for paragraph in _paragraphs(markdown_to_text(petition.letter_body)):
         pdf.ln(2.5)
         pdf.paragraph(paragraph)
     pdf.ln(4)

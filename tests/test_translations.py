@@ -99,10 +99,10 @@ def test_every_text_is_translated_from_the_web(app, organizer_client, petition):
 
     spanish = page_in(organizer_client, slug, "es")
     assert '<h1 lang="es">Protege a Philly</h1>' in spanish
-    assert '<div lang="es">\n          <p>Primer párrafo.</p><p>Segundo párrafo.</p>' in spanish
+    assert '<div class="markdown" lang="es"><p>Primer párrafo.</p>\n<p>Segundo párrafo.</p>' in spanish
     assert '<div class="letter-text" lang="es">' in spanish
     assert "<h3>Terminen el contrato de PARS</h3>" in spanish
-    assert "<p>Les escribo como residente de Filadelfia.</p><p>Terminen el contrato.</p>" in spanish
+    assert "<p>Les escribo como residente de Filadelfia.</p>\n<p>Terminen el contrato.</p>" in spanish
     # The greeting follows the translated letter, with the officials' Spanish titles.
     assert "Alcalde Michael Nutter, Fiscal de Distrito Seth Williams y Jueza Marsha" in spanish
     assert "<li>Alcalde Michael Nutter</li>" in spanish
@@ -172,7 +172,7 @@ def test_an_untranslated_text_shows_the_original_marked_english(app, organizer_c
 
     spanish = page_in(organizer_client, slug, "es")
     assert '<h1 lang="es">Protege a Philly</h1>' in spanish
-    assert '<div lang="en">\n          <p>English about.</p>' in spanish
+    assert '<div class="markdown" lang="en"><p>English about.</p>' in spanish
     assert "A translation of the organizers' text" not in spanish
     assert '<div class="letter-text" lang="en">' in spanish
     assert "<h3>End the PARS contract</h3>" in spanish

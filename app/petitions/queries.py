@@ -56,17 +56,26 @@ def glance_by_slug(slug: str) -> PetitionGlance | None:
 
 
 def home_petition() -> Petition | None:
-    """The featured petition that is open; else the most recently created one."""
+    """The featured petition that is open; else the most recently created one. Never a
+    draft."""
     at = now()
+    published = Petition.published_at.is_not(None)
     featured_open = db.session.scalar(
         sa.select(Petition)
-        .where(Petition.featured.is_(True), Petition.opens_at <= at, Petition.closes_at > at)
+        .where(
+            published,
+            Petition.featured.is_(True),
+            Petition.opens_at <= at,
+            Petition.closes_at > at,
+        )
         .order_by(Petition.closes_at)
         .limit(1)
     )
     if featured_open is not None:
         return featured_open
-    return db.session.scalar(sa.select(Petition).order_by(Petition.created_at.desc()).limit(1))
+    return db.session.scalar(
+        sa.select(Petition).where(published).order_by(Petition.created_at.desc()).limit(1)
+    )
 
 
 @dataclass(frozen=True)

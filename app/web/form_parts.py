@@ -5,6 +5,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import FieldList
 from wtforms.validators import AnyOf, Length, ValidationError
 
 from app.core.text_rules import (
@@ -95,3 +96,16 @@ def at_most(characters: int) -> Length:
 def one_of(choices) -> AnyOf:
     """For choice fields built with validate_choice=False: our own (translated) message."""
     return AnyOf([choice.value for choice in choices], message=_l("Choose one of the options."))
+
+
+class RowList(FieldList):
+    """A FieldList that reads only plain row numbers from the form: WTForms' own takes any
+    Unicode digit ('²') for one and fails on it (a 500)."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 4:
+                    yield int(index)

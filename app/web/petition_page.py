@@ -10,8 +10,8 @@ the count endpoint anyway).
 from collections import OrderedDict
 from time import monotonic
 
-from flask import abort, current_app, get_flashed_messages, make_response, render_template, request
-from flask_babel import get_locale
+from flask import current_app, get_flashed_messages, make_response, render_template, request
+from flask_babel import force_locale, get_locale
 from flask_wtf.csrf import generate_csrf
 
 from app.counting import displayed_goal
@@ -19,15 +19,14 @@ from app.delivery_records import delivered_to
 from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.queries import (
-    glance_by_slug,
     letter_greeting,
-    petition_by_slug,
     recent_public_signers,
 )
 from app.petitions.translations import petition_text, target_names, translated_greeting
 from app.sharing import canonical_url, share_links
 from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source
+from app.web.lookups import public_glance_or_404, public_petition_or_404
 from app.web.signing.forms import SignForm
 
 _TOKEN_HOLE = "\x00csrf-token\x00"  # a placeholder # noqa: S105 # nosec B105
@@ -57,14 +56,9 @@ def _blank_pages() -> _BlankPages:
     return current_app.extensions.setdefault("blank_petition_pages", _BlankPages())
 
 
-def petition_or_404(slug: str) -> Petition:
-    petition = petition_by_slug(slug)
-    if petition is None:
-        abort(404)
-    return petition
-
-
-def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
+def _render(
+    petition: Petition, form: SignForm | None, open_now: bool, preview: bool = False
+) -> str:
     count = petition.signature_count
     locale = str(get_locale())
     text = petition_text(petition, locale)
@@ -88,17 +82,16 @@ def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
         share_links=share_links(petition),
         canonical_url=canonical_url(petition),
         delivered=delivered_to(petition),
+        preview=preview,
     )
 
 
 def blank_petition_page(slug: str):
     """The page with an empty form, as most visitors get it: from the cache when it is fresh
     enough (one light query), otherwise rendered."""
-    glance = glance_by_slug(slug)
-    if glance is None:
-        abort(404)
+    glance = public_glance_or_404(slug)
     if get_flashed_messages():
-        return render_petition_page(petition_or_404(slug))
+        return render_petition_page(public_petition_or_404(slug))
     open_now = deadlines.is_open(glance)
     source = clean_source(request.args.get("source"))
     max_age = current_app.config["PAGE_CACHE_SECONDS"]
@@ -106,7 +99,7 @@ def blank_petition_page(slug: str):
     html = _blank_pages().get(key, max_age) if max_age else None
     if html is None:
         form = SignForm(source=source) if open_now else None
-        html = _render(petition_or_404(slug), form, open_now)
+        html = _render(public_petition_or_404(slug), form, open_now)
         if open_now:
             html = html.replace(generate_csrf(), _TOKEN_HOLE)
         if max_age:
@@ -143,3 +136,15 @@ def _cache_headers(response, open_now: bool):
     store it; once closed it is the same for everyone and briefly cacheable."""
     response.vary.update(("Accept-Language", "Cookie"))  # the page speaks the visitor's language
     return no_store(response) if open_now else public_cache(response, max_age=60)
+
+
+def render_preview(petition: Petition, locale: str):
+    """The page as signers will see it in `locale`, for its organizers (a draft too): marked
+    as a preview, its form sends nothing, search engines keep out."""
+    open_now = deadlines.is_open(petition)
+    with force_locale(locale):
+        form = SignForm() if open_now else None
+        html = _render(petition, form, open_now, preview=True)
+    response = make_response(html)
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return no_store(response)

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 
 from app.core.clock import in_zone, zone_of
+from app.core.markdown import markdown_to_text, render_markdown
 from app.core.urls import absolute_url
 
 SHARE_IMAGE = "img/share.png"  # 1200x630, as Facebook and X want it
@@ -90,3 +91,5 @@ def init_app(app: Flask) -> None:
         zip_prefixes=zip_prefixes,
         zone_name=zone_name,
     )
+    # Organizers' texts are Markdown: rendered safely, or as plain words (meta descriptions).
+    app.jinja_env.filters.update(markdown=render_markdown, markdown_text=markdown_to_text)

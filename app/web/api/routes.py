@@ -1,28 +1,26 @@
 """JSON for scripts, integrations and the page's live count. Public data only."""
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, jsonify
 
 from app.counting import displayed_goal
 from app.petitions.deadlines import is_open
-from app.petitions.queries import glance_by_slug, petition_summary
+from app.petitions.queries import petition_summary
 from app.sharing import canonical_url
 from app.web.caching import public_cache
-from app.web.petition_page import petition_or_404
+from app.web.lookups import public_glance_or_404, public_petition_or_404
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/petitions/<slug:slug>.json")
 def petition_json(slug: str):
-    petition = petition_or_404(slug)
+    petition = public_petition_or_404(slug)
     return public_cache(jsonify(petition_summary(petition, canonical_url(petition))))
 
 
 @bp.get("/petitions/<slug:slug>/count.json")
 def count_json(slug: str):
-    petition = glance_by_slug(slug)
-    if petition is None:
-        abort(404)
+    petition = public_glance_or_404(slug)
     count = petition.signature_count
     return public_cache(
         jsonify(

@@ -7,7 +7,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
-    FieldList,
     Form,
     FormField,
     IntegerField,
@@ -34,6 +33,7 @@ from app.models import NameDisplay
 from app.organizers import MIN_PASSWORD_LENGTH
 from app.web.form_parts import (
     PersonName,
+    RowList,
     at_most,
     one_of,
     validate_email,
@@ -102,7 +102,7 @@ class SettingsForm(FlaskForm):
         render_kw={"step": "1"},
     )
     featured = BooleanField(_l("Featured: shown on the home page"))
-    targets = FieldList(FormField(TargetForm), min_entries=1, max_entries=12)
+    targets = RowList(FormField(TargetForm), min_entries=1, max_entries=12)
 
 
 STATUS_CHOICES = [

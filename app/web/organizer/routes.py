@@ -67,6 +67,7 @@ from app.signer_data import (
 from app.stats import dashboard as dashboard_figures
 from app.web.caching import no_store
 from app.web.form_parts import ButtonForm
+from app.web.lookups import petition_or_404
 from app.web.organizer.chart import daily_bars
 from app.web.organizer.forms import (
     DeliverForm,
@@ -78,7 +79,6 @@ from app.web.organizer.forms import (
     SetPasswordForm,
     SettingsForm,
 )
-from app.web.petition_page import petition_or_404
 from app.web.redirects import local_path
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -533,4 +533,5 @@ def set_enabled(organizer_id: int, action: str):
     return redirect(url_for(".organizers"), 303)
 
 
-from app.web.organizer import translations  # noqa: E402,F401
+# Views in modules of their own, on this blueprint (and behind its login check).
+from app.web.organizer import authoring, translations  # noqa: E402,F401,I001

@@ -20,7 +20,7 @@ from app.petitions.translations import (
     translation_refusal,
 )
 from app.web.organizer.routes import bp
-from app.web.petition_page import petition_or_404
+from app.web.lookups import petition_or_404
 
 
 @bp.app_template_global()

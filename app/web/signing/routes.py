@@ -9,7 +9,6 @@ from app.core.links import LinkClaim, LinkPurpose, read_token
 from app.extensions import csrf, limiter
 from app.models import NameDisplay, Petition, Signature, SignatureStatus
 from app.petitions import deadlines
-from app.petitions.queries import glance_by_slug
 from app.petitions.translations import petition_text
 from app.sharing import canonical_url, share_links
 from app.signing import (
@@ -24,7 +23,8 @@ from app.signing import (
 )
 from app.web.caching import never_cached
 from app.web.form_parts import ButtonForm
-from app.web.petition_page import petition_or_404, render_petition_page
+from app.web.lookups import public_glance_or_404, public_petition_or_404
+from app.web.petition_page import render_petition_page
 from app.web.signing.forms import SignForm
 
 bp = Blueprint("signing", __name__)
@@ -75,7 +75,7 @@ def sign(slug: str):
     form = SignForm()
     valid = form.validate_on_submit()
     if not valid or form.website.data:
-        petition = petition_or_404(slug)
+        petition = public_petition_or_404(slug)
         if not deadlines.is_open(petition):
             return _closed_answer(petition)
         if form.website.data and valid:
@@ -84,9 +84,7 @@ def sign(slug: str):
             flash(_("The form had expired. Please check your details and send it again."), "error")
         return render_petition_page(petition, form, status=400)
 
-    petition = glance_by_slug(slug)
-    if petition is None:
-        abort(404)
+    petition = public_glance_or_404(slug)
     details = SignerDetails(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -101,7 +99,7 @@ def sign(slug: str):
     try:
         sign_petition(petition, details)
     except PetitionNotOpen:
-        return _closed_answer(petition_or_404(slug))
+        return _closed_answer(public_petition_or_404(slug))
     # The same answer whatever happened: only the email says if this address had signed.
     return redirect(url_for(".thanks", slug=slug), 303)
 
@@ -109,7 +107,7 @@ def sign(slug: str):
 @bp.get("/petitions/<slug:slug>/thanks")
 @never_cached
 def thanks(slug: str):
-    petition = petition_or_404(slug)
+    petition = public_petition_or_404(slug)
     return _share_page(
         petition,
         _("Thank you! One more step: check your email"),
@@ -182,7 +180,7 @@ def _confirmation_settled(petition: Petition, signature: Signature | None):
 @limiter.limit(_link_limit, methods=["POST"])
 @never_cached
 def confirm(slug: str, token: str):
-    petition = petition_or_404(slug)
+    petition = public_petition_or_404(slug)
     claim, signature = _signature_for_link(slug, token, LinkPurpose.CONFIRM)
     settled = _confirmation_settled(petition, signature)
     if settled is not None:
@@ -220,7 +218,7 @@ def confirm(slug: str, token: str):
 @limiter.limit(_link_limit)
 @never_cached
 def resend(slug: str, token: str):
-    petition = petition_or_404(slug)
+    petition = public_petition_or_404(slug)
     _claim, signature = _signature_for_link(slug, token, LinkPurpose.CONFIRM)
     settled = _confirmation_settled(petition, signature)
     if settled is not None:
@@ -242,7 +240,7 @@ def resend(slug: str, token: str):
 @limiter.limit(_link_limit, methods=["POST"])
 @never_cached
 def withdraw(slug: str, token: str):
-    petition = petition_or_404(slug)
+    petition = public_petition_or_404(slug)
     _claim, signature = _signature_for_link(slug, token, LinkPurpose.WITHDRAW)
     heading = _("Your signature has been withdrawn")
     if signature is None:

@@ -1,0 +1,58 @@
+"""Finding the petition a URL names, or answering for it: 404 for what the public may not
+see (no such petition, or a draft), a permanent redirect for a slug a petition had before."""
+
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import abort, redirect, request, url_for
+
+from app.extensions import db
+from app.models import FormerSlug, Petition
+from app.petitions.queries import PetitionGlance, glance_by_slug, petition_by_slug
+
+
+def petition_or_404(slug: str) -> Petition:
+    """Any petition, drafts included (the organizer side)."""
+    petition = petition_by_slug(slug)
+    if petition is None:
+        abort(404)
+    return petition
+
+
+def public_petition_or_404(slug: str) -> Petition:
+    """A published petition; a former slug redirects to the same page under the current one."""
+    petition = petition_by_slug(slug)
+    if petition is None:
+        _redirect_from_former_slug(slug)
+    if not petition.is_published:
+        abort(404)
+    return petition
+
+
+def public_glance_or_404(slug: str) -> PetitionGlance:
+    """The same, for the busiest requests (the light glance query)."""
+    glance = glance_by_slug(slug)
+    if glance is None:
+        _redirect_from_former_slug(slug)
+    if glance.published_at is None:
+        abort(404)
+    return glance
+
+
+def _redirect_from_former_slug(slug: str):
+    """Never returns: a redirect to the page under the petition's current slug, or 404.
+
+    301 for reading (links shared before the slug changed keep working, and search engines
+    move on); 308 for a form sent to the old address, so its data is sent again."""
+    current = db.session.scalar(
+        sa.select(Petition.slug)
+        .join(FormerSlug, FormerSlug.petition_id == Petition.id)
+        .where(FormerSlug.slug == slug, Petition.published_at.is_not(None))
+    )
+    if current is None or request.endpoint is None:
+        abort(404)
+    values = {**(request.view_args or {}), "slug": current}
+    location = url_for(request.endpoint, **values)
+    if request.args:
+        location += "?" + urlencode(list(request.args.items(multi=True)))
+    abort(redirect(location, 301 if request.method in ("GET", "HEAD") else 308))
