@@ -47,6 +47,7 @@ from app.paper import (
     add_paper_signature,
 )
 from app.petitions import deadlines
+from app.petitions.membership import petitions_managed_by
 from app.petitions.settings import (
     DeadlineRefused,
     PetitionSettings,
@@ -66,6 +67,7 @@ from app.signer_data import (
 from app.stats import dashboard as dashboard_figures
 from app.web.caching import no_store
 from app.web.form_parts import ButtonForm
+from app.web.organizer.access import managed_petition_or_404, refuse_unmanaged_petitions
 from app.web.organizer.chart import daily_bars
 from app.web.organizer.forms import (
     DeliverForm,
@@ -77,7 +79,6 @@ from app.web.organizer.forms import (
     SetPasswordForm,
     SettingsForm,
 )
-from app.web.petition_page import petition_or_404
 from app.web.redirects import local_path
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -96,6 +97,9 @@ def _require_login():
     if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None
+
+
+bp.before_request(refuse_unmanaged_petitions)
 
 
 @bp.after_request
@@ -181,13 +185,13 @@ def set_password(token: str):
 
 @bp.get("/")
 def index():
-    petitions = db.session.scalars(sa.select(Petition).order_by(Petition.created_at.desc())).all()
+    petitions = petitions_managed_by(current_user)
     return render_template("organizer/index.html", petitions=petitions, is_open=deadlines.is_open)
 
 
 @bp.get("/petitions/<slug:slug>")
 def dashboard(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     figures = dashboard_figures(petition)
     return render_template(
         "organizer/dashboard.html",
@@ -206,7 +210,7 @@ def dashboard(slug: str):
 
 @bp.route("/petitions/<slug:slug>/settings", methods=["GET", "POST"])
 def settings(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     if request.method == "GET":
         form = SettingsForm(data=_settings_data(petition))
     else:
@@ -223,13 +227,13 @@ def settings(slug: str):
             ),
         )
         begin_write()
-        petition = petition_or_404(slug)
+        petition = managed_petition_or_404(slug)
         try:
             changed = apply_settings(petition, wanted)
         except DeadlineRefused as refusal:
             db.session.rollback()
             flash(str(refusal), "error")
-            return _settings_page(petition_or_404(slug), form, 409)
+            return _settings_page(managed_petition_or_404(slug), form, 409)
         db.session.commit()
         flash(ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.", changed), "info")
         return redirect(url_for(".settings", slug=slug), 303)
@@ -256,7 +260,7 @@ def _settings_data(petition: Petition) -> dict:
 
 @bp.post("/petitions/<slug:slug>/export.csv")
 def export(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = ExportForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -277,7 +281,7 @@ def export(slug: str):
 
 @bp.route("/petitions/<slug:slug>/paper", methods=["GET", "POST"])
 def paper(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = PaperSignatureForm()
     today = in_philadelphia(now()).date()
     form.signed_on.render_kw = {"max": today.isoformat()}
@@ -320,7 +324,7 @@ def paper(slug: str):
 
 @bp.get("/petitions/<slug:slug>/signers")
 def signers(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     query = request.args.get("q", "")[:254]
     found = find_signatures(petition, query) if query.strip() else []
     return render_template("organizer/signers.html", petition=petition, query=query, found=found)
@@ -329,7 +333,7 @@ def signers(slug: str):
 @bp.route("/petitions/<slug:slug>/signers/<int:signature_id>/delete", methods=["GET", "POST"])
 def delete_signer(slug: str, signature_id: int):
     """GET shows who would be deleted and what it means; the page's button POSTs."""
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = ButtonForm()
     if request.method == "GET":
         signature = signature_on_petition(petition, signature_id)
@@ -354,7 +358,7 @@ def delete_signer(slug: str, signature_id: int):
 @bp.post("/petitions/<slug:slug>/purge")
 @admin_required
 def purge(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = PurgeForm()
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm."), "error")
@@ -400,7 +404,7 @@ def _deliver_form(petition: Petition) -> DeliverForm:
 
 @bp.get("/petitions/<slug:slug>/letters")
 def letters(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     return _letters_page(petition, _deliver_form(petition))
 
 
@@ -450,7 +454,7 @@ def _delivery_job(petition: Petition, history: list) -> Job | None:
 def letter_pdf(slug: str, position: int):
     from app.letters import PDF_MIME, build_letter
 
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     letter = build_letter(petition, _target_or_404(petition, position), now())
     return Response(
         letter.data,
@@ -464,7 +468,7 @@ def deliver(slug: str):
     """Refuse at once what can be refused; the worker builds and sends the letters."""
     from app.delivery import DeliveryRefused, queue_delivery
 
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = _deliver_form(petition)
     if not form.validate_on_submit():
         return _letters_page(petition, form, status=400)
@@ -529,3 +533,6 @@ def set_enabled(organizer_id: int, action: str):
     if set_organizer_enabled(organizer_id, action == "enable") is None:
         abort(404)
     return redirect(url_for(".organizers"), 303)
+
+
+from app.web.organizer import team  # noqa: E402,F401
