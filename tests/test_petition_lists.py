@@ -3,6 +3,10 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import PetitionTranslation, TargetTranslation
@@ -132,3 +136,12 @@ def test_the_list_in_spanish_uses_the_translations(app, client):
     assert "Alcalde Michael Nutter, District Attorney Seth Williams" in html
     home = client.get("/").get_data(as_text=True)
     assert 'lang="en">Only in English</a>' in home
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(show=st.text(max_size=20), page=st.text(max_size=20))
+def test_fuzzed_list_queries_never_cause_a_500(app, client, show, page):
+    response = client.get(f"/petitions?show={quote(show)}&page={quote(page)}")
+    assert response.status_code in (200, 404), response.status_code

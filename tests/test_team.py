@@ -2,6 +2,8 @@
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import PetitionChange, PetitionMember
@@ -149,3 +151,15 @@ def test_admins_manage_the_team_of_any_petition(app, organizer_client, slug):
     assert "ana@example.org" in page and "(you)" not in page
     assert add(organizer_client, slug, "cy@example.org").status_code == 303
     assert set(member_ids(app, slug)) == {"ana@example.org", "cy@example.org"}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(email=st.text(max_size=300))
+def test_fuzzed_team_additions_never_cause_a_500(app, organizer_client, slug, email):
+    token = csrf_token_from(team_page(organizer_client, slug))
+    response = organizer_client.post(
+        f"/organizer/petitions/{slug}/team", data={"email": email, "csrf_token": token}
+    )
+    assert response.status_code in (303, 400, 409), response.status_code

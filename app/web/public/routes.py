@@ -44,7 +44,7 @@ def _empty_list_messages() -> dict[str, str]:
 @bp.get("/petitions")
 def petitions():
     """Published petitions, newest first, a page at a time; `?show=open|closed` filters."""
-    show = request.args.get("show", "all")
+    show = request.args.get("show") or "all"
     tabs = _list_tabs()
     if show not in tabs:
         abort(404)
@@ -73,7 +73,7 @@ def _list_url(show: str, page: int) -> str:
 
 def _page_number() -> int:
     """`?page=`: a missing one is the first; anything but a page number is not found."""
-    value = request.args.get("page", "1")
+    value = request.args.get("page") or "1"
     if not value.isdigit() or not 1 <= int(value) <= 100_000:
         abort(404)
     return int(value)
