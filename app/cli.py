@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.campaigns import pars_zone, seed_pars
 from app.core.clock import in_zone, local_day, now, parse_local_datetime
 from app.core.english import english_count
 from app.counting import recount
@@ -22,7 +21,16 @@ from app.fake_signatures import FakeSignaturesRefused, add_fake_signatures
 from app.jobs import active_job, run_due_jobs
 from app.mail.sender import send_all_due
 from app.models import Petition, SignatureStatus
-from app.organizers import AccountError, create_organizer
+from app.organizers import AccountError, create_organizer, organizer_by_email
+from app.petitions.files import (
+    PARS_FILE,
+    PetitionFileError,
+    create_from_file,
+    dump_petition,
+    read_petition_file,
+    seed_pars,
+)
+from app.petitions.lifecycle import PublishRefused, publish_petition
 from app.petitions.queries import petition_by_slug
 from app.petitions.settings import DeadlineRefused, TargetMissing, set_deadline, set_target
 from app.signer_data import purge_personal_data, purge_refusal
@@ -80,8 +88,10 @@ def _show_deadline(petition: Petition) -> str:
     help="Deadline, in the campaign's time (default: the next August 31, 23:59:59).",
 )
 def seed_pars_command(closes_at):
-    """Create the PARS petition, or refresh its texts from app/campaigns/pars.toml."""
-    petition, created = seed_pars(closes_at and closes_at.in_zone(pars_zone()))
+    """Create the PARS petition, or refresh its texts from campaigns/pars.toml."""
+    petition, created = seed_pars(
+        closes_at and closes_at.in_zone(read_petition_file(PARS_FILE).zone)
+    )
     verb = "Created" if created else "Updated"
     click.echo(f"{verb} {petition.slug}: closes {_show_deadline(petition)}")
 
@@ -130,6 +140,59 @@ def set_target_command(slug, position, name, title, email):
         ) from None
     db.session.commit()
     click.echo(f"{position}. {target.full_name} <{target.email or 'no email'}>")
+
+
+@petitions_cli.command("create")
+@click.option(
+    "--from",
+    "path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The petition file (TOML, as written by `petitions dump`; see the README).",
+)
+@click.option("--publish", is_flag=True, help="Publish it at once (default: a draft).")
+@click.option(
+    "--member",
+    "emails",
+    multiple=True,
+    metavar="EMAIL",
+    help="An organizer who may manage it (repeatable); admins always may.",
+)
+def create_command(path, publish, emails):
+    """Create a petition from a file: a draft to preview, unless --publish."""
+    members = []
+    for email in emails:
+        organizer = organizer_by_email(email)
+        if organizer is None:
+            raise click.BadParameter(f"no organizer has the address {email}", param_hint="--member")
+        members.append(organizer)
+    try:
+        petition = create_from_file(path, publish=publish, members=members)
+    except PetitionFileError as error:
+        raise click.ClickException(
+            f"{path} cannot become a petition:\n" + "\n".join(f"  {p}" for p in error.problems)
+        ) from None
+    state = "published" if petition.is_published else "draft"
+    click.echo(f"Created {petition.slug} ({state}): closes {_show_deadline(petition)}")
+
+
+@petitions_cli.command("dump")
+@click.argument("slug")
+def dump_command(slug):
+    """Write a petition as a file (TOML) on standard output: `create --from` reads it back."""
+    click.echo(dump_petition(_petition_or_fail(slug)), nl=False)
+
+
+@petitions_cli.command("publish")
+@click.argument("slug")
+def publish_command(slug):
+    """Publish a draft: from now on the public sees it and may sign it."""
+    petition = _petition_or_fail(slug)
+    try:
+        published = publish_petition(petition)
+    except PublishRefused as refusal:
+        raise click.ClickException(f"{slug} is not published: {refusal}") from None
+    click.echo(f"Published {slug}" if published else f"{slug} was already published")
 
 
 @outbox_cli.command("send")

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.campaigns import load_pars, next_pars_deadline
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
+from app.petitions.files import PARS_FILE, next_yearly_deadline, read_petition_file
 from app.petitions.queries import petition_by_slug
 from tests import instants
 from tests.factories import make_petition, make_signature
@@ -43,16 +43,17 @@ def test_seed_pars_creates_the_petition_from_the_seed(app, runner):
         assert petition.featured
 
 
-def test_seed_text_matches_the_source_document():
+def test_seed_text_matches_the_source_document(app):
     from pathlib import Path
 
     seed = Path(__file__).parents[2] / "shared" / "seeds" / "004_80f0a3ec4cf60860.txt"
     if not seed.exists():
         pytest.skip("the shared seeds folder is not beside this checkout")
     source = " ".join(seed.read_text(encoding="utf-8").split())
-    content = load_pars()
-    assert " ".join(content["about"].split()) in source
-    assert " ".join(content["letter_body"].split()) in source
+    with app.app_context():
+        content = read_petition_file(PARS_FILE)
+    assert " ".join(content.about.split()) in source
+    assert " ".join(content.letter_body.split()) in source
 
 
 @pytest.mark.parametrize(
@@ -64,11 +65,13 @@ def test_seed_text_matches_the_source_document():
         (datetime(2027, 9, 1, 4, 0, 0, tzinfo=UTC), "2028-08-31T23:59:59-04:00"),
     ],
 )
-def test_next_pars_deadline_is_the_next_august_31(now, expected):
-    from app.core.clock import in_zone, zone_named
-
-    philadelphia = zone_named("America/New_York")
-    assert in_zone(next_pars_deadline(now), philadelphia).isoformat() == expected
+def test_the_pars_deadline_is_the_next_august_31(app, now, expected):
+    with app.app_context():
+        content = read_petition_file(PARS_FILE)
+    assert content.closes_yearly == (8, 31)
+    moment = next_yearly_deadline(8, 31, content.zone, now)
+    assert moment.astimezone(content.zone).isoformat() == expected
+    assert content.deadline(now) == moment
 
 
 def test_seed_pars_is_idempotent_and_keeps_signatures_and_edits(app, runner):

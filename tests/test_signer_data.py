@@ -435,12 +435,16 @@ def test_purge_button_for_admins(app, client, finished, clock):
 
 
 def test_purge_button_is_for_admins_only(app, client, finished, clock):
+    from app.petitions.membership import join_petition
+    from app.petitions.queries import petition_by_slug
     from tests.conftest import log_in
     from tests.factories import ORGANIZER_PASSWORD, make_organizer
 
     clock.move_to(instants.AFTER_GRACE)
     with app.app_context():
-        make_organizer("plain@example.org")
+        # On the petition's team: it is the admin check that refuses, not membership.
+        join_petition(petition_by_slug(finished), make_organizer("plain@example.org"))
+        db.session.commit()
     log_in(client, "plain@example.org", ORGANIZER_PASSWORD)
     path = f"/organizer/petitions/{finished}"
     response = post_form(client, path, f"{path}/purge", {"understood": "y"})

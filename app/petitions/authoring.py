@@ -9,18 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 
 from app.audit import record_change
-from app.core.clock import as_utc, now
+from app.core.clock import as_utc, default_time_zone, now
 from app.core.database import begin_write
 from app.extensions import db
 from app.models import FormerSlug, Organizer, Petition, PetitionMember, Target
 from app.petitions.settings import deadline_refusal
 
-FALLBACK_TIME_ZONE = "America/New_York"
 SLUG_MAX_LENGTH = 80
 # The pattern of app.web.routing.SlugConverter: lower-case words and hyphens.
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -35,14 +33,6 @@ class AuthoringRefused(ValueError):
     def __init__(self, message, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-class PublishRefused(ValueError):
-    """The petition stays a draft: signers could not use it as it is (`reasons`)."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(" ".join(str(reason) for reason in reasons))
-        self.reasons = reasons
 
 
 @dataclass(frozen=True)
@@ -72,10 +62,6 @@ class PetitionFields:
     letter_subject: str = ""
     letter_body: str = ""
     targets: tuple[TargetFields, ...] = ()
-
-
-def default_time_zone() -> str:
-    return current_app.config.get("DEFAULT_TIME_ZONE") or FALLBACK_TIME_ZONE
 
 
 # --- slugs ---------------------------------------------------------------------------------
@@ -164,29 +150,6 @@ def _check_targets(targets: tuple[TargetFields, ...]) -> None:
         raise AuthoringRefused(
             _l("A petition can address at most %(num)d targets.", num=MAX_TARGETS), "targets"
         )
-
-
-def publish_problems(petition: Petition, at: datetime | None = None) -> list[str]:
-    """What a signer could not use in the petition as it is; empty when it may be published."""
-    at = at or now()
-    problems = []
-    if not petition.title.strip():
-        problems.append(_l("Write the title."))
-    if not petition.organizer_name.strip():
-        problems.append(_l("Say who started the petition (the organizer shown on the page)."))
-    if not petition.about.strip():
-        problems.append(_l("Write what the petition is about."))
-    if not petition.letter_subject.strip():
-        problems.append(_l("Write the letter's subject."))
-    if not petition.letter_body.strip():
-        problems.append(_l("Write the letter."))
-    if not petition.targets:
-        problems.append(_l("Add at least one target: who the letter goes to."))
-    if petition.closes_at <= petition.opens_at:
-        problems.append(_l("The petition must close after it opens."))
-    elif petition.closes_at <= at:
-        problems.append(_l("Its closing time has passed: move it into the future."))
-    return problems
 
 
 # --- the services ---------------------------------------------------------------------------
@@ -357,26 +320,6 @@ def edit_petition(
         db.session.rollback()
         raise _slug_race() from None
     return changes
-
-
-def publish_petition(petition: Petition, actor: Organizer | None = None) -> bool:
-    """Make a draft public. Refuses (PublishRefused, nothing changed) what signers could not
-    use. Returns False if it was published already."""
-    petition_id = petition.id
-    begin_write()
-    petition = db.session.get(Petition, petition_id)
-    if petition.is_published:
-        db.session.rollback()
-        return False
-    problems = publish_problems(petition)
-    if problems:
-        db.session.rollback()
-        raise PublishRefused(problems)
-    petition.published_at = now()
-    petition.updated_at = petition.published_at
-    _Record(petition, actor)("published", None, petition.published_at)
-    db.session.commit()
-    return True
 
 
 def fields_of(petition: Petition) -> PetitionFields:

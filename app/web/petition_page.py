@@ -18,6 +18,7 @@ from app.counting import displayed_goal
 from app.delivery_records import delivered_to
 from app.models import Petition
 from app.petitions import deadlines
+from app.petitions.listings import other_open_petitions, petition_rows
 from app.petitions.queries import (
     letter_greeting,
     recent_public_signers,
@@ -57,12 +58,17 @@ def _blank_pages() -> _BlankPages:
 
 
 def _render(
-    petition: Petition, form: SignForm | None, open_now: bool, preview: bool = False
+    petition: Petition,
+    form: SignForm | None,
+    open_now: bool,
+    preview: bool = False,
+    with_others: bool = False,
 ) -> str:
     count = petition.signature_count
     locale = str(get_locale())
     text = petition_text(petition, locale)
     names = target_names(petition, locale)
+    others = petition_rows(other_open_petitions(petition), locale) if with_others else []
     return render_template(
         "petition.html",
         petition=petition,
@@ -83,12 +89,14 @@ def _render(
         canonical_url=canonical_url(petition),
         delivered=delivered_to(petition),
         preview=preview,
+        other_petitions=others,
     )
 
 
-def blank_petition_page(slug: str):
+def blank_petition_page(slug: str, with_others: bool = False):
     """The page with an empty form, as most visitors get it: from the cache when it is fresh
-    enough (one light query), otherwise rendered."""
+    enough (one light query), otherwise rendered. `with_others` (the home page) lists the
+    other open petitions below it."""
     glance = public_glance_or_404(slug)
     if get_flashed_messages():
         return render_petition_page(public_petition_or_404(slug))
@@ -99,7 +107,7 @@ def blank_petition_page(slug: str):
     html = _blank_pages().get(key, max_age) if max_age else None
     if html is None:
         form = SignForm(source=source) if open_now else None
-        html = _render(public_petition_or_404(slug), form, open_now)
+        html = _render(public_petition_or_404(slug), form, open_now, with_others=with_others)
         if open_now:
             html = html.replace(generate_csrf(), _TOKEN_HOLE)
         if max_age:

@@ -11,25 +11,22 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.clock import as_utc, now
+from app.core.clock import as_utc, default_time_zone, now
 from app.i18n import supported_languages
 from app.models import Petition
 from app.petitions.authoring import (
     MAX_TARGETS,
     AuthoringRefused,
     PetitionFields,
-    PublishRefused,
     TargetFields,
-    default_time_zone,
     edit_petition,
-    publish_petition,
-    publish_problems,
     start_petition,
 )
+from app.petitions.lifecycle import PublishRefused, publish_petition, publish_problems
 from app.petitions.settings import recent_changes
 from app.sharing import canonical_url
 from app.web.form_parts import ButtonForm
-from app.web.lookups import petition_or_404
+from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.petition_forms import PetitionForm, local_datetime, zip_prefixes
 from app.web.organizer.routes import bp
 from app.web.petition_page import render_preview
@@ -175,7 +172,7 @@ def start():
 
 @bp.route("/petitions/<slug:slug>/edit", methods=["GET", "POST"])
 def edit(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     if request.method == "GET":
         return _form_page(PetitionForm(formdata=None, data=_form_data(petition)), petition)
     form = PetitionForm()
@@ -188,14 +185,14 @@ def edit(slug: str):
         changed = edit_petition(petition, _wanted(form), _organizer())
     except AuthoringRefused as refusal:
         _refused(form, refusal)
-        return _form_page(form, petition_or_404(slug), 409)
+        return _form_page(form, managed_petition_or_404(slug), 409)
     flash(ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.", changed), "info")
     return redirect(url_for(".edit", slug=petition.slug), 303)
 
 
 @bp.get("/petitions/<slug:slug>/preview")
 def preview(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     language = request.args.get("lang") or str(get_locale())
     if language not in supported_languages():
         abort(404)
@@ -204,7 +201,7 @@ def preview(slug: str):
 
 @bp.post("/petitions/<slug:slug>/publish")
 def publish(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:

@@ -200,3 +200,11 @@ class DeliverForm(FlaskForm):
         _l("I have checked the letters and the email above."),
         validators=[DataRequired(_l("Check the preview first, then tick the box."))],
     )
+
+
+class AddMemberForm(FlaskForm):
+    email = EmailField(
+        _l("Email of an organizer"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Enter an email address.")), at_most(254), validate_email],
+    )

@@ -47,6 +47,7 @@ from app.paper import (
     add_paper_signature,
 )
 from app.petitions import deadlines
+from app.petitions.membership import petitions_managed_by
 from app.petitions.settings import (
     DeadlineRefused,
     PetitionSettings,
@@ -67,7 +68,7 @@ from app.signer_data import (
 from app.stats import dashboard as dashboard_figures
 from app.web.caching import no_store
 from app.web.form_parts import ButtonForm
-from app.web.lookups import petition_or_404
+from app.web.organizer.access import managed_petition_or_404, refuse_unmanaged_petitions
 from app.web.organizer.chart import daily_bars
 from app.web.organizer.forms import (
     DeliverForm,
@@ -97,6 +98,9 @@ def _require_login():
     if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None
+
+
+bp.before_request(refuse_unmanaged_petitions)
 
 
 @bp.after_request
@@ -182,13 +186,13 @@ def set_password(token: str):
 
 @bp.get("/")
 def index():
-    petitions = db.session.scalars(sa.select(Petition).order_by(Petition.created_at.desc())).all()
+    petitions = petitions_managed_by(current_user)
     return render_template("organizer/index.html", petitions=petitions, is_open=deadlines.is_open)
 
 
 @bp.get("/petitions/<slug:slug>")
 def dashboard(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     figures = dashboard_figures(petition)
     return render_template(
         "organizer/dashboard.html",
@@ -208,7 +212,7 @@ def dashboard(slug: str):
 
 @bp.route("/petitions/<slug:slug>/settings", methods=["GET", "POST"])
 def settings(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     if request.method == "GET":
         form = SettingsForm(data=_settings_data(petition))
     else:
@@ -225,13 +229,13 @@ def settings(slug: str):
             ),
         )
         begin_write()
-        petition = petition_or_404(slug)
+        petition = managed_petition_or_404(slug)
         try:
             changed = apply_settings(petition, wanted)
         except DeadlineRefused as refusal:
             db.session.rollback()
             flash(str(refusal), "error")
-            return _settings_page(petition_or_404(slug), form, 409)
+            return _settings_page(managed_petition_or_404(slug), form, 409)
         db.session.commit()
         flash(ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.", changed), "info")
         return redirect(url_for(".settings", slug=slug), 303)
@@ -258,7 +262,7 @@ def _settings_data(petition: Petition) -> dict:
 
 @bp.post("/petitions/<slug:slug>/export.csv")
 def export(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = ExportForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -279,7 +283,7 @@ def export(slug: str):
 
 @bp.route("/petitions/<slug:slug>/paper", methods=["GET", "POST"])
 def paper(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = PaperSignatureForm()
     today = local_day(now(), petition.zone)
     form.signed_on.render_kw = {"max": today.isoformat()}
@@ -322,7 +326,7 @@ def paper(slug: str):
 
 @bp.get("/petitions/<slug:slug>/signers")
 def signers(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     query = request.args.get("q", "")[:254]
     found = find_signatures(petition, query) if query.strip() else []
     return render_template("organizer/signers.html", petition=petition, query=query, found=found)
@@ -331,7 +335,7 @@ def signers(slug: str):
 @bp.route("/petitions/<slug:slug>/signers/<int:signature_id>/delete", methods=["GET", "POST"])
 def delete_signer(slug: str, signature_id: int):
     """GET shows who would be deleted and what it means; the page's button POSTs."""
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = ButtonForm()
     if request.method == "GET":
         signature = signature_on_petition(petition, signature_id)
@@ -356,7 +360,7 @@ def delete_signer(slug: str, signature_id: int):
 @bp.post("/petitions/<slug:slug>/purge")
 @admin_required
 def purge(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = PurgeForm()
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm."), "error")
@@ -402,7 +406,7 @@ def _deliver_form(petition: Petition) -> DeliverForm:
 
 @bp.get("/petitions/<slug:slug>/letters")
 def letters(slug: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     return _letters_page(petition, _deliver_form(petition))
 
 
@@ -452,7 +456,7 @@ def _delivery_job(petition: Petition, history: list) -> Job | None:
 def letter_pdf(slug: str, position: int):
     from app.letters import PDF_MIME, build_letter
 
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     letter = build_letter(petition, _target_or_404(petition, position), now())
     return Response(
         letter.data,
@@ -466,7 +470,7 @@ def deliver(slug: str):
     """Refuse at once what can be refused; the worker builds and sends the letters."""
     from app.delivery import DeliveryRefused, queue_delivery
 
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     form = _deliver_form(petition)
     if not form.validate_on_submit():
         return _letters_page(petition, form, status=400)
@@ -534,4 +538,4 @@ def set_enabled(organizer_id: int, action: str):
 
 
 # Views in modules of their own, on this blueprint (and behind its login check).
-from app.web.organizer import authoring, translations  # noqa: E402,F401,I001
+from app.web.organizer import authoring, team, translations  # noqa: E402,F401,I001

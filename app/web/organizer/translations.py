@@ -19,8 +19,8 @@ from app.petitions.translations import (
     translation_locales,
     translation_refusal,
 )
+from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.routes import bp
-from app.web.lookups import petition_or_404
 
 
 @bp.app_template_global()
@@ -87,7 +87,7 @@ def translation_form(texts: list[TranslatableText], locale: str) -> FlaskForm:
 
 @bp.route("/petitions/<slug:slug>/translations/<locale>", methods=["GET", "POST"])
 def translation(slug: str, locale: str):
-    petition = petition_or_404(slug)
+    petition = managed_petition_or_404(slug)
     if locale not in translation_locales():
         abort(404)
     texts = petition_texts(petition, locale)
@@ -103,7 +103,7 @@ def translation(slug: str, locale: str):
             changed = save_translation(petition, locale, values)
         except TranslationRefused as refusal:
             flash(str(refusal), "error")
-            return _page(petition_or_404(slug), locale, texts, form, 400)
+            return _page(managed_petition_or_404(slug), locale, texts, form, 400)
         flash(ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.", changed), "info")
         return redirect(url_for(".translation", slug=slug, locale=locale), 303)
     return _page(petition, locale, texts, form, 400 if form.errors else 200)

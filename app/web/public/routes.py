@@ -1,10 +1,14 @@
 """The public pages: the home page and each petition's page."""
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
+from app.core.urls import absolute_url
 from app.i18n import LANGUAGE_COOKIE, supported_languages
+from app.petitions.listings import LIST_FILTERS, petition_rows, published_petitions
 from app.petitions.queries import home_petition
-from app.web.caching import no_store
+from app.web.caching import no_store, public_cache
 from app.web.errors import render_error
 from app.web.petition_page import blank_petition_page
 from app.web.redirects import local_path
@@ -17,7 +21,62 @@ def home():
     petition = home_petition()
     if petition is None:
         return render_error(404)
-    return blank_petition_page(petition.slug)
+    return blank_petition_page(petition.slug, with_others=True)
+
+
+def _list_tabs() -> dict[str, str]:
+    labels = {
+        "all": _("All petitions"),
+        "open": _("Open petitions"),
+        "closed": _("Closed petitions"),
+    }
+    return {name: labels.get(name, name) for name in ("all", *LIST_FILTERS)}
+
+
+def _empty_list_messages() -> dict[str, str]:
+    return {
+        "all": _("No petitions yet."),
+        "open": _("No petition is open right now."),
+        "closed": _("No petition has closed yet."),
+    }
+
+
+@bp.get("/petitions")
+def petitions():
+    """Published petitions, newest first, a page at a time; `?show=open|closed` filters."""
+    show = request.args.get("show") or "all"
+    tabs = _list_tabs()
+    if show not in tabs:
+        abort(404)
+    page = published_petitions(None if show == "all" else show, _page_number())
+    response = current_app.make_response(
+        render_template(
+            "petitions.html",
+            page=page,
+            rows=petition_rows(page.items, str(get_locale())),
+            show=show,
+            tabs=tabs,
+            empty=_empty_list_messages(),
+            canonical_url=_list_url(show, page.page),
+        )
+    )
+    response.vary.update(("Accept-Language", "Cookie"))  # in the visitor's language
+    return public_cache(response, max_age=60)
+
+
+def _list_url(show: str, page: int) -> str:
+    params = {"show": show} if show != "all" else {}
+    if page > 1:
+        params["page"] = page
+    return absolute_url("public.petitions", **params)
+
+
+def _page_number() -> int:
+    """`?page=`: a missing one is the first; anything but a page number is not found."""
+    value = request.args.get("page") or "1"
+    if not value.isdigit() or not 1 <= int(value) <= 100_000:
+        abort(404)
+    return int(value)
 
 
 @bp.get("/petitions/<slug:slug>")
