@@ -23,12 +23,15 @@ def _shown(value) -> str | None:
     return None if value is None else str(value)[:500]
 
 
-def record_change(petition: Petition, what: str, old=None, new=None) -> None:
-    """Add to the petition's record, in the caller's transaction."""
+def record_change(
+    petition: Petition, what: str, old=None, new=None, *, actor: str | None = None
+) -> None:
+    """Add to the petition's record, in the caller's transaction; by `actor` if given, else
+    by whoever `actor_label` finds."""
     db.session.add(
         PetitionChange(
             petition_id=petition.id,
-            actor=actor_label(),
+            actor=actor or actor_label(),
             what=what,
             old_value=_shown(old),
             new_value=_shown(new),

@@ -6,9 +6,6 @@ from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 
 from app.core.clock import in_philadelphia
-from app.core.urls import absolute_url
-
-SHARE_IMAGE = "img/share.png"  # 1200x630, as Facebook and X want it
 
 
 def number(value: int) -> str:
@@ -42,10 +39,6 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
 
 
-def share_image_url() -> str:
-    return absolute_url("static", filename=SHARE_IMAGE)
-
-
 def percent_of(count: int, goal: int) -> int:
     return min(100, (count * 100) // goal) if goal else 100
 
@@ -61,5 +54,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
         percent_of=percent_of,
-        share_image_url=share_image_url,
     )
