@@ -30,7 +30,11 @@ def axe_report(page) -> str | None:
     return results.generate_report() if results.violations_count else None
 
 
-def test_an_organizer_uploads_a_picture_that_signers_see_on_a_phone(app, site, browser):
+def test_an_organizer_uploads_a_picture_that_signers_see_on_a_phone(
+    app,
+    site,  # noqa: F811  (the fixtures imported above)
+    browser,  # noqa: F811
+):
     with app.app_context():
         make_organizer("admin@example.org", admin=True)
     page = new_page(browser)
