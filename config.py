@@ -62,6 +62,10 @@ class Config:
     # WTForms' own catalog on every request.
     WTF_I18N_ENABLED = False
     MAX_CONTENT_LENGTH = 64 * 1024
+    # Petitions' pictures (and the share images drawn from them); the image upload alone
+    # takes up to IMAGE_UPLOAD_MAX_BYTES, every other request MAX_CONTENT_LENGTH.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
+    IMAGE_UPLOAD_MAX_BYTES = 6 * 1024 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     # Sessions (an organizer's login, a signer's form token) are signed for 12 hours at most.

@@ -129,7 +129,7 @@ def database_url(tmp_path, _postgresql_schema) -> str:
 
 
 @pytest.fixture
-def app_config(database_url: str, smtp_sink: SmtpSink) -> dict:
+def app_config(database_url: str, smtp_sink: SmtpSink, tmp_path) -> dict:
     """What the test app is made with; a test module may override it to change settings."""
     return {
         "APP_ENV": "testing",
@@ -138,6 +138,7 @@ def app_config(database_url: str, smtp_sink: SmtpSink) -> dict:
         "MAIL_PORT": smtp_sink.port,
         "MAIL_TIMEOUT_SECONDS": 5,
         "OUTBOX_RETRY_BASE_SECONDS": 0,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
     }
 
 

@@ -87,3 +87,26 @@ def test_share_images_are_1200_by_630_whatever_the_title(title):
         picture=reencode_upload(photo_with_gps()).data,
     )
     assert Image.open(io.BytesIO(png)).size == SHARE_SIZE
+
+
+@pytest.mark.parametrize(
+    "title, size",
+    [
+        ("Protect Philly", 66),
+        ("Protect Philly, Don’t Make Police Immigration Agents with PARS", 56),
+        ("Protege a Philly, no conviertas a la policía en agentes de inmigración con PARS", 56),
+    ],
+)
+def test_a_share_image_title_is_drawn_whole_when_a_smaller_size_holds_it(title, size):
+    from app.core.images import _title_layout
+
+    _, used, lines = _title_layout(title, 640)  # beside a picture
+    assert used == size
+    assert " ".join(lines) == title
+
+
+def test_only_a_title_too_long_for_every_size_is_cut():
+    from app.core.images import _title_layout
+
+    _, used, lines = _title_layout("Word " * 80, 640)
+    assert used == 48 and len(lines) == 5 and lines[-1].endswith("…")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -24,7 +25,8 @@ FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 
 
 class ImageRefused(ValueError):
-    """Not an image we take; the message says why, for the person who sent it."""
+    """Not an image we take; the message says why, for the person who sent it (in their
+    language)."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ def reencode_upload(data: bytes) -> StoredImage:
     """A clean JPEG at most PAGE_WIDTH wide from an uploaded JPEG, PNG or WebP; ImageRefused
     for anything else, too large, or broken."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImageRefused("The image is larger than 5 MB.")
+        raise ImageRefused(_("The image is larger than 5 MB."))
     if not data:
-        raise ImageRefused("The file is empty.")
+        raise ImageRefused(_("The file is empty."))
     try:
         with warnings.catch_warnings():
             # Pillow only warns below twice its limit; a bomb is refused, not decoded.
@@ -53,17 +55,17 @@ def reencode_upload(data: bytes) -> StoredImage:
             probe = Image.open(io.BytesIO(data))
         with probe:
             if probe.format not in ACCEPTED_FORMATS:
-                raise ImageRefused("Upload a JPEG, PNG or WebP image.")
+                raise ImageRefused(_("Upload a JPEG, PNG or WebP image."))
             if probe.width * probe.height > MAX_PIXELS:
-                raise ImageRefused("The image has too many pixels.")
+                raise ImageRefused(_("The image has too many pixels."))
             probe.load()
             picture = ImageOps.exif_transpose(probe)
     except ImageRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRefused("The image has too many pixels.") from None
+        raise ImageRefused(_("The image has too many pixels.")) from None
     except (UnidentifiedImageError, OSError, ValueError):
-        raise ImageRefused("This file is not an image we can read.") from None
+        raise ImageRefused(_("This file is not an image we can read.")) from None
     if picture.mode not in ("RGB", "L"):
         background = Image.new("RGB", picture.size, "white")
         rgba = picture.convert("RGBA")
@@ -140,6 +142,22 @@ def _wrapped(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int
     return lines
 
 
+# The title's sizes, largest first, with the lines each may take: the largest that holds the
+# whole title is used; a title too long even for the last is cut with an ellipsis.
+_TITLE_SIZES = ((66, 3), (56, 4), (48, 5))
+
+
+def _title_layout(title: str, width: int) -> tuple[ImageFont.FreeTypeFont, int, list[str]]:
+    for size, max_lines in _TITLE_SIZES:
+        font = _font_for(title, size, bold=True)
+        lines = _wrapped(title, font, width, max_lines + 1)
+        if len(lines) <= max_lines:
+            return font, size, lines
+    size, max_lines = _TITLE_SIZES[-1]
+    font = _font_for(title, size, bold=True)
+    return font, size, _wrapped(title, font, width, max_lines)
+
+
 def draw_share_image(
     *,
     title: str,
@@ -150,7 +168,8 @@ def draw_share_image(
     picture: bytes | None = None,
 ) -> bytes:
     """A 1200x630 PNG for link previews (Facebook, WhatsApp, X): the title large, who it is
-    addressed to, a call to action; the petition's own picture on the right when it has one."""
+    addressed to and who started it, a call to action; the petition's own picture on the right
+    when it has one."""
     canvas = Image.new("RGB", SHARE_SIZE, "#1d4f91")
     draw = ImageDraw.Draw(canvas)
     text_width = 1056
@@ -163,9 +182,8 @@ def draw_share_image(
     y = 60
     draw.text((margin, y), kicker.upper(), font=_font_for(kicker, 28, bold=True), fill="#ffd166")
     y += 56
-    size = 66 if len(title) < 70 else 54
-    title_font = _font_for(title, size, bold=True)
-    for line in _wrapped(title, title_font, text_width, 4 if size == 54 else 3):
+    title_font, size, title_lines = _title_layout(title, text_width)
+    for line in title_lines:
         draw.text((margin, y), line, font=title_font, fill="white")
         y += int(size * 1.12)
     small = _font_for(addressed_to, 28)
@@ -173,19 +191,28 @@ def draw_share_image(
     for line in _wrapped(addressed_to, small, text_width, 2):
         draw.text((margin, y), line, font=small, fill="#dfe8f5")
         y += 38
+    button_top = 520
+    organizer_font = _font_for(organizer, 24)
+    # The organizer on a line of their own when there is room, else beside the button.
+    own_line = y + 32 <= button_top - 8
+    if own_line:
+        for line in _wrapped(organizer, organizer_font, text_width, 1):
+            draw.text((margin, y), line, font=organizer_font, fill="#dfe8f5")
     button_font = _font_for(call_to_action, 34, bold=True)
     button_width = int(button_font.getlength(call_to_action)) + 60
-    draw.rounded_rectangle((margin, 520, margin + button_width, 584), 12, fill="#ffd166")
-    draw.text((margin + 30, 530), call_to_action, font=button_font, fill="#143a6b")
-    organizer_font = _font_for(organizer, 24)
-    organizer_line = _wrapped(organizer, organizer_font, text_width - button_width - 40, 1)
-    if organizer_line:
-        draw.text(
-            (margin + button_width + 32, 540),
-            organizer_line[0],
-            font=organizer_font,
-            fill="#dfe8f5",
-        )
+    draw.rounded_rectangle(
+        (margin, button_top, margin + button_width, button_top + 64), 12, fill="#ffd166"
+    )
+    draw.text((margin + 30, button_top + 10), call_to_action, font=button_font, fill="#143a6b")
+    if not own_line:
+        beside = _wrapped(organizer, organizer_font, text_width - button_width - 40, 1)
+        if beside:
+            draw.text(
+                (margin + button_width + 32, button_top + 20),
+                beside[0],
+                font=organizer_font,
+                fill="#dfe8f5",
+            )
     out = io.BytesIO()
     canvas.save(out, "PNG", optimize=True)
     return out.getvalue()

@@ -9,9 +9,6 @@ from flask_babel import format_date, format_decimal, format_time, get_locale, ng
 
 from app.core.clock import in_zone, zone_of
 from app.core.markdown import markdown_to_text, render_markdown
-from app.core.urls import absolute_url
-
-SHARE_IMAGE = "img/share.png"  # 1200x630, as Facebook and X want it
 
 
 def number(value: int) -> str:
@@ -67,10 +64,6 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
 
 
-def share_image_url() -> str:
-    return absolute_url("static", filename=SHARE_IMAGE)
-
-
 def percent_of(count: int, goal: int) -> int:
     return min(100, (count * 100) // goal) if goal else 100
 
@@ -87,7 +80,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
         percent_of=percent_of,
-        share_image_url=share_image_url,
         zip_prefixes=zip_prefixes,
         zone_name=zone_name,
     )

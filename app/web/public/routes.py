@@ -100,3 +100,6 @@ def choose_language(code: str):
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
     return response
+
+
+from app.web.public import images  # noqa: E402,F401  (its views register on bp)
