@@ -18,6 +18,7 @@ from app.counting import displayed_goal
 from app.delivery_records import delivered_to
 from app.models import Petition
 from app.petitions import deadlines
+from app.petitions.outcomes import responses_by_target
 from app.petitions.queries import (
     glance_by_slug,
     letter_greeting,
@@ -73,6 +74,7 @@ def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
         petition=petition,
         text=petition_text(petition, locale),
         target_names=target_names(petition, locale),
+        responses=responses_by_target(petition),
         form=form if open_now else None,
         is_open=open_now,
         has_opened=deadlines.has_opened(petition),

@@ -529,3 +529,7 @@ def set_enabled(organizer_id: int, action: str):
     if set_organizer_enabled(organizer_id, action == "enable") is None:
         abort(404)
     return redirect(url_for(".organizers"), 303)
+
+
+# Pages kept in modules of their own add their views to this blueprint when imported.
+from app.web.organizer import responses  # noqa: E402, F401
