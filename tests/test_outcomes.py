@@ -3,6 +3,7 @@ shown on the public page in both languages and in its JSON; the PDF checked befo
 kept and served only as a download."""
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -241,10 +242,12 @@ def test_the_upload_still_needs_its_csrf_token(app, organizer_client, slug):
 
 
 def test_form_mistakes_are_shown_on_the_form(app, organizer_client, slug):
+    declare(organizer_client, slug, "won")
     response = post_response(organizer_client, slug, text="   ", responded_on="2030-01-01")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Write what the official answered." in html
+    assert re.search(r'<input checked[^>]*value="won"', html)  # the other form as it stands
     future = post_response(organizer_client, slug, responded_on="2030-01-01")
     assert future.status_code == 400
     assert "The date of the response cannot be in the future." in future.get_data(as_text=True)

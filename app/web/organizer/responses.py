@@ -68,16 +68,18 @@ class OutcomeForm(FlaskForm):
     )
 
 
-def _response_form(petition: Petition) -> ResponseForm:
-    form = ResponseForm()
+def _response_form(petition: Petition, submitted: bool = True) -> ResponseForm:
+    """The form to record a response; blank (today's date) unless it is the one posted."""
+    form = ResponseForm() if submitted else ResponseForm(formdata=None)
     form.target.choices = [SelectChoice(t.position, t.full_name) for t in petition.targets]
     form.target.validators = [
         InputRequired(_l("Choose the official who answered.")),
         one_of(form.target.choices),
     ]
-    if request.method == "GET":
-        form.responded_on.data = now().astimezone(petition.zone).date()
-    form.responded_on.render_kw = {"max": now().astimezone(petition.zone).date().isoformat()}
+    today = now().astimezone(petition.zone).date()
+    if not submitted:
+        form.responded_on.data = today
+    form.responded_on.render_kw = {"max": today.isoformat()}
     return form
 
 
@@ -92,17 +94,19 @@ def _page(petition: Petition, form: ResponseForm, outcome_form: OutcomeForm, sta
     ), status
 
 
-def _outcome_form(petition: Petition) -> OutcomeForm:
-    form = OutcomeForm()
-    if request.method == "GET":
-        form.outcome.data = petition.outcome.value
-    return form
+def _outcome_form(petition: Petition, submitted: bool = True) -> OutcomeForm:
+    """The outcome's form: as posted, or showing the outcome declared."""
+    if submitted:
+        return OutcomeForm()
+    return OutcomeForm(formdata=None, data={"outcome": petition.outcome.value})
 
 
 @bp.get("/petitions/<slug:slug>/responses")
 def responses(slug: str):
     petition = petition_or_404(slug)
-    return _page(petition, _response_form(petition), _outcome_form(petition))
+    return _page(
+        petition, _response_form(petition, submitted=False), _outcome_form(petition, False)
+    )
 
 
 @bp.post("/petitions/<slug:slug>/responses")
@@ -113,7 +117,7 @@ def record_response_page(slug: str):
     petition = petition_or_404(slug)
     form = _response_form(petition)
     if not form.validate_on_submit():
-        return _page(petition, form, _outcome_form(petition), 400)
+        return _page(petition, form, _outcome_form(petition, submitted=False), 400)
     upload = form.pdf.data  # a browser sends no file name when none was chosen
     pdf = upload.read(MAX_PDF_BYTES + 1) if upload and upload.filename else None
     try:
@@ -123,7 +127,7 @@ def record_response_page(slug: str):
             form[refusal.field].errors.append(str(refusal))
         else:
             flash(str(refusal), "error")
-        return _page(petition_or_404(slug), form, _outcome_form(petition), 400)
+        return _page(petition, form, _outcome_form(petition, submitted=False), 400)
     flash(_("The response is recorded and shown on the petition's page."), "info")
     return redirect(url_for(".responses", slug=slug), 303)
 
@@ -143,9 +147,9 @@ def delete_response_page(slug: str, response_id: int):
 @bp.post("/petitions/<slug:slug>/outcome")
 def outcome(slug: str):
     petition = petition_or_404(slug)
-    form = OutcomeForm()
+    form = _outcome_form(petition)
     if not form.validate_on_submit():
-        return _page(petition, _response_form(petition), form, 400)
+        return _page(petition, _response_form(petition, submitted=False), form, 400)
     if declare_outcome(petition, Outcome(form.outcome.data)):
         flash(_("The outcome is saved and shown on the petition's page."), "info")
     else:
