@@ -86,6 +86,8 @@ class Config:
     CONFIRMATION_GRACE_SECONDS = 24 * 3600
     PASSWORD_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
     CONFIRMATION_RESEND_AFTER_SECONDS = 120
+    # A signature still pending this long after it was made gets one reminder (0: none).
+    CONFIRMATION_REMINDER_HOURS = float(os.environ.get("CONFIRMATION_REMINDER_HOURS") or 24)
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS") or 1.0)
     OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE") or 100)
     OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS") or 300)

@@ -10,6 +10,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.core.clock import in_zone, local_day, now, parse_local_datetime
 from app.core.english import english_count
@@ -20,7 +21,7 @@ from app.extensions import db
 from app.fake_signatures import FakeSignaturesRefused, add_fake_signatures
 from app.jobs import active_job, run_due_jobs
 from app.mail.sender import send_all_due
-from app.models import Petition, SignatureStatus
+from app.models import Outcome, Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer, organizer_by_email
 from app.petitions.files import (
     PARS_FILE,
@@ -31,8 +32,15 @@ from app.petitions.files import (
     seed_pars,
 )
 from app.petitions.lifecycle import PublishRefused, publish_petition
+from app.petitions.outcomes import (
+    MAX_PDF_BYTES,
+    ResponseRefused,
+    declare_outcome,
+    record_response,
+)
 from app.petitions.queries import petition_by_slug
 from app.petitions.settings import DeadlineRefused, TargetMissing, set_deadline, set_target
+from app.signatures.reminders import send_due_reminders
 from app.signer_data import purge_personal_data, purge_refusal
 from app.worker import run_worker
 
@@ -195,11 +203,58 @@ def publish_command(slug):
     click.echo(f"Published {slug}" if published else f"{slug} was already published")
 
 
+@petitions_cli.command("respond")
+@click.argument("slug")
+@click.argument("position", type=click.IntRange(min=1))
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--date",
+    "responded_on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="When they answered (default: today in the petition's time zone).",
+)
+@click.option(
+    "--pdf",
+    type=click.File("rb"),
+    help="Their letter as a PDF (at most 5 MB), offered for download on the page.",
+)
+def respond_command(slug, position, file, responded_on, pdf):
+    """Record what the target at POSITION answered, from a Markdown FILE ("-": standard
+    input). The same target and day again replaces that response."""
+    petition = _petition_or_fail(slug)
+    day = responded_on.date() if responded_on else now().astimezone(petition.zone).date()
+    try:
+        response = record_response(
+            petition, position, day, file.read(), pdf.read(MAX_PDF_BYTES + 1) if pdf else None
+        )
+    except ResponseRefused as refusal:
+        with force_locale("en"):
+            raise click.ClickException(str(refusal)) from None
+    target = response.target
+    attached = ", with the PDF" if response.has_pdf else ""
+    click.echo(f"{slug}: response from {target.full_name} on {day.isoformat()} recorded{attached}")
+
+
+@petitions_cli.command("outcome")
+@click.argument("slug")
+@click.argument("outcome", type=click.Choice([outcome.value for outcome in Outcome]))
+def outcome_command(slug, outcome):
+    """Declare what came of a petition (won, answered, lost), shown as a banner on its page;
+    "none" clears it."""
+    petition = _petition_or_fail(slug)
+    changed = declare_outcome(petition, Outcome(outcome))
+    click.echo(f"{slug}: outcome {outcome}" + ("" if changed else " (unchanged)"))
+
+
 @outbox_cli.command("send")
-@click.option("--once", is_flag=True, help="Run the jobs and send the email due, then exit.")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run the jobs, queue the reminders and send the email due, then exit.",
+)
 def send_command(once):
-    """The worker: run background jobs (building the letters...) and deliver queued email
-    (runs until stopped, unless --once)."""
+    """The worker: run background jobs (building the letters...), queue the reminders to
+    confirm that are due, and deliver queued email (runs until stopped, unless --once)."""
     if not once:
         click.echo("Running background jobs and sending queued email; Ctrl-C stops.")
         try:
@@ -213,6 +268,9 @@ def send_command(once):
         click.echo(f"{done} done, {jobs.failed} failed")
     for error in jobs.errors:
         click.echo(f"failed: {error}", err=True)
+    reminders = send_due_reminders()
+    if reminders:
+        click.echo(english_count(reminders, "%(num)s reminder", "%(num)s reminders") + " queued")
     report = send_all_due()
     click.echo(f"{report.sent} sent, {report.failed} refused, {report.deferred} deferred")
     if report.errors:

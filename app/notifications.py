@@ -6,6 +6,7 @@ The confirmation email of a new signature is made before the signing transaction
 held for the inserts alone.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from flask import render_template
@@ -18,6 +19,8 @@ from app.core.urls import absolute_url
 from app.mail.queue import enqueue_email
 from app.models import Signature
 from app.petitions.translations import translated_title
+
+CONFIRMATION_REMINDER = "confirmation_reminder"
 
 
 @dataclass(frozen=True)
@@ -60,15 +63,30 @@ def _render(template: str, subject: str, petition, link_key: str, **context) -> 
     )
 
 
-def confirmation_email(petition, first_name: str, locale: str, link_key: str) -> SignerEmail:
+def confirmation_email(
+    petition, first_name: str, locale: str, link_key: str, *, reminder: bool = False
+) -> SignerEmail:
     """The email whose button makes a signature count, rendered for this signer (a fraction
-    of a millisecond), so it always carries the petition's current title."""
+    of a millisecond), so it always carries the petition's current title. With `reminder`,
+    the one reminder of a signature still pending a day later (app.signatures.reminders)."""
     with force_locale(locale):
         title = _title_in(petition, locale)
-        subject = _("Confirm your signature: %(title)s", title=title)
-        return _render(
-            "confirm_signature", subject, petition, link_key, title=title, first_name=first_name
+        if reminder:
+            subject = _("Reminder: confirm your signature: %(title)s", title=title)
+        else:
+            subject = _("Confirm your signature: %(title)s", title=title)
+        email = _render(
+            "confirm_signature",
+            subject,
+            petition,
+            link_key,
+            title=title,
+            first_name=first_name,
+            reminder=reminder,
         )
+    if reminder:
+        return dataclasses.replace(email, purpose=CONFIRMATION_REMINDER)
+    return email
 
 
 def request_confirmation(signature: Signature) -> None:

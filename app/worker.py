@@ -13,17 +13,32 @@ from flask import Flask, current_app
 from app.extensions import db
 from app.jobs import run_due_jobs
 from app.mail.sender import run_sender
+from app.signatures.reminders import send_due_reminders
 
 log = logging.getLogger("app.worker")
 
 
+def _queue_reminders() -> None:
+    """The reminders to confirm that are due; a failure is logged and tried at the next poll,
+    never allowed to stop the jobs."""
+    try:
+        send_due_reminders()
+    except sa.exc.OperationalError:
+        raise
+    except Exception:  # noqa: BLE001  (whatever it is, the jobs go on)
+        db.session.rollback()
+        log.exception("queueing reminders failed")
+
+
 def run_jobs(stop: threading.Event) -> None:
-    """Run due jobs as they come, until `stop` is set; a database that is away is waited for."""
+    """Run due jobs as they come, and queue the reminders due, until `stop` is set; a database
+    that is away is waited for."""
     poll = current_app.config["OUTBOX_POLL_SECONDS"]
     pause = poll
     while not stop.is_set():
         try:
             run_due_jobs()
+            _queue_reminders()
             pause = poll
         except sa.exc.OperationalError as error:
             db.session.rollback()

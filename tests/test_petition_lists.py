@@ -101,7 +101,7 @@ def test_open_and_closed_tabs(app, client, clock):
     assert "No petition is open right now." in client.get("/petitions?show=open").get_data(
         as_text=True
     )
-    assert client.get("/petitions?show=won").status_code == 404
+    assert client.get("/petitions?show=lost").status_code == 404
 
 
 def test_pages_of_twenty(app, client):
@@ -145,3 +145,19 @@ def test_the_list_in_spanish_uses_the_translations(app, client):
 def test_fuzzed_list_queries_never_cause_a_500(app, client, show, page):
     response = client.get(f"/petitions?show={quote(show)}&page={quote(page)}")
     assert response.status_code in (200, 404), response.status_code
+
+
+def test_won_petitions_have_a_tab_and_a_mark(app, client):
+    from app.models import Outcome
+    from app.petitions.outcomes import declare_outcome
+    from app.petitions.queries import petition_by_slug
+
+    with app.app_context():
+        won = make_petition(title="We won this one").slug
+        make_petition(title="Still going")
+        declare_outcome(petition_by_slug(won), Outcome.WON)
+    html = client.get("/petitions?show=won").get_data(as_text=True)
+    assert "We won this one" in html and "Still going" not in html
+    assert "Victory!" in html
+    everything = client.get("/petitions").get_data(as_text=True)
+    assert "We won this one" in everything and "Still going" in everything

@@ -5,12 +5,14 @@ from app.models.organizer import Organizer
 from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
 from app.models.petition import (
     FormerSlug,
+    Outcome,
     Petition,
     PetitionMember,
     PetitionTranslation,
     Target,
     TargetTranslation,
 )
+from app.models.response import TargetResponse
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "OutboxAttachment",
     "OutboxMessage",
     "OutboxStatus",
+    "Outcome",
     "Petition",
     "PetitionChange",
     "PetitionMember",
@@ -32,5 +35,6 @@ __all__ = [
     "SignatureExport",
     "SignatureStatus",
     "Target",
+    "TargetResponse",
     "TargetTranslation",
 ]

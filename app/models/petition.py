@@ -1,5 +1,6 @@
 """A petition, the officials it addresses, its texts in other languages, and who manages it."""
 
+import enum
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,16 @@ import sqlalchemy.orm as so
 
 from app.core.clock import default_time_zone, now, zone_named
 from app.extensions import db
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, string_enum
+
+
+class Outcome(enum.StrEnum):
+    """What came of a petition, as its organizers declare it."""
+
+    NONE = "none"  # not declared (yet)
+    WON = "won"
+    ANSWERED = "answered"  # the officials answered; neither won nor lost
+    LOST = "lost"
 
 
 class Petition(db.Model):
@@ -47,6 +57,9 @@ class Petition(db.Model):
     image_height: so.Mapped[int | None]
     # When signers' personal data was erased (after closing and delivery); counts remain.
     purged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Declared by the organizers (app.petitions.outcomes); shown as a banner.
+    outcome: so.Mapped[Outcome] = so.mapped_column(string_enum(Outcome), default=Outcome.NONE)
+    outcome_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     translations: so.Mapped[list["PetitionTranslation"]] = so.relationship(
         cascade="all, delete-orphan",

@@ -47,6 +47,8 @@ class Signature(db.Model):
         # Recent public signers walk confirmed signatures by time; exports walk them by id.
         sa.Index("ix_signature_petition_status_confirmed", "petition_id", "status", "confirmed_at"),
         sa.Index("ix_signature_petition_status_id", "petition_id", "status", "id"),
+        # The worker looks for pending signatures due a reminder on every poll.
+        sa.Index("ix_signature_reminder_due", "petition_id", "status", "reminded_at", "created_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -82,6 +84,8 @@ class Signature(db.Model):
     signed_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_emailed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # When the one reminder to confirm went out (app.signatures.reminders); never a second.
+    reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     petition: so.Mapped["Petition"] = so.relationship()  # noqa: F821
 

@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from app.core.clock import now
 from app.extensions import db
-from app.models import Petition, PetitionTranslation, Target, TargetTranslation
+from app.models import Outcome, Petition, PetitionTranslation, Target, TargetTranslation
 from app.petitions import deadlines
 
 PER_PAGE = 20
@@ -25,11 +25,15 @@ def _is_closed(at: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(Petition.closes_at <= at, Petition.purged_at.is_not(None))
 
 
-# The filters of /petitions, by the name in `?show=`. An outcome ("won") belongs here once
-# petitions record one: its name and the condition on that column, nothing else changes.
+def _has_won(_at: datetime) -> sa.ColumnElement[bool]:
+    return Petition.outcome == Outcome.WON
+
+
+# The filters of /petitions, by the name in `?show=`.
 LIST_FILTERS: dict[str, Callable[[datetime], sa.ColumnElement[bool]]] = {
     "open": _is_open,
     "closed": _is_closed,
+    "won": _has_won,
 }
 
 
@@ -43,6 +47,7 @@ class PetitionRow:
     is_open: bool
     has_opened: bool
     time_left: timedelta
+    outcome: Outcome = Outcome.NONE
 
 
 def _published() -> sa.Select:
@@ -107,6 +112,7 @@ def petition_rows(
             is_open=deadlines.is_open(petition, at),
             has_opened=deadlines.has_opened(petition, at),
             time_left=deadlines.time_left(petition, at),
+            outcome=petition.outcome,
         )
         for petition in petitions
     ]

@@ -142,6 +142,13 @@ def petition_summary(petition: Petition, url: str) -> dict:
         "is_open": is_open(petition),
         "opens_at": in_zone(petition.opens_at, petition.zone).isoformat(),
         "closes_at": in_zone(petition.closes_at, petition.zone).isoformat(),
+        # "none", "won", "answered" or "lost", as the organizers declared it, and when.
+        "outcome": petition.outcome.value,
+        "outcome_at": (
+            petition.outcome_at.astimezone(petition.zone).isoformat()
+            if petition.outcome_at
+            else None
+        ),
         "targets": [
             {"position": t.position, "title": t.title, "name": t.name} for t in petition.targets
         ],

@@ -19,6 +19,7 @@ from app.delivery_records import delivered_to
 from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.listings import other_open_petitions, petition_rows
+from app.petitions.outcomes import responses_by_target
 from app.petitions.queries import (
     letter_greeting,
     recent_public_signers,
@@ -74,6 +75,7 @@ def _render(
         petition=petition,
         text=text,
         target_names=names,
+        responses=responses_by_target(petition),
         form=form if open_now else None,
         is_open=open_now,
         has_opened=deadlines.has_opened(petition),

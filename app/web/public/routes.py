@@ -1,15 +1,26 @@
 """The public pages: the home page and each petition's page."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.core.urls import absolute_url
 from app.i18n import LANGUAGE_COOKIE, supported_languages
 from app.petitions.listings import LIST_FILTERS, petition_rows, published_petitions
+from app.petitions.outcomes import PDF_MIME, response_pdf
 from app.petitions.queries import home_petition
 from app.web.caching import no_store, public_cache
 from app.web.errors import render_error
+from app.web.lookups import public_petition_or_404
 from app.web.petition_page import blank_petition_page
 from app.web.redirects import local_path
 
@@ -29,6 +40,7 @@ def _list_tabs() -> dict[str, str]:
         "all": _("All petitions"),
         "open": _("Open petitions"),
         "closed": _("Closed petitions"),
+        "won": _("Victories"),
     }
     return {name: labels.get(name, name) for name in ("all", *LIST_FILTERS)}
 
@@ -38,12 +50,13 @@ def _empty_list_messages() -> dict[str, str]:
         "all": _("No petitions yet."),
         "open": _("No petition is open right now."),
         "closed": _("No petition has closed yet."),
+        "won": _("No petition has declared a victory yet."),
     }
 
 
 @bp.get("/petitions")
 def petitions():
-    """Published petitions, newest first, a page at a time; `?show=open|closed` filters."""
+    """Published petitions, newest first, a page at a time; `?show=open|closed|won` filters."""
     show = request.args.get("show") or "all"
     tabs = _list_tabs()
     if show not in tabs:
@@ -100,6 +113,24 @@ def choose_language(code: str):
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
     return response
+
+
+@bp.get("/petitions/<slug:slug>/responses/<int:response_id>.pdf", endpoint="response_pdf")
+def response_pdf_file(slug: str, response_id: int):
+    """An official's response as the organizers uploaded it (checked to be a PDF), as a
+    download: a file from outside is never shown inside our pages."""
+    pdf = response_pdf(public_petition_or_404(slug), response_id)
+    if pdf is None:
+        abort(404)
+    response = Response(
+        pdf.data,
+        mimetype=PDF_MIME,
+        headers={
+            "Content-Disposition": f'attachment; filename="{pdf.filename}"',
+            "Content-Security-Policy": "sandbox",
+        },
+    )
+    return public_cache(response, max_age=300)
 
 
 from app.web.public import images  # noqa: E402,F401  (its views register on bp)

