@@ -529,3 +529,6 @@ def set_enabled(organizer_id: int, action: str):
     if set_organizer_enabled(organizer_id, action == "enable") is None:
         abort(404)
     return redirect(url_for(".organizers"), 303)
+
+
+from app.web.organizer import printed  # noqa: E402, F401 (its views join this blueprint)
