@@ -246,6 +246,49 @@ def outcome_command(slug, outcome):
     click.echo(f"{slug}: outcome {outcome}" + ("" if changed else " (unchanged)"))
 
 
+def _write_printed(build, output: str, **options) -> None:
+    """Build a flyer or sheet (the PDF library loads only here) and write it to `output`."""
+    from app.printed import PrintRefused
+
+    try:
+        printed = build(**options)
+    except PrintRefused as refusal:
+        with force_locale("en"):  # no request here to choose a language from
+            message = str(refusal)
+        raise click.BadParameter(message, param_hint=f"--{refusal.option}") from None
+    Path(output).write_bytes(printed.data)
+    click.echo(f"Wrote {output}")
+
+
+@petitions_cli.command("flyer")
+@click.argument("slug")
+@click.option("--source", required=True, help="The ?source= tag of the QR code, like library.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--language", default="en", show_default=True, help="en or es.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
+def flyer_command(slug, source, output, language, paper):
+    """Write a printable flyer (PDF) whose QR code leads to the petition tagged ?source=NAME."""
+    from app.printed import build_flyer
+
+    petition = _petition_or_fail(slug)
+    _write_printed(
+        build_flyer, output, petition=petition, source=source, language=language, paper=paper
+    )
+
+
+@petitions_cli.command("sheet")
+@click.argument("slug")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--language", default="en", show_default=True, help="en or es.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
+def sheet_command(slug, output, language, paper):
+    """Write a paper signature sheet (PDF) whose columns match the paper-entry form."""
+    from app.printed import build_sheet
+
+    petition = _petition_or_fail(slug)
+    _write_printed(build_sheet, output, petition=petition, language=language, paper=paper)
+
+
 @outbox_cli.command("send")
 @click.option(
     "--once",

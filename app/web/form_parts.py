@@ -22,6 +22,9 @@ ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 SOURCE = re.compile(r"^[a-z0-9_-]{1,32}$")
 
 
+SOURCE_RULE = _l("Use 1 to 32 letters, digits, - or _ for the source name, like library-table.")
+
+
 def clean_source(value: str | None) -> str | None:
     """A share link's `?source=` tag, kept only if it looks like one."""
     value = (value or "").strip().lower()
@@ -74,6 +77,14 @@ def validate_zip(form, field) -> None:
     if not match:
         raise ValidationError(_l("Enter a 5-digit ZIP code, like 19107."))
     field.data = match.group(1)
+
+
+def validate_source(form, field) -> None:
+    """A source name for a printed QR code: what `clean_source` keeps (lower-cased)."""
+    source = clean_source(field.data)
+    if source is None:
+        raise ValidationError(SOURCE_RULE)
+    field.data = source
 
 
 def validate_reason(form, field) -> None:

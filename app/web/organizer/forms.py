@@ -38,6 +38,7 @@ from app.web.form_parts import (
     one_of,
     validate_email,
     validate_reason,
+    validate_source,
     validate_zip,
 )
 
@@ -207,4 +208,38 @@ class AddMemberForm(FlaskForm):
         _l("Email of an organizer"),
         filters=[tidy],
         validators=[DataRequired(_l("Enter an email address.")), at_most(254), validate_email],
+    )
+
+
+PRINT_LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("es", "Español")]
+PAPER_CHOICES = [SelectChoice("letter", _l("US Letter")), SelectChoice("a4", _l("A4"))]
+
+
+class PrintForm(FlaskForm):
+    """What to print, read from the query string: a download changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    language = SelectField(
+        _l("Language"),
+        choices=PRINT_LANGUAGE_CHOICES,
+        default="en",
+        validate_choice=False,
+        validators=[one_of(PRINT_LANGUAGE_CHOICES)],
+    )
+    paper = SelectField(
+        _l("Paper"),
+        choices=PAPER_CHOICES,
+        default="letter",
+        validate_choice=False,
+        validators=[one_of(PAPER_CHOICES)],
+    )
+
+
+class FlyerForm(PrintForm):
+    source = StringField(
+        _l("Source name (for the QR code)"),
+        default="flyer",
+        validators=[DataRequired(_l("Enter a source name, like library-table.")), validate_source],
     )

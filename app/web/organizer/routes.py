@@ -538,4 +538,11 @@ def set_enabled(organizer_id: int, action: str):
 
 
 # Views in modules of their own, on this blueprint (and behind its login check).
-from app.web.organizer import authoring, images, responses, team, translations  # noqa: E402,F401,I001
+from app.web.organizer import (  # noqa: E402,F401,I001
+    authoring,
+    images,
+    printed,
+    responses,
+    team,
+    translations,
+)
