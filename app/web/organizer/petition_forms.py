@@ -132,7 +132,7 @@ class TargetRowForm(Form):
 
 class PetitionForm(FlaskForm):
     title = StringField(
-        _l("Title"),
+        _l("Title of the petition"),
         filters=[tidy],
         validators=[DataRequired(_l("Write a title.")), at_most(200), one_line],
     )

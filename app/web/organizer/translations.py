@@ -33,7 +33,7 @@ def language_name(code: str) -> str:
 
 
 _LABELS = {
-    "title": _l("Title"),
+    "title": _l("Title of the petition"),
     "about": _l("About this petition"),
     "letter_subject": _l("Letter subject"),
     "letter_body": _l("Letter"),
