@@ -12,6 +12,7 @@ from app.models.petition import (
     TargetTranslation,
 )
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
+from app.models.update import Suppression, SuppressionReason, Update, UpdateTranslation
 
 __all__ = [
     "Channel",
@@ -31,6 +32,10 @@ __all__ = [
     "Signature",
     "SignatureExport",
     "SignatureStatus",
+    "Suppression",
+    "SuppressionReason",
     "Target",
     "TargetTranslation",
+    "Update",
+    "UpdateTranslation",
 ]

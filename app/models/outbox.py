@@ -19,7 +19,12 @@ class OutboxStatus(enum.StrEnum):
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
-    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # An update reaches a signature at most once, whatever happens to its sending job;
+        # also how an update's progress is counted.
+        sa.UniqueConstraint("update_id", "signature_id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     purpose: so.Mapped[str] = so.mapped_column(sa.String(32))
@@ -30,6 +35,12 @@ class OutboxMessage(db.Model):
     signature_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("signature.id", ondelete="SET NULL"), index=True
     )
+    # Subscription mail (an update) is counted per update and carries its own headers
+    # (List-Unsubscribe...), as JSON; transactional mail has none.
+    update_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("petition_update.id", ondelete="CASCADE")
+    )
+    headers: so.Mapped[str | None] = so.mapped_column(sa.Text)
     status: so.Mapped[OutboxStatus] = so.mapped_column(
         string_enum(OutboxStatus),
         default=OutboxStatus.PENDING,
