@@ -90,9 +90,7 @@ class Suppression(db.Model):
     __table_args__ = (sa.UniqueConstraint("petition_id", "email_hash"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    petition_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("petition.id", ondelete="CASCADE")
-    )
+    petition_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("petition.id", ondelete="CASCADE"))
     email_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     reason: so.Mapped[SuppressionReason] = so.mapped_column(string_enum(SuppressionReason))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)

@@ -27,6 +27,7 @@ from app.petitions.queries import (
     target_names,
 )
 from app.sharing import canonical_url, share_links
+from app.updates.queries import published_updates
 from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source
 from app.web.signing.forms import SignForm
@@ -84,6 +85,7 @@ def _render(petition: Petition, form: SignForm | None, open_now: bool) -> str:
         share_links=share_links(petition),
         canonical_url=canonical_url(petition),
         delivered=delivered_to(petition),
+        updates=published_updates(petition, locale),
     )
 
 

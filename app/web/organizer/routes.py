@@ -64,6 +64,7 @@ from app.signer_data import (
     signature_on_petition,
 )
 from app.stats import dashboard as dashboard_figures
+from app.updates.queries import sending_progress, updates_of
 from app.web.caching import no_store
 from app.web.form_parts import ButtonForm
 from app.web.organizer.chart import daily_bars
@@ -189,6 +190,7 @@ def index():
 def dashboard(slug: str):
     petition = petition_or_404(slug)
     figures = dashboard_figures(petition)
+    updates = updates_of(petition)
     return render_template(
         "organizer/dashboard.html",
         petition=petition,
@@ -201,6 +203,8 @@ def dashboard(slug: str):
         purge_form=PurgeForm(),
         # What blocks erasing even for letters delivered by hand; the rest the form asks.
         purge_refusal=purge_refusal(petition, delivered_by_hand=True),
+        updates=updates[:5],
+        update_progress=sending_progress(updates[:5]),
     )
 
 
@@ -529,3 +533,7 @@ def set_enabled(organizer_id: int, action: str):
     if set_organizer_enabled(organizer_id, action == "enable") is None:
         abort(404)
     return redirect(url_for(".organizers"), 303)
+
+
+# The updates pages join this blueprint (and so need a login like the rest).
+from app.web.organizer import updates as _updates  # noqa: E402, F401
