@@ -39,7 +39,7 @@ def signers(app):
 
 
 def test_updates_written_read_and_left_with_no_accessibility_violations(
-    app, smtp, site, browser, signers
+    app, smtp, site, browser, signers  # noqa: F811  (the fixtures imported above)
 ):
     from axe_playwright_python.sync_playwright import Axe
 
