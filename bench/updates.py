@@ -200,7 +200,7 @@ def _outbox_counts(url: str) -> tuple[int, int, int]:
 
 def run(database: str = "sqlite", signers: int | None = None) -> None:
     signers = signers or int(os.environ.get("BENCH_UPDATE_SIGNERS", 100_000))
-    to_send = int(os.environ.get("BENCH_UPDATE_SEND", 5_000))
+    to_send = int(os.environ.get("BENCH_UPDATE_SEND", 2_000))
     header(f"Updates: one update to {signers:,} signers ({database})")
     OUT.mkdir(parents=True, exist_ok=True)
 

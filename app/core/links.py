@@ -7,6 +7,7 @@ cannot be made up, and stamped with the application clock so it can expire. Chan
 row's key voids every link sent before. Nothing is stored per link.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -52,6 +53,12 @@ def _serializer(purpose: LinkPurpose) -> URLSafeTimedSerializer:
 
 def make_token(purpose: LinkPurpose, key: str) -> str:
     return _serializer(purpose).dumps(key)
+
+
+def token_maker(purpose: LinkPurpose) -> Callable[[str], str]:
+    """`make_token` for many keys in a row (an update's 100,000 unsubscribe links): the
+    serializer is built once."""
+    return _serializer(purpose).dumps
 
 
 def read_token(token: str, purpose: LinkPurpose) -> LinkClaim | None:

@@ -21,7 +21,7 @@ from app.mail.queue import enqueue_email
 from app.models import Petition, Update
 from app.petitions.queries import translated_title
 from app.updates.drafts import ORIGINAL_LOCALE
-from app.updates.unsubscribe import unsubscribe_url
+from app.updates.unsubscribe import unsubscribe_urls
 
 UPDATE_PURPOSE = "update"
 TEST_PURPOSE = "update_test"
@@ -88,6 +88,7 @@ class SignerCopies:
         self._petition = petition
         self._update_id = update.id
         self._list_id = list_id(petition)
+        self._unsubscribe_url = unsubscribe_urls()
         self._by_locale = {
             locale: render_update_email(petition, update, locale, _LINK_MARK)
             for locale in current_app.config["LANGUAGES"]
@@ -97,7 +98,7 @@ class SignerCopies:
         self, *, signature_id: int, recipient: str, locale: str, link_key: str
     ) -> OutgoingEmail:
         email = self._by_locale.get(locale) or self._by_locale[ORIGINAL_LOCALE]
-        link = unsubscribe_url(link_key)
+        link = self._unsubscribe_url(link_key)
         return OutgoingEmail(
             purpose=UPDATE_PURPOSE,
             recipient=recipient,

@@ -27,7 +27,7 @@ from app.jobs import JobAlreadyQueued, JobLost, JobRefused, JobRun, job_handler,
 from app.mail.queue import enqueue_emails
 from app.models import Job, Petition, Signature, SignatureStatus, Update
 from app.updates.emails import SignerCopies
-from app.updates.suppression import email_hash, suppressed_among
+from app.updates.suppression import email_hashes, suppressed_among
 
 log = logging.getLogger("app.updates")
 
@@ -130,7 +130,7 @@ def _send_update_job(run: JobRun) -> None:
         ).all()
         if not batch:
             break
-        hashes = [email_hash(row.email) for row in batch]
+        hashes = email_hashes(row.email for row in batch)
         suppressed = suppressed_among(petition_id, hashes)
         db.session.commit()  # ends the read before the write below
         messages = [

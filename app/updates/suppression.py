@@ -23,11 +23,17 @@ def _key() -> bytes:
     return hmac.new(secret, b"petitions suppression list", hashlib.sha256).digest()
 
 
-def email_hash(address: str) -> str:
+def email_hash(address: str, key: bytes | None = None) -> str:
     """The keyed hash an address is suppressed under (of its canonical form, so that
-    `Maria.Lopez@gmail.com` and `marialopez+x@gmail.com` are one)."""
+    `Maria.Lopez@gmail.com` and `marialopez+x@gmail.com` are one). `key`: `_key()`, when
+    the caller hashes many addresses in a row."""
     canonical = canonical_email(address)
-    return hmac.new(_key(), canonical.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key or _key(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def email_hashes(addresses: Iterable[str]) -> list[str]:
+    key = _key()
+    return [email_hash(address, key) for address in addresses]
 
 
 def suppress(petition_id: int, address: str, reason: SuppressionReason) -> None:

@@ -3,26 +3,29 @@ programs send to it (RFC 8058). The link is signed (app.core.links) and names th
 by its random `link_key`, so it is the proof on its own: no cookie, no form token.
 Unsubscribing stops updates from that petition; the signature stays and still counts."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from app.core.database import begin_write
-from app.core.links import LinkPurpose, make_token, read_token
+from app.core.links import LinkPurpose, read_token, token_maker
 from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus, Signature, SuppressionReason
 from app.signing import signature_by_link_key
 from app.updates.suppression import suppress
 
-
-def unsubscribe_token(link_key: str) -> str:
-    return make_token(LinkPurpose.UNSUBSCRIBE, link_key)
+_MARK = "link"
 
 
-def unsubscribe_url(link_key: str) -> str:
-    """The https address in `List-Unsubscribe` and in the email's own link."""
-    return absolute_url("signing.unsubscribe", token=unsubscribe_token(link_key))
+def unsubscribe_urls() -> Callable[[str], str]:
+    """What makes a signer's unsubscribe link (the https address in `List-Unsubscribe` and
+    in the email) from their `link_key`. For many signers in a row: the address and the
+    signer are made once, each link then costs its signature alone."""
+    prefix = absolute_url("signing.unsubscribe", token=_MARK).removesuffix(_MARK)
+    token = token_maker(LinkPurpose.UNSUBSCRIBE)
+    return lambda link_key: prefix + token(link_key)
 
 
 class BadUnsubscribeLink(Exception):
