@@ -25,8 +25,9 @@ from app.models import (
 )
 from app.petitions.queries import petition_by_slug
 from app.updates import sending
-from app.updates.drafts import UpdateText, post_update
-from app.updates.sending import AlreadySent, request_sending
+from app.updates.drafts import UpdateText, post_update, publish_update
+from app.updates.queries import sending_progress
+from app.updates.sending import AlreadySent, SendRefused, request_sending
 from app.updates.suppression import email_hash
 from tests import instants
 from tests.conftest import csrf_token_from, deliver_mail, sign
@@ -235,8 +236,6 @@ def test_an_address_refused_for_good_gets_no_more_updates(app, smtp, slug):
     deliver_mail(app)
     assert recipients(smtp) == ["beto@example.org"]
     with app.app_context():
-        from app.updates.queries import sending_progress
-
         progress = sending_progress([db.session.get(Update, first)])[first]
         assert (progress.sent, progress.queued, progress.refused) == (1, 0, 1)
 
@@ -423,8 +422,6 @@ def test_the_page_shows_updates_newest_first_dated_in_the_petitions_zone(app, sl
     post(app, slug, send=False)
     with app.app_context():
         petition = petition_by_slug(slug)
-        from app.updates.drafts import publish_update
-
         for update in db.session.scalars(sa.select(Update)):
             publish_update(petition, update)
     clock.move_to(instants.OPEN + timedelta(days=3))
@@ -433,14 +430,12 @@ def test_the_page_shows_updates_newest_first_dated_in_the_petitions_zone(app, sl
         petition = petition_by_slug(slug)
         post_update(petition, UpdateText("Draft", "Not yet."), {})
         newest = db.session.scalar(sa.select(Update).where(Update.title == "Newer"))
-        from app.updates.drafts import publish_update
-
         publish_update(petition, newest)
 
     page = client_page(app, slug)
     assert 'id="updates"' in page
     assert page.index("Newer") < page.index("The letters were delivered")
-    assert "July 15, 2027" in page and "July 16, 2027" not in page
+    assert '">July 15, 2027</time>' in page and "July 16, 2027" not in page
     assert "<em>newest</em>" in page
     assert "Draft" not in page
     spanish = client_page(app, slug, "es")
@@ -508,3 +503,69 @@ def test_the_purge_keeps_suppressions_as_hashes(app, smtp, slug, runner, clock):
         assert suppressed.email_hash == email_hash("beto@example.org")
     after = app.test_client(use_cookies=False).post(path(link), data=ONE_CLICK)
     assert after.status_code == 200, "a link to an erased signature still answers"
+
+
+def test_a_draft_is_edited_and_its_translation_removed(app, slug, organizer_client):
+    update_id = post(app, slug, send=False)
+    url = f"/organizer/petitions/{slug}/updates/{update_id}/edit"
+    form = organizer_client.get(url)
+    html = form.get_data(as_text=True)
+    assert form.status_code == 200
+    assert 'value="Las cartas fueron entregadas"' in html
+    saved = organizer_client.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(html),
+            "title": "The letters went out",
+            "body": "All three.",
+            "es_title": "",
+            "es_body": "",
+        },
+    )
+    assert saved.status_code == 303
+    with app.app_context():
+        update = db.session.get(Update, update_id)
+        assert (update.title, update.body, update.translations) == (
+            "The letters went out",
+            "All three.",
+            [],
+        )
+        assert update.edited_at is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "message"),
+    [
+        ({"title": "T" * 201, "body": "x"}, 400, "Use at most 200 characters."),
+        ({"title": "Fine", "body": "Bad \x00 byte"}, 400, "control characters"),
+        ({"title": "Fine", "body": "Text", "es_title": "Sólo título"}, 400, "(es)"),
+    ],
+)
+def test_a_bad_update_is_explained_not_saved(app, slug, organizer_client, fields, status, message):
+    url = f"/organizer/petitions/{slug}/updates/new"
+    token = csrf_token_from(organizer_client.get(url).get_data(as_text=True))
+    response = organizer_client.post(url, data={"csrf_token": token, **fields})
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Update)) == 0
+
+
+def test_an_update_is_found_only_under_its_own_petition(app, slug, organizer_client):
+    update_id = post(app, slug, send=False)
+    with app.app_context():
+        other = make_petition().slug
+    elsewhere = organizer_client.get(f"/organizer/petitions/{other}/updates/{update_id}")
+    assert elsewhere.status_code == 404
+    assert organizer_client.get(f"/organizer/petitions/{slug}/updates/999").status_code == 404
+    assert app.test_client().get(f"/organizer/petitions/{slug}/updates").status_code == 302
+
+
+def test_an_erased_petitions_update_is_not_emailed(app, slug, runner, clock):
+    update_id = post(app, slug, send=False)
+    clock.move_to(instants.AFTER_GRACE)
+    purged = runner.invoke(args=["signatures", "purge", slug, "--yes", "--delivered-by-hand"])
+    assert purged.exit_code == 0, purged.output
+    with app.app_context():
+        with pytest.raises(SendRefused, match="erased"):
+            request_sending(petition_by_slug(slug), db.session.get(Update, update_id))
