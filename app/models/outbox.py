@@ -20,7 +20,9 @@ class OutboxStatus(enum.StrEnum):
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
     __table_args__ = (
-        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # Covers what a sender's claim filters on: with 100,000 update emails waiting, SQLite
+        # would otherwise read every waiting message (their text comes before these columns).
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at", "claimed_until"),
         # An update reaches a signature at most once, whatever happens to its sending job;
         # also how an update's progress is counted.
         sa.UniqueConstraint("update_id", "signature_id"),
@@ -49,7 +51,7 @@ class OutboxMessage(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
     next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
     # A sender owns a message until `claimed_until`; after that (it died) another may take it.
-    claim_token: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    claim_token: so.Mapped[str | None] = so.mapped_column(sa.String(32), index=True)
     claimed_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))

@@ -2,7 +2,8 @@
 
 The outbox learns which update a message belongs to (its progress is counted from there, and
 an update reaches a signature at most once) and the headers subscription mail carries
-(List-Unsubscribe...), as JSON text.
+(List-Unsubscribe...), as JSON text. A sender's claim no longer reads every waiting message
+(100,000 of an update): its due index covers `claimed_until`, and `claim_token` is indexed.
 
 Revision ID: d7e2a94c1b58
 Revises: 38639765b24d
@@ -70,10 +71,16 @@ def upgrade():
         batch_op.add_column(sa.Column('headers', sa.Text(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_outbox_message_update_id_petition_update'), 'petition_update', ['update_id'], ['id'], ondelete='CASCADE')
         batch_op.create_unique_constraint(batch_op.f('uq_outbox_message_update_id_signature_id'), ['update_id', 'signature_id'])
+        batch_op.drop_index('ix_outbox_message_due')
+        batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at', 'claimed_until'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_claim_token'), ['claim_token'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_message_claim_token'))
+        batch_op.drop_index('ix_outbox_message_due')
+        batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.drop_constraint(batch_op.f('uq_outbox_message_update_id_signature_id'), type_='unique')
         batch_op.drop_constraint(batch_op.f('fk_outbox_message_update_id_petition_update'), type_='foreignkey')
         batch_op.drop_column('headers')
