@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from app.audit import actor_label, record_change
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import begin_write, checkpoint_sqlite
 from app.extensions import db
 from app.jobs import JobAlreadyQueued, JobLost, JobRefused, JobRun, job_handler, queue_job
 from app.mail.queue import enqueue_emails
@@ -171,3 +171,4 @@ def _queue_batch(update_id: int, cursor: int, last: int, messages: list) -> None
         raise JobLost(f"update {update_id}: another worker has moved past signature {cursor}")
     enqueue_emails(messages)
     db.session.commit()
+    checkpoint_sqlite()  # a batch is megabytes of text: the job copies it, not the next signer
