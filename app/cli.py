@@ -42,6 +42,7 @@ from app.petitions.queries import petition_by_slug
 from app.petitions.settings import DeadlineRefused, TargetMissing, set_deadline, set_target
 from app.signatures.reminders import send_due_reminders
 from app.signer_data import purge_personal_data, purge_refusal
+from app.updates.cli import updates_cli
 from app.worker import run_worker
 
 petitions_cli = AppGroup("petitions", help="Create and edit petitions.")
@@ -507,5 +508,6 @@ def deliver_letters_command(slug, positions):
 
 
 def init_app(app: Flask) -> None:
-    for group in (petitions_cli, outbox_cli, signatures_cli, organizers_cli, letters_cli):
+    groups = (petitions_cli, outbox_cli, signatures_cli, organizers_cli, letters_cli, updates_cli)
+    for group in groups:
         app.cli.add_command(group)

@@ -33,7 +33,7 @@ DEFAULT_LEASE_SECONDS = 300
 MAX_ATTEMPTS = 3
 # Modules whose handlers register themselves when imported. The worker loads them; a web
 # request that only queues a job does not (they may load heavy libraries, such as the PDF's).
-HANDLER_MODULES = ("app.delivery",)
+HANDLER_MODULES = ("app.delivery", "app.updates.sending")
 
 
 class JobRefused(Exception):
@@ -113,13 +113,15 @@ def queue_job(
     payload: dict[str, Any] | None = None,
     *,
     exclusive: bool = False,
+    scope: str | None = None,
 ) -> Job:
     """Queue a job in the caller's transaction (the worker sees it once that commits).
 
-    With `exclusive`, at most one job of this kind is queued or running per petition: another
-    raises JobAlreadyQueued, even when two requests race (a unique constraint decides).
+    With `exclusive`, at most one job of this kind is queued or running per petition (or per
+    `scope`, such as one update): another raises JobAlreadyQueued, even when two requests
+    race (a unique constraint decides).
     """
-    key = f"{kind}:{petition.id if petition else '-'}" if exclusive else None
+    key = f"{kind}:{scope or (petition.id if petition else '-')}" if exclusive else None
     if key is not None:
         existing = _active_by_key(key)
         if existing is not None:

@@ -5,7 +5,7 @@ import sys
 
 import sqlalchemy as sa
 
-from bench import export, letters, outbox, page, signing
+from bench import export, letters, outbox, page, signing, updates
 from bench.harness import PG_URL
 
 BENCHMARKS = {
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "export": export.run,
     "letters": letters.run,
     "outbox": outbox.run,
+    "updates": updates.run,
 }
 
 

@@ -66,3 +66,16 @@ def begin_write() -> None:
 
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def checkpoint_sqlite() -> None:
+    """After a large write on SQLite, copy the write-ahead log into the database now, on this
+    caller's time: otherwise the next small writer (a signer) crosses the log's size limit
+    and pays for the copy. PASSIVE: it waits for no one. On PostgreSQL it does nothing."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    raw = db.engine.raw_connection()
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        raw.close()

@@ -1,6 +1,14 @@
-"""The shapes of a message on its way out, shared by the queue, the sender and the transport."""
+"""The shapes of a message on its way out, shared by the queue, the sender and the transport.
 
-from dataclasses import dataclass
+Two kinds of mail leave here. Transactional mail answers something the person just did
+(confirm your signature, you already signed, a letter to an official): it carries no list
+headers, and nobody unsubscribes from it. Subscription mail (updates to signers) is sent to
+many people who asked for it: it carries `ListHeaders`, so mail programs show an unsubscribe
+button and providers such as Gmail and Yahoo accept it from a bulk sender.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -8,6 +16,37 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class ListHeaders:
+    """What makes a message subscription mail: RFC 2369 `List-Unsubscribe` (our https URL),
+    RFC 8058 one-click (`List-Unsubscribe-Post`: a POST to that URL unsubscribes at once,
+    with no cookie and no form), and RFC 2919 `List-Id` naming the list."""
+
+    unsubscribe_url: str
+    list_id: str
+
+    def as_headers(self) -> dict[str, str]:
+        return {
+            "List-Unsubscribe": f"<{self.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"<{self.list_id}>",
+        }
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """A message to queue: many at once (app.mail.queue.enqueue_emails) for subscription mail."""
+
+    purpose: str
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+    signature_id: int | None = None
+    update_id: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -24,3 +63,6 @@ class QueuedMessage:
     signature_id: int | None
     attempts: int
     attachments: tuple[Attachment, ...] = ()
+    # Subscription mail only: the update it belongs to, and its list headers.
+    update_id: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()

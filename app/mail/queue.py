@@ -3,7 +3,9 @@ commits), and senders claim batches of due messages for a lease (`OUTBOX_LEASE_S
 several can run at once and none sends what another holds; on PostgreSQL the claim skips rows
 another is claiming (FOR UPDATE SKIP LOCKED)."""
 
+import json
 import secrets
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -12,7 +14,7 @@ from flask import current_app
 from app.core.clock import now
 from app.core.database import begin_write
 from app.extensions import db
-from app.mail.messages import Attachment, QueuedMessage
+from app.mail.messages import Attachment, OutgoingEmail, QueuedMessage
 from app.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 _INSERT_MESSAGE = sa.insert(OutboxMessage).returning(OutboxMessage.id)
@@ -27,8 +29,10 @@ def enqueue_email(
     body_html: str | None = None,
     signature_id: int | None = None,
     attachments: tuple[Attachment, ...] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     """Queue a message in the caller's transaction (it is sent once that commits); its id.
+    `headers` are sent with it as they are (subscription mail's list headers).
 
     A plain INSERT, not an ORM object: this runs inside the signing transaction, where every
     fraction of a millisecond is time the database's write lock is held.
@@ -37,18 +41,18 @@ def enqueue_email(
     connection = db.session.connection()
     message_id = connection.execute(
         _INSERT_MESSAGE,
-        {
-            "purpose": purpose,
-            "recipient": recipient,
-            "subject": subject,
-            "body_text": body_text,
-            "body_html": body_html,
-            "signature_id": signature_id,
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "created_at": at,
-            "next_attempt_at": at,
-        },
+        _row(
+            OutgoingEmail(
+                purpose=purpose,
+                recipient=recipient,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                signature_id=signature_id,
+                headers=headers or {},
+            ),
+            at,
+        ),
     ).scalar_one()
     for attachment in attachments:
         connection.execute(
@@ -61,6 +65,34 @@ def enqueue_email(
             },
         )
     return message_id
+
+
+def enqueue_emails(messages: Sequence[OutgoingEmail]) -> None:
+    """Queue many messages (no attachments) in the caller's transaction, in one statement
+    run by the driver's batch path."""
+    if not messages:
+        return
+    at = now()
+    db.session.connection().execute(
+        sa.insert(OutboxMessage.__table__), [_row(message, at) for message in messages]
+    )
+
+
+def _row(message: OutgoingEmail, at) -> dict:
+    return {
+        "purpose": message.purpose,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "body_text": message.body_text,
+        "body_html": message.body_html,
+        "signature_id": message.signature_id,
+        "update_id": message.update_id,
+        "headers": json.dumps(dict(message.headers)) if message.headers else None,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": at,
+        "next_attempt_at": at,
+    }
 
 
 def _due(at):
@@ -104,6 +136,8 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
             OutboxMessage.body_html,
             OutboxMessage.signature_id,
             OutboxMessage.attempts,
+            OutboxMessage.update_id,
+            OutboxMessage.headers,
         )
         .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(OutboxMessage.id)
@@ -120,7 +154,15 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
         ):
             attached.setdefault(message_id, []).append(Attachment(filename, content_type, data))
     db.session.commit()
-    return [QueuedMessage(*row, attachments=tuple(attached.get(row.id, ()))) for row in rows]
+    return [
+        QueuedMessage(
+            *row[:8],
+            attachments=tuple(attached.get(row.id, ())),
+            update_id=row.update_id,
+            headers=tuple(json.loads(row.headers).items()) if row.headers else (),
+        )
+        for row in rows
+    ]
 
 
 def pending_count() -> int:

@@ -24,10 +24,12 @@ from app.mail.queue import claim_due_messages
 from app.mail.transport import (
     TRANSIENT_ERRORS,
     PermanentMailError,
+    RecipientRefused,
     TemporaryRecipientError,
     open_transport,
 )
 from app.models import OutboxMessage, OutboxStatus
+from app.updates.suppression import suppress_refused_address
 
 log = logging.getLogger("app.outbox")
 
@@ -67,7 +69,20 @@ def _finish(message: QueuedMessage, **values) -> None:
 
 
 def _mark_sent(message: QueuedMessage) -> None:
-    if message.signature_id is not None:
+    if message.update_id is not None:
+        # An update: the row stays, for the update's progress, but without the address or
+        # the personal link.
+        _finish(
+            message,
+            status=OutboxStatus.SENT,
+            sent_at=now(),
+            attempts=message.attempts + 1,
+            recipient="",
+            body_text="",
+            body_html=None,
+            headers=None,
+        )
+    elif message.signature_id is not None:
         # Mail to a signer holds their address and links: once sent, the outbox forgets it.
         begin_write()
         db.session.execute(
@@ -107,6 +122,8 @@ def _fail(message: QueuedMessage, error: Exception) -> None:
         attempts=message.attempts + 1,
         last_error=_describe(error),
     )
+    if message.update_id is not None and isinstance(error, RecipientRefused):
+        suppress_refused_address(message.update_id, message.recipient)
     if isinstance(error, PermanentMailError):
         log.warning("outbox message %s failed: %s", message.id, error)
     else:

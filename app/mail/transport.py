@@ -23,6 +23,11 @@ class PermanentMailError(Exception):
     or it could not be built or handed over at all."""
 
 
+class RecipientRefused(PermanentMailError):
+    """The server refused this message's recipient for good (5xx): the address itself is
+    bad, so subscription mail to it stops (app.updates.suppression)."""
+
+
 class TemporaryRecipientError(Exception):
     """The server refused this message's recipient for now (4xx: greylisting, a full
     mailbox): this message waits and is tried again; the rest of the batch goes on."""
@@ -44,6 +49,7 @@ def _as_mail(message: QueuedMessage) -> Message:
         body=message.body_text,
         html=message.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=dict(message.headers) or None,
     )
     for attachment in message.attachments:
         mail_message.attach(attachment.filename, attachment.content_type, attachment.data)
@@ -89,7 +95,7 @@ class _SmtpTransport:
             codes = [code for code, _ in error.recipients.values()]
             if codes and all(400 <= code < 500 for code in codes):
                 raise TemporaryRecipientError(f"recipient deferred: {error.recipients}") from error
-            raise PermanentMailError(f"recipient refused: {error.recipients}") from error
+            raise RecipientRefused(f"recipient refused: {error.recipients}") from error
         except smtplib.SMTPResponseException as error:
             if 500 <= error.smtp_code < 600 and not isinstance(error, smtplib.SMTPSenderRefused):
                 raise PermanentMailError(f"{error.smtp_code} {error.smtp_error!r}") from error
@@ -126,10 +132,12 @@ class _LogTransport:
         attached = "".join(
             f"\n[attached: {a.filename}, {len(a.data):,} bytes]" for a in message.attachments
         )
+        headers = "".join(f"\n{name}: {value}" for name, value in message.headers)
         log.info(
-            "Email (not sent: no MAIL_SERVER)\nTo: %s\nSubject: %s\n\n%s%s",
+            "Email (not sent: no MAIL_SERVER)\nTo: %s\nSubject: %s%s\n\n%s%s",
             message.recipient,
             message.subject,
+            headers,
             message.body_text,
             attached,
         )

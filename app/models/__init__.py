@@ -14,6 +14,7 @@ from app.models.petition import (
 )
 from app.models.response import TargetResponse
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
+from app.models.update import Suppression, SuppressionReason, Update, UpdateTranslation
 
 __all__ = [
     "Channel",
@@ -34,7 +35,11 @@ __all__ = [
     "Signature",
     "SignatureExport",
     "SignatureStatus",
+    "Suppression",
+    "SuppressionReason",
     "Target",
     "TargetResponse",
     "TargetTranslation",
+    "Update",
+    "UpdateTranslation",
 ]

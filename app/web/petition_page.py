@@ -26,6 +26,7 @@ from app.petitions.queries import (
 )
 from app.petitions.translations import petition_text, target_names, translated_greeting
 from app.sharing import canonical_url, share_links
+from app.updates.queries import published_updates
 from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source
 from app.web.lookups import public_glance_or_404, public_petition_or_404
@@ -92,6 +93,7 @@ def _render(
         delivered=delivered_to(petition),
         preview=preview,
         other_petitions=others,
+        updates=published_updates(petition, locale),
     )
 
 

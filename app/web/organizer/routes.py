@@ -66,6 +66,7 @@ from app.signer_data import (
     signature_on_petition,
 )
 from app.stats import dashboard as dashboard_figures
+from app.updates.queries import sending_progress, updates_of
 from app.web.caching import no_store
 from app.web.form_parts import ButtonForm
 from app.web.organizer.access import managed_petition_or_404, refuse_unmanaged_petitions
@@ -194,6 +195,7 @@ def index():
 def dashboard(slug: str):
     petition = managed_petition_or_404(slug)
     figures = dashboard_figures(petition)
+    updates = updates_of(petition)
     return render_template(
         "organizer/dashboard.html",
         petition=petition,
@@ -207,6 +209,8 @@ def dashboard(slug: str):
         # What blocks erasing even for letters delivered by hand; the rest the form asks.
         purge_refusal=purge_refusal(petition, delivered_by_hand=True),
         translations=translation_progress(petition),
+        updates=updates[:5],
+        update_progress=sending_progress(updates[:5]),
     )
 
 
@@ -545,4 +549,5 @@ from app.web.organizer import (  # noqa: E402,F401,I001
     responses,
     team,
     translations,
+    updates as _updates_pages,
 )

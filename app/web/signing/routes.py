@@ -272,3 +272,7 @@ def withdraw(slug: str, token: str):
         danger=True,
         link_label=_("Keep my signature"),
     )
+
+
+# The unsubscribe link of update emails joins this blueprint.
+from app.web.signing import unsubscribe as _unsubscribe  # noqa: E402, F401
