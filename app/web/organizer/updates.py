@@ -206,8 +206,8 @@ def test_update(slug: str, update_id: int):
     return redirect(url_for(".update", slug=slug, update_id=update.id), 303)
 
 
-@bp.post("/petitions/<slug:slug>/updates/<int:update_id>/publish")
-def publish_update(slug: str, update_id: int):
+@bp.post("/petitions/<slug:slug>/updates/<int:update_id>/publish", endpoint="publish_update")
+def publish_update_page(slug: str, update_id: int):
     petition = managed_petition_or_404(slug)
     update = _update_or_404(petition, update_id)
     if not ButtonForm().validate_on_submit():
