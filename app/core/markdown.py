@@ -51,7 +51,8 @@ def render_markdown(text: str | None) -> Markup:
         link_rel=LINK_REL,
         strip_comments=True,
     )
-    return Markup(cleaned)  # noqa: S704 # nosec B704 (sanitised by nh3 just above)
+    # Sanitised by nh3 just above.
+    return Markup(cleaned)  # noqa: S704 # nosec B704
 
 
 def markdown_to_text(text: str | None) -> str:
