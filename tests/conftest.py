@@ -3,6 +3,7 @@ real SMTP server on loopback, a movable clock, and helpers to sign as a visitor 
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -268,3 +269,37 @@ REDIS_URL = _redis_url()
 needs_redis = pytest.mark.skipif(
     REDIS_URL is None, reason="needs Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379/15)"
 )
+
+
+# --- a real browser ------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The marks of every browser test module: `pytestmark = BROWSER_TESTS`.
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.real_clock,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="browser tests need chromium (.ci/run installs Debian's chromium package)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, driven by Playwright; one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

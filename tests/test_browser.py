@@ -14,40 +14,20 @@ from app.core.clock import now
 from app.extensions import db
 from app.models import PetitionTranslation
 from app.petitions.queries import petition_by_slug
-from tests.conftest import deliver_mail, links_in, path_of
+from tests.conftest import (  # noqa: F401  (CHROMIUM and its flags: other modules import them from here)
+    BROWSER_TESTS,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    deliver_mail,
+    links_in,
+    path_of,
+)
 from tests.factories import make_petition, make_signature
 from tests.smtp_sink import text_of
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.real_clock,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="browser tests need chromium (.ci/run installs Debian's chromium package)",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture

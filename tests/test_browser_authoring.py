@@ -8,31 +8,12 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import deliver_mail, links_in
+from tests.conftest import BROWSER_TESTS, deliver_mail, links_in
 from tests.factories import ORGANIZER_PASSWORD, make_organizer
 from tests.smtp_sink import text_of
-from tests.test_browser import CHROMIUM, new_page, shoot
+from tests.test_browser import new_page, shoot
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.real_clock,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="browser tests need chromium (.ci/run installs Debian's chromium package)",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_browser import CHROMIUM_FLAGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture

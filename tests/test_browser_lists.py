@@ -10,24 +10,11 @@ from werkzeug.serving import make_server
 from app.core.clock import now
 from app.extensions import db
 from app.models import PetitionTranslation
+from tests.conftest import BROWSER_TESTS
 from tests.factories import make_petition
-from tests.test_browser import CHROMIUM, CHROMIUM_FLAGS, new_page, shoot
+from tests.test_browser import new_page, shoot
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.real_clock,
-    pytest.mark.skipif(CHROMIUM is None, reason="browser tests need chromium"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture

@@ -11,25 +11,18 @@ import pytest
 from app.models import Outcome
 from app.petitions.outcomes import declare_outcome, record_response
 from app.petitions.queries import petition_by_slug
+from tests.conftest import BROWSER_TESTS
 from tests.factories import ORGANIZER_PASSWORD, make_organizer
 from tests.test_browser import (  # noqa: F401  (fixtures used by name)
     CHROMIUM,
     app_config,
-    browser,
     new_page,
     shoot,
     site,
 )
 from tests.test_outcomes import a_pdf
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.real_clock,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="browser tests need chromium (.ci/run installs Debian's chromium package)",
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 SLUG = "end-the-pars-contract"
 

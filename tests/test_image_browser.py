@@ -1,24 +1,18 @@
 """A petition's picture in a real browser: uploaded from the organizers' page, shown on a phone
 with its box reserved before it loads; both pages clean for axe in English and Spanish."""
 
-import pytest
-
+from tests.conftest import BROWSER_TESTS
 from tests.factories import ORGANIZER_PASSWORD, make_organizer
 from tests.test_browser import (  # noqa: F401  (fixtures)
     CHROMIUM,
     app_config,
-    browser,
     new_page,
     shoot,
     site,
 )
 from tests.test_images import photo_with_gps
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.real_clock,
-    pytest.mark.skipif(CHROMIUM is None, reason="browser tests need chromium"),
-]
+pytestmark = BROWSER_TESTS
 
 PETITION = "/petitions/end-the-pars-contract"
 

@@ -9,7 +9,6 @@ import pytest
 from tests.factories import ORGANIZER_PASSWORD, make_organizer
 from tests.test_browser import (  # noqa: F401
     app_config,
-    browser,
     new_page,
     pytestmark,
     shoot,

@@ -3,6 +3,8 @@ emails it; signers read it on the page and leave from the email's link. Every pa
 is checked with axe-core, in English and in Spanish. Screenshots go to
 test-artifacts/screenshots/."""
 
+# ruff: noqa: F811  (the imported fixtures are the tests' arguments of the same name)
+
 import pytest
 
 from app.extensions import db
@@ -13,7 +15,6 @@ from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_signature
 from tests.smtp_sink import text_of
 from tests.test_browser import (  # noqa: F401  (fixtures, shared with the residents' pages)
     app_config,
-    browser,
     new_page,
     pytestmark,
     shoot,
@@ -39,7 +40,11 @@ def signers(app):
 
 
 def test_updates_written_read_and_left_with_no_accessibility_violations(
-    app, smtp, site, browser, signers  # noqa: F811  (the fixtures imported above)
+    app,
+    smtp,
+    site,
+    browser,
+    signers,  # noqa: F811  (the fixtures imported above)
 ):
     from axe_playwright_python.sync_playwright import Axe
 
