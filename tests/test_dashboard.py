@@ -120,6 +120,12 @@ def test_settings_refuse_bad_values(app, organizer_client):
     html = response.get_data(as_text=True)
     assert "Number must be between 1 and 100000000." in html
     assert "Enter a title, like Mayor." in html
+    # The summary names the first problem of the targets in words, not as a Python dict.
+    summary = html[
+        html.index('class="error-summary"') : html.index("</ul>", html.index("error-summary"))
+    ]
+    assert "Targets: Enter a title, like Mayor." in summary
+    assert "{" not in summary
     with app.app_context():
         assert db.session.scalar(sa.select(Petition.goal).where(Petition.slug == slug)) == 100
 

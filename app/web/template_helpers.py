@@ -64,12 +64,23 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
 
 
+def first_error(errors) -> str:
+    """The first message of a field's errors, however nested: a list of rows (FieldList)
+    holds one dict of messages per row."""
+    for error in errors.values() if isinstance(errors, dict) else errors:
+        found = first_error(error) if isinstance(error, dict | list | tuple) else error
+        if found:
+            return str(found)
+    return ""
+
+
 def percent_of(count: int, goal: int) -> int:
     return min(100, (count * 100) // goal) if goal else 100
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
+        first_error=first_error,
         number=number,
         paragraphs=paragraphs,
         local_date=local_date,
