@@ -59,11 +59,6 @@ def time_left(delta: timedelta) -> str:
     return ngettext("%(num)d minute left", "%(num)d minutes left", max(minutes, 1))
 
 
-def paragraphs(text: str) -> list[str]:
-    """Blank-line separated paragraphs; the template escapes each."""
-    return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
-
-
 def first_error(errors) -> str:
     """The first message of a field's errors, however nested: a list of rows (FieldList)
     holds one dict of messages per row."""
@@ -82,7 +77,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         first_error=first_error,
         number=number,
-        paragraphs=paragraphs,
         local_date=local_date,
         local_time=local_time,
         zoned_time=zoned_time,
