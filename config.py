@@ -78,8 +78,15 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = DEFAULT_TIME_ZONE
     LANGUAGES = ("en", "es")
 
-    # A blank petition page is rendered at most this often per worker (0: every time).
-    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS") or 2)
+    # The rendered petition page (Flask-Caching), kept under its petition's page_version,
+    # which every change the page shows raises, so it is never stale; these bound its memory.
+    # Per process by default; CACHE_TYPE=RedisCache with CACHE_REDIS_URL shares it.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE") or "SimpleCache"
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("PAGE_CACHE_SECONDS") or 600)
+    CACHE_THRESHOLD = 500
+    # How long the sign form's token is accepted (the page is cached, so it is not per visitor).
+    SIGN_FORM_TOKEN_MAX_AGE_SECONDS = 6 * 3600
     # How often an open page's script asks the count endpoint for the latest count.
     COUNT_REFRESH_SECONDS = 10
     CONFIRMATION_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
@@ -121,7 +128,6 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     OUTBOX_POLL_SECONDS = 0.05
-    PAGE_CACHE_SECONDS = 0  # tests read the count right after changing it
 
 
 def per_process_limits_warning(*, app_env: str, storage_uri: str, workers: int) -> str | None:

@@ -91,8 +91,19 @@ def register_extensions(app: Flask) -> None:
 
     from app import models  # noqa: F401  (the models must be known to migrations)
     from app.core.database import configure_database
-    from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from app.extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        page_cache,
+    )
     from app.i18n import select_locale
+    from app.petitions import page_changes  # noqa: F401  (its listener raises page versions)
+    from app.web.caching import SessionInterface
     from app.web.session_identity import session_identifier
 
     db.init_app(app)
@@ -101,6 +112,8 @@ def register_extensions(app: Flask) -> None:
         app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
+    page_cache.init_app(app)
+    app.session_interface = SessionInterface()
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

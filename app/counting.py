@@ -23,7 +23,11 @@ def change_count(petition_id: int, delta: int) -> None:
     db.session.execute(
         sa.update(Petition)
         .where(Petition.id == petition_id)
-        .values(signature_count=Petition.signature_count + delta)
+        # The page lists the latest signers: a change to the count is a change to the page.
+        .values(
+            signature_count=Petition.signature_count + delta,
+            page_version=Petition.page_version + 1,
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -70,7 +74,7 @@ def recount(petition: Petition) -> Recount:
         db.session.execute(
             sa.update(Petition)
             .where(Petition.id == petition.id)
-            .values(signature_count=counted)
+            .values(signature_count=counted, page_version=Petition.page_version + 1)
             .execution_options(synchronize_session=False)
         )
     db.session.commit()

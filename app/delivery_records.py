@@ -8,9 +8,13 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.core.clock import local_day
+from app.core.database import begin_write
 from app.extensions import db
+from app.mail.messages import QueuedMessage
+from app.mail.sender import when_sent
 from app.models import Delivery, Job, OutboxMessage, OutboxStatus, Petition
 from app.models.job import ACTIVE
+from app.petitions.page_changes import page_changed
 
 # The background job that builds and queues the letters (app.delivery runs it).
 DELIVER_LETTERS_JOB = "deliver_letters"
@@ -46,6 +50,17 @@ def delivered_to(petition: Petition) -> list[DeliveredTo]:
     for position, name, sent_at in rows:
         latest.setdefault(position, DeliveredTo(name, local_day(sent_at, zone)))
     return [latest[position] for position in sorted(latest)]
+
+
+@when_sent("letter")
+def _shown_as_delivered(message: QueuedMessage) -> None:
+    """A letter that left changes its petition's page ("delivered to")."""
+    begin_write()
+    petition_ids = db.session.scalars(
+        sa.select(Delivery.petition_id).where(Delivery.outbox_message_id == message.id)
+    ).all()
+    page_changed(db.session, *petition_ids)
+    db.session.commit()
 
 
 def final_delivery_sent(petition: Petition) -> bool:

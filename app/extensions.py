@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,3 +33,4 @@ mail = Mail()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()
+page_cache = Cache()  # rendered public pages (app.web.petition_page)

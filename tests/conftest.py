@@ -175,9 +175,19 @@ CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LINK = re.compile(r"https?://[^\s\"<>]+/petitions/[a-z0-9-]+/(confirm|withdraw)/[A-Za-z0-9._-]+")
 
 
+FORM_TOKEN_FIELD = re.compile(r'name="form_token"[^>]*value="([^"]+)"')
+
+
 def csrf_token_from(html: str) -> str:
     match = CSRF_FIELD.search(html)
     assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def form_token_from(html: str) -> str:
+    """The sign form's token (the same for every visitor; no session)."""
+    match = FORM_TOKEN_FIELD.search(html)
+    assert match, "no form token in the page"
     return match.group(1)
 
 
@@ -195,11 +205,11 @@ def signer_fields(**fields) -> dict:
 
 
 def sign(client: FlaskClient, slug: str, **fields):
-    """Load the page like a browser (session, CSRF token), then post the form."""
+    """Load the page like a browser (its form's token), then post the form."""
     data = signer_fields(**fields)
-    if "csrf_token" not in data:
+    if "form_token" not in data:
         page = client.get(f"/petitions/{slug}")
-        data["csrf_token"] = csrf_token_from(page.get_data(as_text=True))
+        data["form_token"] = form_token_from(page.get_data(as_text=True))
     return client.post(f"/petitions/{slug}/sign", data=data)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+TOKEN = re.compile(r'name="(csrf_token|form_token)"[^>]*value="([^"]+)"')
 
 
 def free_port() -> int:
@@ -115,7 +115,8 @@ class Visitor:
         match = TOKEN.search(html)
         if status != 200 or match is None:
             return status, html
-        return self.request("POST", action, {**fields, "csrf_token": match.group(1)})
+        # The sign form's token (form_token, no session) or another form's CSRF token.
+        return self.request("POST", action, {**fields, match.group(1): match.group(2)})
 
     def sign(self, slug: str, email: str, first_name: str = "Live") -> int:
         return self.submit(

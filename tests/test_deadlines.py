@@ -11,7 +11,14 @@ from app.models import Signature
 from app.petitions import deadlines
 from app.petitions.queries import petition_by_slug
 from tests import instants
-from tests.conftest import csrf_token_from, deliver_mail, links_in, path_of, press_button, sign
+from tests.conftest import (
+    deliver_mail,
+    form_token_from,
+    links_in,
+    path_of,
+    press_button,
+    sign,
+)
 from tests.factories import make_petition, make_signature
 from tests.smtp_sink import text_of
 
@@ -61,7 +68,7 @@ def test_at_close_the_form_is_gone_and_signing_is_refused(app, client, slug, clo
     assert "<form" not in html
     assert count_of(client, slug)["is_open"] is False
 
-    refused = sign(client, slug, csrf_token=csrf_token_from(token_html))
+    refused = sign(client, slug, form_token=form_token_from(token_html))
     assert refused.status_code == 403
     assert "no longer takes signatures" in refused.get_data(as_text=True)
     with app.app_context():

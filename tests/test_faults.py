@@ -15,7 +15,7 @@ from app.extensions import db
 from app.mail.queue import enqueue_email
 from app.models import OutboxMessage, Signature
 from tests import instants
-from tests.conftest import needs_postgresql, signer_fields
+from tests.conftest import form_token_from, needs_postgresql, signer_fields
 from tests.factories import make_petition
 from tests.live_server import Visitor, flask_command, gunicorn, server_env
 
@@ -62,9 +62,9 @@ def test_a_sender_killed_mid_batch_loses_nothing(app, database_url, smtp):
 
 
 def test_fifty_concurrent_signers_on_one_database(app, smtp):
-    app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():
         slug = make_petition().slug
+    token = form_token_from(app.test_client().get(f"/petitions/{slug}").text)
     barrier = threading.Barrier(50)
     statuses = []
 
@@ -72,7 +72,8 @@ def test_fifty_concurrent_signers_on_one_database(app, smtp):
         client = app.test_client()
         barrier.wait()
         response = client.post(
-            f"/petitions/{slug}/sign", data=signer_fields(email=f"crowd{number}@example.org")
+            f"/petitions/{slug}/sign",
+            data=signer_fields(email=f"crowd{number}@example.org", form_token=token),
         )
         statuses.append(response.status_code)
 
@@ -88,16 +89,17 @@ def test_fifty_concurrent_signers_on_one_database(app, smtp):
 
 
 def test_requests_racing_the_deadline_are_accepted_or_refused_whole(app, clock):
-    app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():
         slug = make_petition().slug
+    clock.move_to(instants.CLOSES_AT - timedelta(seconds=1))
+    token = form_token_from(app.test_client().get(f"/petitions/{slug}").text)
     clock.move_to(instants.CLOSES_AT - timedelta(milliseconds=30))
     statuses: dict[str, int] = {}
 
     def sign(number: int) -> None:
         email = f"racer{number}@example.org"
         response = app.test_client().post(
-            f"/petitions/{slug}/sign", data=signer_fields(email=email)
+            f"/petitions/{slug}/sign", data=signer_fields(email=email, form_token=token)
         )
         statuses[email] = response.status_code
 

@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 from app.extensions import db
 from app.models import PetitionChange, PetitionTranslation
 from app.petitions.queries import petition_by_slug
-from tests.conftest import csrf_token_from, sign
+from tests.conftest import csrf_token_from, form_token_from, sign
 from tests.factories import make_petition
 from tests.test_images import GPS_IFD, photo_with_gps
 from tests.test_petition_page import parse
@@ -160,8 +160,8 @@ def test_a_body_over_six_megabytes_gets_a_clear_page_not_an_error(app, organizer
 
 def test_other_forms_keep_the_small_body_limit(app, client, slug):
     page = client.get(f"/petitions/{slug}")
-    token = csrf_token_from(page.get_data(as_text=True))
-    response = sign(client, slug, csrf_token=token, reason="x" * (70 * 1024))
+    token = form_token_from(page.get_data(as_text=True))
+    response = sign(client, slug, form_token=token, reason="x" * (70 * 1024))
     assert response.status_code == 413
 
 

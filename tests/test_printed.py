@@ -21,8 +21,8 @@ from app.petitions.queries import petition_by_slug
 from app.printed import PrintRefused, build_flyer, build_sheet
 from app.web.organizer.forms import PaperSignatureForm
 from tests.conftest import (
-    csrf_token_from,
     deliver_mail,
+    form_token_from,
     links_in,
     path_of,
     press_button,
@@ -345,7 +345,7 @@ def test_signatures_through_the_flyer_show_under_its_source(app, organizer_clien
     assert page.status_code == 200
     assert re.search(r'name="source"[^>]*value="library"', html)
     form = {
-        "csrf_token": csrf_token_from(html),
+        "form_token": form_token_from(html),
         "first_name": "Rosa",
         "last_name": "Parks",
         "email": "rosa@example.org",

@@ -11,7 +11,7 @@ from app.models import Petition, Signature, SignatureStatus
 from app.petitions.queries import glance_by_slug, petition_by_slug
 from app.signing import PetitionNotOpen, SignerDetails, sign_petition
 from tests import instants
-from tests.conftest import csrf_token_from, sign
+from tests.conftest import csrf_token_from, form_token_from, sign
 from tests.factories import make_petition, make_signature
 
 PURGE = ["signatures", "purge", "--yes", "--delivered-by-hand"]
@@ -74,8 +74,8 @@ def test_a_purged_petition_with_a_future_deadline_takes_no_signatures(app, clien
     assert "Petition Closed" in page and 'action="/petitions/' not in page
     assert client.get(f"/petitions/{purged}.json").json["is_open"] is False
 
-    token = csrf_token_from(client.get(f"/petitions/{open_one}").text)
-    refused = sign(client, purged, csrf_token=token)
+    token = form_token_from(client.get(f"/petitions/{open_one}").text)
+    refused = sign(client, purged, form_token=token)
     assert refused.status_code == 403
     assert "no longer takes signatures" in refused.text
     with app.app_context():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import csrf_token_from, sign, signer_fields
+from tests.conftest import form_token_from, sign, signer_fields
 from tests.factories import make_petition
 
 
@@ -37,7 +37,7 @@ def test_another_address_has_its_own_allowance(app):
     page = second.get(f"/petitions/{slug}", environ_base={"REMOTE_ADDR": "10.0.0.2"})
     response = second.post(
         f"/petitions/{slug}/sign",
-        data=signer_fields(email="b@example.org", csrf_token=csrf_token_from(page.text)),
+        data=signer_fields(email="b@example.org", form_token=form_token_from(page.text)),
         environ_base={"REMOTE_ADDR": "10.0.0.2"},
     )
     assert response.status_code == 303

@@ -19,7 +19,7 @@ from app.petitions import deadlines
 from app.petitions.queries import petition_by_slug
 from app.stats import dashboard
 from tests import instants
-from tests.conftest import csrf_token_from, log_in, sign
+from tests.conftest import csrf_token_from, form_token_from, log_in, sign
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature
 
 LA = instants.LOS_ANGELES
@@ -80,11 +80,11 @@ def test_open_until_its_own_midnight(app, client, clock, la_slug, pars_slug):
     page = client.get(f"/petitions/{la_slug}").text
     assert "Sign this petition" in page and "1 minute left" in page
     assert sign(client, la_slug, email="last@example.org").status_code == 303
-    token = csrf_token_from(client.get(f"/petitions/{la_slug}").text)
+    token = form_token_from(client.get(f"/petitions/{la_slug}").text)
 
     clock.move_to(instants.LA_AFTER_CLOSE)
     assert client.get(f"/petitions/{la_slug}.json").json["is_open"] is False
-    late = sign(client, la_slug, email="late@example.org", csrf_token=token)
+    late = sign(client, la_slug, email="late@example.org", form_token=token)
     assert late.status_code == 403
     page = client.get(f"/petitions/{la_slug}").text
     assert "Closed on August 31, 2027." in page and 'class="sign-form"' not in page

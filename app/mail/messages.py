@@ -66,3 +66,4 @@ class QueuedMessage:
     # Subscription mail only: the update it belongs to, and its list headers.
     update_id: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    purpose: str = ""

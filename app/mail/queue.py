@@ -138,6 +138,7 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
             OutboxMessage.attempts,
             OutboxMessage.update_id,
             OutboxMessage.headers,
+            OutboxMessage.purpose,
         )
         .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(OutboxMessage.id)
@@ -160,6 +161,7 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
             attachments=tuple(attached.get(row.id, ())),
             update_id=row.update_id,
             headers=tuple(json.loads(row.headers).items()) if row.headers else (),
+            purpose=row.purpose,
         )
         for row in rows
     ]

@@ -10,6 +10,7 @@ defers the rest of the batch, to be retried with backoff.
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -68,7 +69,33 @@ def _finish(message: QueuedMessage, **values) -> None:
     db.session.commit()
 
 
+_SENT_HOOKS: dict[str, Callable[[QueuedMessage], None]] = {}
+
+
+def when_sent(purpose: str):
+    """Register what else happens once a message of this purpose has left (a letter reaching
+    an official shows on the petition's page). It runs after the message is marked sent, in
+    its own transaction; if it fails, the message stays sent and the failure is logged."""
+
+    def register(hook: Callable[[QueuedMessage], None]):
+        _SENT_HOOKS[purpose] = hook
+        return hook
+
+    return register
+
+
 def _mark_sent(message: QueuedMessage) -> None:
+    _record_sent(message)
+    hook = _SENT_HOOKS.get(message.purpose)
+    if hook is not None:
+        try:
+            hook(message)
+        except Exception:
+            db.session.rollback()
+            log.exception("after sending outbox message %s", message.id)
+
+
+def _record_sent(message: QueuedMessage) -> None:
     if message.update_id is not None:
         # An update: the row stays, for the update's progress, but without the address or
         # the personal link.

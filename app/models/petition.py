@@ -44,6 +44,9 @@ class Petition(db.Model):
     featured: so.Mapped[bool] = so.mapped_column(default=False)
     # Confirmed signatures, kept exact by app.counting in the transaction of every change.
     signature_count: so.Mapped[int] = so.mapped_column(default=0)
+    # Raised by every change its public page shows (app.petitions.page_changes): the key of
+    # the rendered page in the page cache, read with the petition in one light query.
+    page_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
     updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # A draft until published: the public sees nothing of it (404) before.

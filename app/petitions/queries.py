@@ -43,6 +43,7 @@ class PetitionGlance:
     closes_at: datetime
     purged_at: datetime | None  # an erased petition never takes signatures again
     published_at: datetime | None  # a draft (None) is not public
+    page_version: int  # raised by every change the public page shows
 
 
 _GLANCE = sa.select(

@@ -1,10 +1,12 @@
 """Cache-Control for views: short public caching for what is the same for everyone, none at
-all for forms and anything personal."""
+all for forms and anything personal; and views that never touch the session, so they set no
+cookie whoever asks (an organizer logged in too)."""
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import make_response
+from flask import g, make_response
+from flask.sessions import SecureCookieSessionInterface
 
 PUBLIC_MAX_AGE = 5
 PUBLIC_STALE_WHILE_REVALIDATE = 30
@@ -34,3 +36,24 @@ def never_cached(view: Callable) -> Callable:
         return no_store(make_response(view(*args, **kwargs)))
 
     return wrapper
+
+
+def stateless(view: Callable) -> Callable:
+    """A public view that neither reads nor writes the session: its answer carries no
+    Set-Cookie and does not vary on the session cookie, so a cache may share it."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.stateless = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, left unsaved by `stateless` views: a logged-in
+    organizer's session would otherwise be refreshed (Set-Cookie) on every page."""
+
+    def save_session(self, app, session, response) -> None:
+        if not g.get("stateless"):
+            super().save_session(app, session, response)

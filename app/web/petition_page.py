@@ -1,21 +1,24 @@
 """Rendering a petition's public page, shared by the page itself and the form's error path.
 
-A crowd loads the same page thousands of times a minute. The blank page (no errors, no
-message) is rendered at most once every PAGE_CACHE_SECONDS per worker and per everything
-it varies on (`_page_key`); each visitor then gets that HTML with their own CSRF token put in.
-The count it shows is at most that many seconds old (the page's script refreshes it from
-the count endpoint anyway).
+A crowd loads the same page thousands of times a minute, so the page is the same bytes for
+every visitor of a language: no session, no cookie, a sign form whose token is the same for
+everyone (app.web.signing.forms). Browsers, proxies and CDNs may keep it briefly
+(`Cache-Control: public`) and ask again with its `ETag`. Behind them, the rendered page is
+kept in the page cache (Flask-Caching) under everything it varies on, its petition's
+`page_version` included: every change the page shows raises that number
+(app.petitions.page_changes), so a kept page is never stale, and a visit costs one light
+query.
 """
 
-from collections import OrderedDict
-from time import monotonic
+from dataclasses import dataclass
 
-from flask import current_app, get_flashed_messages, make_response, render_template, request
+from flask import make_response, render_template, request
 from flask_babel import force_locale, get_locale
-from flask_wtf.csrf import generate_csrf
 
+from app.core.form_tokens import token_window
 from app.counting import displayed_goal
 from app.delivery_records import delivered_to
+from app.extensions import page_cache
 from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.listings import other_open_petitions, petition_rows
@@ -31,32 +34,16 @@ from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source
 from app.web.lookups import public_glance_or_404, public_petition_or_404
 from app.web.signing.forms import SignForm
+from app.web.template_helpers import time_left_shown
 
-_TOKEN_HOLE = "\x00csrf-token\x00"  # a placeholder # noqa: S105 # nosec B105
-_CACHE_ENTRIES = 64  # petitions x paths x languages x source tags, per worker
-
-
-class _BlankPages:
-    """Rendered blank pages with a hole where the visitor's CSRF token goes."""
-
-    def __init__(self) -> None:
-        self._pages: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
-
-    def get(self, key: tuple, max_age: float) -> str | None:
-        found = self._pages.get(key)
-        if found is None or monotonic() - found[0] > max_age:
-            return None
-        return found[1]
-
-    def put(self, key: tuple, html: str) -> None:
-        self._pages[key] = (monotonic(), html)
-        self._pages.move_to_end(key)
-        while len(self._pages) > _CACHE_ENTRIES:
-            self._pages.popitem(last=False)
+# The page names the visitor's language (a cookie they chose, else their browser's).
+VARIES_ON = ("Accept-Language", "Cookie")
 
 
-def _blank_pages() -> _BlankPages:
-    return current_app.extensions.setdefault("blank_petition_pages", _BlankPages())
+@dataclass(frozen=True)
+class RenderedPage:
+    html: str
+    etag: str
 
 
 def _render(
@@ -65,12 +52,15 @@ def _render(
     open_now: bool,
     preview: bool = False,
     with_others: bool = False,
+    notices: tuple = (),
 ) -> str:
     count = petition.signature_count
     locale = str(get_locale())
     text = petition_text(petition, locale)
     names = target_names(petition, locale)
     others = petition_rows(other_open_petitions(petition), locale) if with_others else []
+    if form is not None:
+        form.renew_token()
     return render_template(
         "petition.html",
         petition=petition,
@@ -94,60 +84,70 @@ def _render(
         preview=preview,
         other_petitions=others,
         updates=published_updates(petition, locale),
+        notices=notices,
     )
+
+
+def _rendered_blank_page(slug: str, open_now: bool, source: str | None, with_others: bool):
+    petition = public_petition_or_404(slug)
+    form = SignForm(petition_id=petition.id, source=source) if open_now else None
+    response = make_response(_render(petition, form, open_now, with_others=with_others))
+    response.add_etag()
+    return RenderedPage(response.get_data(as_text=True), response.get_etag()[0])
 
 
 def blank_petition_page(slug: str, with_others: bool = False):
-    """The page with an empty form, as most visitors get it: from the cache when it is fresh
-    enough (one light query), otherwise rendered. `with_others` (the home page) lists the
-    other open petitions below it."""
+    """The page with an empty form, as most visitors get it, from the page cache when it
+    holds it. `with_others` (the home page) lists the other open petitions below it; those
+    change with other petitions, so it is rendered each time."""
     glance = public_glance_or_404(slug)
-    if get_flashed_messages():
-        return render_petition_page(public_petition_or_404(slug))
     open_now = deadlines.is_open(glance)
     source = clean_source(request.args.get("source"))
-    max_age = current_app.config["PAGE_CACHE_SECONDS"]
-    key = _page_key(glance, source, open_now)
-    html = _blank_pages().get(key, max_age) if max_age else None
-    if html is None:
-        form = SignForm(source=source) if open_now else None
-        html = _render(public_petition_or_404(slug), form, open_now, with_others=with_others)
-        if open_now:
-            html = html.replace(generate_csrf(), _TOKEN_HOLE)
-        if max_age:
-            _blank_pages().put(key, html)
-    if open_now:
-        html = html.replace(_TOKEN_HOLE, generate_csrf())
-    return _cache_headers(make_response(html), open_now)
+    if with_others:
+        page = _rendered_blank_page(slug, open_now, source, with_others)
+    else:
+        key = _page_key(glance, source, open_now)
+        page = page_cache.get(key)
+        if page is None:
+            page = _rendered_blank_page(slug, open_now, source, with_others)
+            page_cache.set(key, page)
+    response = make_response(page.html)
+    response.set_etag(page.etag)
+    response.vary.update(VARIES_ON)
+    return public_cache(response).make_conditional(request)
 
 
-def _page_key(glance, source: str | None, open_now: bool) -> tuple:
+def _page_key(glance, source: str | None, open_now: bool) -> str:
     """Everything a blank page varies on. The path is rendered into the language links (the
     home page and /petitions/<slug> show the same petition); the source tag into the form;
-    before opening and after closing are two different pages with no form."""
-    return (
+    the time left and the form's token with the clock."""
+    parts = [
+        "page",
         glance.id,
+        glance.page_version,
         request.path,
-        str(get_locale()),
-        source,
-        open_now,
+        get_locale(),
+        source or "",
         deadlines.has_opened(glance),
-    )
+        open_now,
+    ]
+    if open_now:
+        parts += [time_left_shown(deadlines.time_left(glance)), token_window()]
+    return "|".join(map(str, parts))
 
 
-def render_petition_page(petition: Petition, form: SignForm | None = None, status: int = 200):
-    """The page as rendered for one visitor: with their form's errors, or a message."""
+def render_petition_page(
+    petition: Petition, form: SignForm | None = None, status: int = 200, notice: str = ""
+):
+    """The page as rendered for one visitor: with their form's errors, or a message. It is
+    theirs alone, so it is never stored."""
     open_now = deadlines.is_open(petition)
     if open_now and form is None:
-        form = SignForm(source=clean_source(request.args.get("source")))
-    return _cache_headers(make_response(_render(petition, form, open_now), status), open_now)
-
-
-def _cache_headers(response, open_now: bool):
-    """While open the page carries the visitor's own CSRF token, so no browser or proxy may
-    store it; once closed it is the same for everyone and briefly cacheable."""
-    response.vary.update(("Accept-Language", "Cookie"))  # the page speaks the visitor's language
-    return no_store(response) if open_now else public_cache(response, max_age=60)
+        form = SignForm(petition_id=petition.id, source=clean_source(request.args.get("source")))
+    notices = (("error", notice),) if notice else ()
+    response = make_response(_render(petition, form, open_now, notices=notices), status)
+    response.vary.update(VARIES_ON)
+    return no_store(response)
 
 
 def render_preview(petition: Petition, locale: str):
@@ -155,7 +155,7 @@ def render_preview(petition: Petition, locale: str):
     as a preview, its form sends nothing, search engines keep out."""
     open_now = deadlines.is_open(petition)
     with force_locale(locale):
-        form = SignForm() if open_now else None
+        form = SignForm(petition_id=petition.id) if open_now else None
         html = _render(petition, form, open_now, preview=True)
     response = make_response(html)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

@@ -48,15 +48,26 @@ def zip_prefixes(petition) -> str:
     return format_list(petition.resident_zip_prefixes.split(), style="or", locale=get_locale())
 
 
-def time_left(delta: timedelta) -> str:
-    """ "12 days left", "5 hours left", "3 minutes left": the largest unit that is at least one."""
+def time_left_shown(delta: timedelta) -> tuple[str, int]:
+    """The unit and number the page shows of the time left: the largest unit that is at
+    least one (what a cached page varies on)."""
     seconds = int(delta.total_seconds())
     days, hours, minutes = seconds // 86400, seconds // 3600, seconds // 60
     if days >= 2:
-        return ngettext("%(num)d day left", "%(num)d days left", days)
+        return "days", days
     if hours >= 1:
-        return ngettext("%(num)d hour left", "%(num)d hours left", hours)
-    return ngettext("%(num)d minute left", "%(num)d minutes left", max(minutes, 1))
+        return "hours", hours
+    return "minutes", max(minutes, 1)
+
+
+def time_left(delta: timedelta) -> str:
+    """ "12 days left", "5 hours left", "3 minutes left"."""
+    unit, number = time_left_shown(delta)
+    if unit == "days":
+        return ngettext("%(num)d day left", "%(num)d days left", number)
+    if unit == "hours":
+        return ngettext("%(num)d hour left", "%(num)d hours left", number)
+    return ngettext("%(num)d minute left", "%(num)d minutes left", number)
 
 
 def first_error(errors) -> str:

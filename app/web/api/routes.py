@@ -6,19 +6,21 @@ from app.counting import displayed_goal
 from app.petitions.deadlines import is_open
 from app.petitions.queries import petition_summary
 from app.sharing import canonical_url
-from app.web.caching import public_cache
+from app.web.caching import public_cache, stateless
 from app.web.lookups import public_glance_or_404, public_petition_or_404
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/petitions/<slug:slug>.json")
+@stateless
 def petition_json(slug: str):
     petition = public_petition_or_404(slug)
     return public_cache(jsonify(petition_summary(petition, canonical_url(petition))))
 
 
 @bp.get("/petitions/<slug:slug>/count.json")
+@stateless
 def count_json(slug: str):
     petition = public_glance_or_404(slug)
     count = petition.signature_count

@@ -18,16 +18,17 @@ from app.i18n import LANGUAGE_COOKIE, supported_languages
 from app.petitions.listings import LIST_FILTERS, petition_rows, published_petitions
 from app.petitions.outcomes import PDF_MIME, response_pdf
 from app.petitions.queries import home_petition
-from app.web.caching import no_store, public_cache
+from app.web.caching import no_store, public_cache, stateless
 from app.web.errors import render_error
 from app.web.lookups import public_petition_or_404
-from app.web.petition_page import blank_petition_page
+from app.web.petition_page import VARIES_ON, blank_petition_page
 from app.web.redirects import local_path
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@stateless
 def home():
     petition = home_petition()
     if petition is None:
@@ -55,6 +56,7 @@ def _empty_list_messages() -> dict[str, str]:
 
 
 @bp.get("/petitions")
+@stateless
 def petitions():
     """Published petitions, newest first, a page at a time; `?show=open|closed|won` filters."""
     show = request.args.get("show") or "all"
@@ -73,7 +75,7 @@ def petitions():
             canonical_url=_list_url(show, page.page),
         )
     )
-    response.vary.update(("Accept-Language", "Cookie"))  # in the visitor's language
+    response.vary.update(VARIES_ON)  # in the visitor's language
     return public_cache(response, max_age=60)
 
 
@@ -93,6 +95,7 @@ def _page_number() -> int:
 
 
 @bp.get("/petitions/<slug:slug>")
+@stateless
 def petition(slug: str):
     return blank_petition_page(slug)
 

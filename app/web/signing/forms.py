@@ -1,11 +1,17 @@
-"""The signature form."""
+"""The signature form.
 
+It is on a page cached for everyone, so it has no session CSRF token: its `form_token` is
+signed and time-limited (app.core.form_tokens), the same for every visitor of the petition.
+"""
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Optional, ValidationError
 
+from app.core.form_tokens import check_form_token, form_token
 from app.core.text_rules import tidy
 from app.models import NameDisplay
 from app.web.form_parts import (
@@ -25,7 +31,30 @@ NAME_CHOICES = [
 ]
 
 
+FORM_REFUSED = _l(
+    "This form had expired, or it was not sent from this site. Please check your details and "
+    "send it again."
+)
+
+
 class SignForm(FlaskForm):
+    class Meta:
+        csrf = False  # the form_token below stands for it
+
+    def __init__(self, *args, petition_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._token_scope = f"sign-{petition_id}"
+
+    def renew_token(self) -> None:
+        """Put a token made now in the form, as a page shows it."""
+        self.form_token.data = form_token(self._token_scope)
+
+    def validate_form_token(self, field) -> None:
+        max_age = current_app.config["SIGN_FORM_TOKEN_MAX_AGE_SECONDS"]
+        if not check_form_token(field.data, self._token_scope, max_age):
+            raise ValidationError(FORM_REFUSED)
+
+    form_token = HiddenField()
     first_name = StringField(
         _l("First name"),
         filters=[tidy],

@@ -1,6 +1,6 @@
 """Signing and the links emailed to signers: confirm, resend, withdraw."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
@@ -21,11 +21,12 @@ from app.signing import (
     signature_by_link_key,
     withdraw_signature,
 )
-from app.web.caching import never_cached
+from app.web.caching import never_cached, stateless
 from app.web.form_parts import ButtonForm
 from app.web.lookups import public_glance_or_404, public_petition_or_404
 from app.web.petition_page import render_petition_page
-from app.web.signing.forms import SignForm
+from app.web.request_origin import sent_from_another_site
+from app.web.signing.forms import FORM_REFUSED, SignForm
 
 bp = Blueprint("signing", __name__)
 
@@ -63,28 +64,32 @@ def _share_page(petition: Petition, heading: str, lead: str, note: str | None = 
 
 
 def _closed_answer(petition: Petition):
-    flash(_("This petition is closed and no longer takes signatures."), "error")
-    return render_petition_page(petition, status=403)
+    return render_petition_page(
+        petition, status=403, notice=_("This petition is closed and no longer takes signatures.")
+    )
 
 
 @bp.post("/petitions/<slug:slug>/sign")
 @csrf.exempt  # SignForm checks its own token, so an expired one re-shows the filled-in form.
 @limiter.limit(_sign_limit)
+@stateless
 @never_cached
 def sign(slug: str):
-    form = SignForm()
+    glance = public_glance_or_404(slug)
+    form = SignForm(petition_id=glance.id)
     valid = form.validate_on_submit()
-    if not valid or form.website.data:
+    from_elsewhere = sent_from_another_site()
+    if not valid or from_elsewhere or form.website.data:
         petition = public_petition_or_404(slug)
         if not deadlines.is_open(petition):
             return _closed_answer(petition)
-        if form.website.data and valid:
+        if form.website.data and valid and not from_elsewhere:
             return redirect(url_for(".thanks", slug=slug), 303)  # a bot: thank it, keep nothing
-        if form.csrf_token.errors:
-            flash(_("The form had expired. Please check your details and send it again."), "error")
-        return render_petition_page(petition, form, status=400)
+        refused = from_elsewhere or bool(form.form_token.errors)
+        return render_petition_page(
+            petition, form, status=400, notice=str(FORM_REFUSED) if refused else ""
+        )
 
-    petition = public_glance_or_404(slug)
     details = SignerDetails(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -97,7 +102,7 @@ def sign(slug: str):
         locale=str(get_locale()),
     )
     try:
-        sign_petition(petition, details)
+        sign_petition(glance, details)
     except PetitionNotOpen:
         return _closed_answer(public_petition_or_404(slug))
     # The same answer whatever happened: only the email says if this address had signed.
@@ -105,6 +110,7 @@ def sign(slug: str):
 
 
 @bp.get("/petitions/<slug:slug>/thanks")
+@stateless
 @never_cached
 def thanks(slug: str):
     petition = public_petition_or_404(slug)
