@@ -1,9 +1,9 @@
 """Emails to signers, by intent. Each is a .txt and an .html template rendered in the
 signer's language, then queued in the outbox inside the caller's transaction.
 
-The confirmation email of a new signature is made before the signing transaction starts
-(its links need only the signature's random `link_key`), so the database's write lock is
-held for the inserts alone.
+The confirmation email of a new signature is queued unwritten in the signing transaction and
+written by the sender when it goes (its links need only the signature's random `link_key`):
+the crowd's requests stay short, and the email always carries the petition's current title.
 """
 
 import dataclasses
@@ -16,11 +16,15 @@ from flask_babel import gettext as _
 from app.core.clock import now
 from app.core.links import LinkPurpose, make_token
 from app.core.urls import absolute_url
+from app.extensions import db
+from app.mail.messages import QueuedMessage
 from app.mail.queue import enqueue_email
+from app.mail.sender import written_when_sent
 from app.models import Signature
 from app.petitions.translations import translated_title
 
 CONFIRMATION_REMINDER = "confirmation_reminder"
+CONFIRM_SIGNATURE = "confirm_signature"
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,32 @@ def confirmation_email(
     if reminder:
         return dataclasses.replace(email, purpose=CONFIRMATION_REMINDER)
     return email
+
+
+def queue_confirmation(recipient: str, signature_id: int) -> None:
+    """Queue a new signature's confirmation email, in the signing transaction, unwritten: the
+    sender writes it just before sending (`_write_confirmation`), so the web request neither
+    renders two templates nor signs two links for it."""
+    enqueue_email(
+        purpose=CONFIRM_SIGNATURE,
+        recipient=recipient,
+        subject="",
+        body_text="",
+        signature_id=signature_id,
+    )
+
+
+@written_when_sent(CONFIRM_SIGNATURE)
+def _write_confirmation(message: QueuedMessage) -> QueuedMessage | None:
+    signature = db.session.get(Signature, message.signature_id)
+    if signature is None or signature.link_key is None:
+        return None  # withdrawn or erased meanwhile
+    email = confirmation_email(
+        signature.petition, signature.first_name, signature.locale, signature.link_key
+    )
+    return dataclasses.replace(
+        message, subject=email.subject, body_text=email.body_text, body_html=email.body_html
+    )
 
 
 def request_confirmation(signature: Signature) -> None:

@@ -137,13 +137,12 @@ def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutco
     again. Whatever happens, the caller shows the same answer: only the email tells the
     truth, and only to the mailbox's owner.
 
-    Everything that takes time (checking, rendering the email) happens before the write
-    transaction; inside it, for a new address, are one count and two inserts.
+    Checking happens before the write transaction; inside it, for a new address, are one
+    count and two inserts. The confirmation email is written by the sender, not here.
     """
     canonical = canonical_email(details.email)
     key = name_key(details.first_name, details.last_name)
     link_key = secrets.token_urlsafe(16)
-    email = notifications.confirmation_email(petition, details.first_name, details.locale, link_key)
     values = {
         "petition_id": petition.id,
         "status": SignatureStatus.PENDING,
@@ -163,14 +162,14 @@ def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutco
         "link_key": link_key,
         "household_slot": 1,
     }
-    begin_write()
-    connection = db.session.connection()
-    at = now()
-    if not is_open(petition, at):
-        db.session.rollback()
-        raise PetitionNotOpen(petition.slug)
-    values.update(created_at=at, last_emailed_at=at)
     while True:
+        begin_write()
+        connection = db.session.connection()
+        at = now()
+        if not is_open(petition, at):
+            db.session.rollback()
+            raise PetitionNotOpen(petition.slug)
+        values.update(created_at=at, last_emailed_at=at)
         if connection.execute(_SAME_ADDRESS, values).scalar():
             existing = signatures_with_email(petition.id, canonical)
             same_person = next((s for s in existing if s.name_key == key), None)
@@ -180,14 +179,13 @@ def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutco
                 return outcome
             values["household_slot"] = free_household_slot(existing)
         try:
-            with db.session.begin_nested():
-                # The savepoint is opened by asking the session for its connection again.
-                inserted = db.session.connection().execute(_INSERT_SIGNATURE, values)
-                signature_id = inserted.scalar_one()
+            signature_id = connection.execute(_INSERT_SIGNATURE, values).scalar_one()
         except sa.exc.IntegrityError:
-            # Another request took this slot or name a moment ago: look again.
+            # Another request took this slot or name a moment ago: nothing else was written
+            # in this transaction, so start it again and look again.
+            db.session.rollback()
             continue
-        email.queue(details.email, signature_id)
+        notifications.queue_confirmation(details.email, signature_id)
         db.session.commit()
         return SignOutcome.SIGNED
 

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import OutboxMessage, Signature, SignatureStatus
+from app.models import OutboxMessage, Petition, Signature, SignatureStatus
 from tests.conftest import (
     csrf_token_from,
     deliver_mail,
@@ -188,3 +188,41 @@ def test_each_email_has_its_own_name_and_links_escaped_in_html(app, client, smtp
     assert "Hello Bo," in text_of(bo)
     assert links_in(text_of(ana), "confirm") != links_in(text_of(bo), "confirm")
     assert "HOLE" not in text_of(ana) + html_of(ana)
+
+
+def test_the_confirmation_is_written_when_it_is_sent(app, client, smtp):
+    """The sign request only queues the email; the sender writes it, in the signer's
+    language, with the petition as it is then."""
+    with app.app_context():
+        petition = make_petition(title="Old title")
+        slug = petition.slug
+    assert sign(client, slug, first_name="Ana", email="ana@example.org").status_code == 303
+    with app.app_context():
+        (queued,) = db.session.scalars(sa.select(OutboxMessage)).all()
+        assert (queued.subject, queued.body_text, queued.body_html) == ("", "", None)
+        db.session.execute(sa.update(Petition).values(title="New title"))
+        db.session.commit()
+    assert deliver_mail(app).sent == 1
+    (email,) = smtp.wait_for(1)
+    assert email["Subject"] == "Confirm your signature: New title"
+    assert "Hello Ana," in text_of(email)
+    assert links_in(text_of(email), "confirm") and links_in(html_of(email), "confirm")
+
+
+def test_an_unwritten_confirmation_whose_signature_is_gone_fails_alone(app, client, smtp):
+    with app.app_context():
+        slug = make_petition().slug
+    sign(client, slug, email="gone@example.org")
+    sign(client, slug, email="kept@example.org")
+    with app.app_context():
+        # As an erasure leaves a signature: no link key, so nothing to confirm with.
+        db.session.execute(
+            sa.update(Signature).where(Signature.email == "gone@example.org").values(link_key=None)
+        )
+        db.session.commit()
+    report = deliver_mail(app)
+    assert (report.sent, report.failed) == (1, 1)
+    assert [message["To"] for message in smtp.wait_for(1)] == ["kept@example.org"]
+    with app.app_context():
+        failed = db.session.scalar(sa.select(OutboxMessage))
+        assert "nothing left to write" in failed.last_error

@@ -2,6 +2,10 @@
 server took it: a sender killed mid-batch leaves at most the message in flight to be sent
 again once its lease runs out.
 
+A message may be queued unwritten, to be written here just before it is sent (a new
+signature's confirmation: writing it is most of what a signature would cost the web request
+otherwise); see `written_when_sent`.
+
 A message that fails for a reason of its own (an address the server refuses or that cannot be
 encoded, a message that cannot be built) is marked failed with the reason, and the batch goes
 on. Only a failure of the server or the network (cannot connect, disconnected, timed out)
@@ -70,6 +74,33 @@ def _finish(message: QueuedMessage, **values) -> None:
 
 
 _SENT_HOOKS: dict[str, Callable[[QueuedMessage], None]] = {}
+_WRITERS: dict[str, Callable[[QueuedMessage], QueuedMessage | None]] = {}
+
+
+class MessageGone(Exception):
+    """An unwritten message whose subject no longer exists (a signature withdrawn meanwhile)."""
+
+
+def written_when_sent(purpose: str):
+    """Register how a message of this purpose queued without its text (subject and bodies
+    empty) is written when it is sent: the writer returns the message with its text, or None
+    if what it was about is gone."""
+
+    def register(writer: Callable[[QueuedMessage], QueuedMessage | None]):
+        _WRITERS[purpose] = writer
+        return writer
+
+    return register
+
+
+def _written(message: QueuedMessage) -> QueuedMessage:
+    if message.body_text or message.purpose not in _WRITERS:
+        return message
+    written = _WRITERS[message.purpose](message)
+    db.session.rollback()  # end the read: the sender commits after each message anyway
+    if written is None:
+        raise MessageGone(f"nothing left to write outbox message {message.id} about")
+    return written
 
 
 def when_sent(purpose: str):
@@ -173,7 +204,7 @@ def send_due_messages(limit: int | None = None) -> SendReport:
             while remaining:
                 message = remaining[0]
                 try:
-                    transport.send(message)
+                    transport.send(_written(message))
                 except TRANSIENT_ERRORS:
                     raise  # the server or the network: the rest of the batch waits
                 except TemporaryRecipientError as error:
