@@ -8,6 +8,7 @@ from flask import Flask
 from app.extensions import db
 
 WRITE_OPTION = "petitions_write"
+SINGLE_READ_OPTION = "petitions_single_read"
 log = logging.getLogger("app.database")
 
 
@@ -45,8 +46,10 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        writes = connection.get_execution_options().get(WRITE_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(SINGLE_READ_OPTION):
+            return  # one statement is its own transaction
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
 
 def begin_write() -> None:
@@ -62,6 +65,18 @@ def begin_write() -> None:
     if db.session().in_transaction():
         db.session.commit()
     db.session.connection(execution_options={WRITE_OPTION: True})
+
+
+def read_one_row(statement: sa.Executable, params: dict) -> sa.Row | None:
+    """One read statement on a connection of its own, outside any transaction: no BEGIN and
+    no ROLLBACK around it (on PostgreSQL, two round trips of three). For the busiest reads
+    (a petition's page and count); the caller's session is left without a transaction."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection = connection.execution_options(**{SINGLE_READ_OPTION: True})
+        else:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.execute(statement, params).first()
 
 
 def is_postgresql() -> bool:
