@@ -5,10 +5,11 @@ import sys
 
 import sqlalchemy as sa
 
-from bench import export, letters, outbox, page, signing, updates
+from bench import export, letters, outbox, page, signing, throughput, updates
 from bench.harness import PG_URL
 
 BENCHMARKS = {
+    "throughput": throughput.run,
     "signing": signing.run,
     "page": page.run,
     "export": export.run,

@@ -15,7 +15,7 @@ import json, sys, time
 from datetime import timedelta
 from io import BytesIO
 from app import create_app
-app = create_app({"PAGE_CACHE_SECONDS": 0})
+app = create_app({"CACHE_TYPE": "NullCache"})
 
 # The same ten most recent public signers on both databases, so both pages show the same.
 with app.app_context():

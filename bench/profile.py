@@ -1,0 +1,81 @@
+"""`python -m bench.profile [get|post] [N]`: where a page GET or a sign POST spends its time,
+under cProfile, through the WSGI app in this process (production settings, SQLite in
+bench/out, rate limits off). Prints the 25 functions with the most cumulative time."""
+
+import cProfile
+import os
+import pstats
+import sys
+import uuid
+from io import BytesIO
+from urllib.parse import urlencode
+
+from bench.harness import app_env, fresh_sqlite, prepare_database
+
+PATH = "/petitions/end-the-pars-contract"
+
+
+def main(kind: str = "post", count: int = 500) -> None:
+    url = fresh_sqlite("profile")
+    prepare_database(url)
+    os.environ.update(
+        app_env(url, APP_ENV="production", BASE_URL="https://127.0.0.1:8000", MAIL_SERVER="")
+    )
+    from app import create_app
+
+    app = create_app()
+
+    def call(method: str, path: str, body: bytes = b"") -> bytes:
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "HTTP_HOST": "127.0.0.1:8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
+        }
+        status: list[str] = []
+        answer = b"".join(app.wsgi_app(environ, lambda s, h: status.append(s)))
+        assert status[0][:3] in ("200", "303"), (path, status, answer[:300])
+        return answer
+
+    page = call("GET", PATH).decode()
+    token = page.split('name="form_token" type="hidden" value="')[1].split('"')[0]
+    run = uuid.uuid4().hex[:8]
+
+    def post(number: int) -> None:
+        fields = {
+            "first_name": "Ana",
+            "last_name": "Lopez",
+            "email": f"{run}-{number}@example.org",
+            "zip_code": "19107",
+            "name_display": "full",
+            "form_token": token,
+        }
+        call("POST", PATH + "/sign", urlencode(fields).encode())
+
+    for number in range(20):  # warm up
+        post(-number - 1) if kind == "post" else call("GET", PATH)
+    profile = cProfile.Profile()
+    profile.enable()
+    for number in range(count):
+        post(number) if kind == "post" else call("GET", PATH)
+    profile.disable()
+    if os.environ.get("PROFILE_OUT"):
+        profile.dump_stats(os.environ["PROFILE_OUT"])
+    stats = pstats.Stats(profile)
+    print(f"{kind}: {stats.total_tt / count * 1000:.2f} ms per request under the profiler")
+    stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(25)
+
+
+if __name__ == "__main__":
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else "post", int(sys.argv[2]) if len(sys.argv) > 2 else 500
+    )
