@@ -21,21 +21,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def init_security(app: Flask) -> None:
     production = app.config["APP_ENV"] == "production"
+    defaults = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if production:
+        defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-        )
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if "Set-Cookie" in headers and "public" in headers.get("Cache-Control", ""):
+        # One pass over the headers a view set, not one per default (every page pays this).
+        present = {name.lower() for name, _value in headers.items()}
+        headers.extend([(name, value) for name, value in defaults if name.lower() not in present])
+        if "set-cookie" in present and "public" in headers.get("Cache-Control", ""):
             # A shared cache must never hand one visitor's cookie to another.
             headers["Cache-Control"] = "private, no-cache"
-        if production:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -54,6 +54,13 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, left unsaved by `stateless` views: a logged-in
     organizer's session would otherwise be refreshed (Set-Cookie) on every page."""
 
+    def open_session(self, app, request):
+        # A visitor without a session cookie (most of a crowd) gets an empty session without
+        # building the cookie's signer first.
+        if request.cookies.get(self.get_cookie_name(app)) is None and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
     def save_session(self, app, session, response) -> None:
         if not g.get("stateless"):
             super().save_session(app, session, response)
