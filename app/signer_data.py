@@ -9,7 +9,7 @@ from app.core.database import begin_write
 from app.delivery_records import final_delivery_sent, letters_in_flight
 from app.email_address import canonical_email
 from app.extensions import db
-from app.files.store import delete_petition_files
+from app.files.store import delete_petition_files, files_in_preparation
 from app.models import (
     Delivery,
     NameDisplay,
@@ -89,6 +89,11 @@ def purge_refusal(petition: Petition, *, delivered_by_hand: bool = False) -> str
         )
     if letters_in_flight(petition):
         return "A letter is still being sent: erase the data once it has gone."
+    if files_in_preparation(petition):
+        return (
+            "An export or a letter is being prepared: erase the data once it is ready "
+            "(erasing deletes it too)."
+        )
     if not erased_before and not delivered_by_hand and not final_delivery_sent(petition):
         return (
             "The final letters have not been delivered: deliver them first (after the "

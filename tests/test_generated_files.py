@@ -379,3 +379,22 @@ def test_a_failed_job_shows_its_reason_and_a_second_press_queues_nothing(
     assert "failed. The reason:" in dashboard
     assert "personal data on this petition was erased" in dashboard
     assert REFRESH not in dashboard and count(app, GeneratedFile) == 0
+
+
+def test_no_purge_while_an_export_is_being_prepared(app, client, runner, slug, clock):
+    from tests import instants
+
+    clock.move_to(instants.AFTER_GRACE)
+    with app.app_context():
+        make_organizer("admin@example.org", admin=True)
+    log_in(client, "admin@example.org", ORGANIZER_PASSWORD)
+    assert press_export(client, slug).status_code == 303
+    purge = ["signatures", "purge", slug, "--yes", "--delivered-by-hand"]
+    refused = runner.invoke(args=purge)
+    assert refused.exit_code == 1
+    assert "An export or a letter is being prepared" in refused.output
+    deliver_mail(app)
+    assert count(app, GeneratedFile) == 1
+    erased = runner.invoke(args=purge)
+    assert erased.exit_code == 0, erased.output
+    assert count(app, GeneratedFile) == 0 and count(app, GeneratedFileChunk) == 0

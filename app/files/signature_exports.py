@@ -18,11 +18,11 @@ from app.export import (
     start_export_record,
 )
 from app.extensions import db
-from app.files.store import file_chunks, file_of_job, store_file
+from app.files.store import FILE_JOBS, file_chunks, file_of_job, store_file
 from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, latest_job, queue_job
 from app.models import GeneratedFile, Job, JobStatus, Petition, SignatureStatus
 
-EXPORT_JOB = "export_signatures"
+EXPORT_JOB = FILE_JOBS[1]
 EXPORT_PURPOSE = "export"
 CSV_MIME = "text/csv"
 

@@ -14,10 +14,13 @@ from flask import current_app
 from app.core.clock import now
 from app.core.database import begin_write
 from app.extensions import db
-from app.models import GeneratedFile, GeneratedFileChunk, Petition
+from app.models import GeneratedFile, GeneratedFileChunk, Job, Petition
+from app.models.job import ACTIVE
 
 CHUNK_BYTES = 1024 * 1024
 DEFAULT_HOURS = 24
+# The jobs that build files naming signers (app.files.letter_pdfs, app.files.signature_exports).
+FILE_JOBS = ("letter_pdf", "export_signatures")
 
 
 def retention() -> timedelta:
@@ -179,4 +182,13 @@ def delete_petition_files(petition_id: int) -> None:
         sa.delete(GeneratedFile)
         .where(GeneratedFile.petition_id == petition_id)
         .execution_options(synchronize_session=False)
+    )
+
+
+def files_in_preparation(petition: Petition) -> int:
+    """Jobs queued or running that will store a file naming this petition's signers."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Job)
+        .where(Job.petition_id == petition.id, Job.kind.in_(FILE_JOBS), Job.status.in_(ACTIVE))
     )
