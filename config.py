@@ -98,6 +98,9 @@ class Config:
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS") or 1.0)
     OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE") or 100)
     OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS") or 300)
+    # How long a file the worker built (a letter's PDF, an export) can be downloaded before
+    # the worker deletes it: exports hold signers' personal data.
+    GENERATED_FILE_HOURS = float(os.environ.get("GENERATED_FILE_HOURS") or 24)
     # Mail goes to the log instead of a server (development without MAIL_SERVER).
     MAIL_TO_LOG = False
 

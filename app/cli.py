@@ -1,6 +1,8 @@
 """Command line: `flask --app app petitions|outbox|signatures ...`."""
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +18,10 @@ from app.core.clock import in_zone, local_day, now, parse_local_datetime
 from app.core.english import english_count
 from app.counting import recount
 from app.email_address import InvalidEmail, normalize_email
-from app.export import ExportFilters, export_signatures_csv
+from app.export import ExportFilters, export_signatures_csv, matching_count
 from app.extensions import db
 from app.fake_signatures import FakeSignaturesRefused, add_fake_signatures
+from app.files.store import delete_expired_files
 from app.jobs import active_job, run_due_jobs
 from app.mail.sender import send_all_due
 from app.models import Outcome, Petition, SignatureStatus
@@ -77,6 +80,25 @@ class LocalDateTime(click.ParamType):
 
 
 DATETIME = LocalDateTime()
+
+
+@contextmanager
+def terminal_progress(length: Callable[[], int], label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error when it is a terminal, moved to each `done` it is
+    given; when standard error is piped or redirected, nothing at all (not even `length` is
+    worked out), so the output stays what it was."""
+    if not sys.stderr.isatty():
+        yield lambda done: None
+        return
+    total = length()
+    with click.progressbar(length=max(total, 1), label=label, file=sys.stderr) as bar:
+
+        def advance_to(done: int) -> None:
+            step = min(done, total) - bar.pos
+            if step > 0:
+                bar.update(step)
+
+        yield advance_to
 
 
 def _petition_or_fail(slug: str) -> Petition:
@@ -312,6 +334,11 @@ def send_command(once):
         click.echo(f"{done} done, {jobs.failed} failed")
     for error in jobs.errors:
         click.echo(f"failed: {error}", err=True)
+    expired = delete_expired_files()
+    if expired:
+        click.echo(
+            english_count(expired, "%(num)s expired file", "%(num)s expired files") + " deleted"
+        )
     reminders = send_due_reminders()
     if reminders:
         click.echo(english_count(reminders, "%(num)s reminder", "%(num)s reminders") + " queued")
@@ -365,14 +392,15 @@ def export_command(slug, output, status, signed_from, signed_to):
         signed_from=signed_from.date() if signed_from else None,
         signed_to=signed_to.date() if signed_to else None,
     )
-    pieces = export_signatures_csv(petition, filters)
-    if output is None:
-        for piece in pieces:
-            click.echo(piece, nl=False)
-        return
-    with open(output, "w", encoding="utf-8", newline="") as file:
-        for piece in pieces:
-            file.write(piece)
+    with terminal_progress(lambda: matching_count(petition, filters), "Exporting") as progress:
+        pieces = export_signatures_csv(petition, filters, progress)
+        if output is None:
+            for piece in pieces:
+                click.echo(piece, nl=False)
+            return
+        with open(output, "w", encoding="utf-8", newline="") as file:
+            for piece in pieces:
+                file.write(piece)
     click.echo(f"Wrote {output}", err=True)
 
 
@@ -409,7 +437,8 @@ def fake_command(slug, count, force):
     """Add COUNT synthetic confirmed signatures (for benchmarks; never on a real petition)."""
     petition = _petition_or_fail(slug)
     try:
-        added = add_fake_signatures(petition, count, force=force)
+        with terminal_progress(lambda: count, "Adding fake signatures") as progress:
+            added = add_fake_signatures(petition, count, force=force, progress=progress)
     except FakeSignaturesRefused as refusal:
         hint = "" if petition.purged_at else " Add --force if this is a copy made for testing."
         raise click.ClickException(f"{refusal}{hint}") from None
@@ -449,22 +478,34 @@ def create_organizer_command(email, admin):
 )
 def build_letters_command(slug, directory):
     """Write each target's letter (PDF) and the signers as CSV, for delivery by hand."""
-    from app.letters import build_letter, signers_csv  # the PDF library, only when used
+    # The PDF library, only when used.
+    from app.letters import build_letter, signer_counts, signers_csv
 
     petition = _petition_or_fail(slug)
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     as_of = now()
-    for target in petition.targets:
-        letter = build_letter(petition, target, as_of)
-        (folder / letter.filename).write_bytes(letter.data)
-        click.echo(
-            f"{folder / letter.filename}: "
-            + english_count(letter.pages, "%(num)s page", "%(num)s pages")
-            + ", "
-            + english_count(letter.counts.total, "%(num)s signature", "%(num)s signatures")
-            + f", sha256 {letter.sha256}"
-        )
+    targets = list(petition.targets)
+    written = []  # told after the bar, so the two do not share a line
+    with terminal_progress(
+        lambda: len(targets) * max(signer_counts(petition, as_of).named, 1), "Building the letters"
+    ) as progress:
+        for number, target in enumerate(targets):
+
+            def listed(done: int, total: int, before: int = number) -> None:
+                progress(before * max(total, 1) + done)
+
+            letter = build_letter(petition, target, as_of, progress=listed)
+            (folder / letter.filename).write_bytes(letter.data)
+            written.append(
+                f"{folder / letter.filename}: "
+                + english_count(letter.pages, "%(num)s page", "%(num)s pages")
+                + ", "
+                + english_count(letter.counts.total, "%(num)s signature", "%(num)s signatures")
+                + f", sha256 {letter.sha256}"
+            )
+    for line in written:
+        click.echo(line)
     csv_path = folder / f"{petition.slug}-signers-{local_day(as_of, petition.zone).isoformat()}.csv"
     with open(csv_path, "w", encoding="utf-8", newline="") as file:
         for piece in signers_csv(petition, as_of):

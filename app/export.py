@@ -10,7 +10,7 @@ database's own CSV dump. Tests read the result back with Python's csv module, on
 PostgreSQL alike.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
 
 CHUNK_ROWS = 10_000
+Progress = Callable[[int], None]
 _PIECE_BYTES = 256 * 1024
 BYTE_ORDER_MARK = "\ufeff"  # so spreadsheets open the file as UTF-8
 LINE_END = "\n"  # what PostgreSQL's COPY writes; every spreadsheet reads it
@@ -253,28 +254,61 @@ def _postgresql_copy(petition: Petition, filters: ExportFilters) -> Iterator[tup
     yield b"".join(buffered).decode("utf-8"), rows
 
 
-def export_signatures_csv(petition: Petition, filters: ExportFilters) -> Iterator[str]:
-    """The CSV text in pieces, recording the export as it starts and when it completes."""
-    begin_write()
-    record = SignatureExport(
-        petition_id=petition.id, actor=actor_label(), filters=filters.describe(), started_at=now()
+def matching_count(petition: Petition, filters: ExportFilters) -> int:
+    """How many rows an export with these filters has now (for a progress bar)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Signature).where(*filters.conditions(petition))
     )
-    db.session.add(record)
-    db.session.commit()
-    record_id = record.id
 
-    yield BYTE_ORDER_MARK + ",".join(HEADER) + LINE_END
-    count = 0
+
+def signature_csv_pieces(
+    petition: Petition, filters: ExportFilters, progress: Progress | None = None
+) -> Iterator[tuple[str, int]]:
+    """The CSV text in pieces, each with the number of rows it completes (PostgreSQL's COPY
+    tells only at its end), recording nothing. `progress` is told the rows written so far
+    after each piece (PostgreSQL: its lines, until the COPY ends and gives the exact count);
+    on PostgreSQL it runs while the COPY's transaction is open, so it must not use the
+    session."""
+    yield BYTE_ORDER_MARK + ",".join(HEADER) + LINE_END, 0
+    count = shown = 0
     pieces = _postgresql_copy if is_postgresql() else _sqlite_lines
     for text, rows in pieces(petition, filters):
         count += rows
-        yield text
+        shown = count if rows else shown + text.count(LINE_END)
+        if progress is not None:
+            progress(shown)
+        yield text, rows
 
+
+def export_signatures_csv(
+    petition: Petition, filters: ExportFilters, progress: Progress | None = None
+) -> Iterator[str]:
+    """The CSV text in pieces, recording the export as it starts and when it completes."""
+    record_id = start_export_record(petition, filters.describe())
+    count = 0
+    for text, rows in signature_csv_pieces(petition, filters, progress):
+        count += rows
+        yield text
+    finish_export_record(record_id, count)
+
+
+def start_export_record(petition: Petition, filters: str) -> int:
+    """Record that signatures are being handed out (who, when, which filters), committed."""
+    begin_write()
+    record = SignatureExport(
+        petition_id=petition.id, actor=actor_label(), filters=filters, started_at=now()
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record.id
+
+
+def finish_export_record(record_id: int, row_count: int) -> None:
     begin_write()
     db.session.execute(
         sa.update(SignatureExport)
         .where(SignatureExport.id == record_id)
-        .values(row_count=count, finished_at=now())
+        .values(row_count=row_count, finished_at=now())
     )
     db.session.commit()
 

@@ -6,6 +6,7 @@ petition real people signed unless forced.
 """
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -95,10 +96,16 @@ def fake_signatures_refusal(petition: Petition, *, force: bool = False) -> str |
 
 
 def add_fake_signatures(
-    petition: Petition, count: int, seed: int = 1, *, force: bool = False
+    petition: Petition,
+    count: int,
+    seed: int = 1,
+    *,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Insert `count` confirmed signatures in batches; the count is kept exact. Refused on a
-    petition with real signatures unless `force`, and on an erased one."""
+    petition with real signatures unless `force`, and on an erased one. `progress` is told
+    how many are in after each batch."""
     refusal = fake_signatures_refusal(petition, force=force)
     if refusal:
         raise FakeSignaturesRefused(refusal)
@@ -150,4 +157,6 @@ def add_fake_signatures(
         change_count(petition.id, size)
         db.session.commit()
         added += size
+        if progress is not None:
+            progress(added)
     return added

@@ -33,7 +33,12 @@ DEFAULT_LEASE_SECONDS = 300
 MAX_ATTEMPTS = 3
 # Modules whose handlers register themselves when imported. The worker loads them; a web
 # request that only queues a job does not (they may load heavy libraries, such as the PDF's).
-HANDLER_MODULES = ("app.delivery", "app.updates.sending")
+HANDLER_MODULES = (
+    "app.delivery",
+    "app.updates.sending",
+    "app.files.letter_pdfs",
+    "app.files.signature_exports",
+)
 
 
 class JobRefused(Exception):

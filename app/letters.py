@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -261,7 +261,14 @@ def _paragraphs(text: str) -> list[str]:
     return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
 
 
-def build_letter(petition: Petition, target: Target, as_of: datetime) -> LetterFile:
+# Told (signers listed so far, signers to list) as the letter's list grows, a page of
+# CHUNK_ROWS at a time (between the queries, so it may write to the database).
+ListProgress = Callable[[int, int], None]
+
+
+def build_letter(
+    petition: Petition, target: Target, as_of: datetime, progress: ListProgress | None = None
+) -> LetterFile:
     """The PDF for one target, listing signatures confirmed up to `as_of`."""
     counts = signer_counts(petition, as_of)
     day = local_day(as_of, petition.zone)
@@ -304,7 +311,7 @@ def build_letter(petition: Petition, target: Target, as_of: datetime) -> LetterF
     pdf.ln(2)
     pdf.paragraph(f"Delivered on their behalf by {petition.organizer_name}.")
 
-    _signer_list(pdf, petition, as_of, counts)
+    _signer_list(pdf, petition, as_of, counts, progress)
     return LetterFile(
         filename=letter_filename(petition, target, day),
         data=bytes(pdf.output()),
@@ -325,7 +332,11 @@ def _list_header(pdf: _LetterDocument, y: float) -> float:
 
 
 def _signer_list(
-    pdf: _LetterDocument, petition: Petition, as_of: datetime, counts: SignerCounts
+    pdf: _LetterDocument,
+    petition: Petition,
+    as_of: datetime,
+    counts: SignerCounts,
+    progress: ListProgress | None = None,
 ) -> None:
     pdf.set_auto_page_break(False)
     bottom = pdf.h - MARGIN - 4
@@ -335,7 +346,11 @@ def _signer_list(
     y = _list_header(pdf, pdf.get_y() + 1)
     reason_x = COLUMNS["name"][0] + 4
     reason_width = pdf.w - MARGIN - reason_x
-    for signer in named_signers(petition, as_of):
+    if progress is not None:
+        progress(0, counts.named)
+    for listed, signer in enumerate(named_signers(petition, as_of), start=1):
+        if progress is not None and listed % CHUNK_ROWS == 0:
+            progress(listed, counts.named)
         reason = f"“{signer.reason}”" if signer.reason else None
         reason_lines = pdf.wrapped_lines(reason_width, reason) if reason else []
         if y + LINE * (1 + len(reason_lines)) > bottom:
@@ -354,6 +369,8 @@ def _signer_list(
             y += LINE * len(reason_lines)
     if counts.named == 0:
         pdf.put(MARGIN, y, 150, "No signer asked to be named.")
+    if progress is not None:
+        progress(counts.named, counts.named)
 
 
 def signers_csv(petition: Petition, as_of: datetime) -> Iterator[str]:

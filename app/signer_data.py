@@ -9,6 +9,7 @@ from app.core.database import begin_write
 from app.delivery_records import final_delivery_sent, letters_in_flight
 from app.email_address import canonical_email
 from app.extensions import db
+from app.files.store import delete_petition_files, files_in_preparation
 from app.models import (
     Delivery,
     NameDisplay,
@@ -69,6 +70,7 @@ def delete_signature_on_request(petition: Petition, signature_id: int) -> bool:
         db.session.rollback()
         return False
     record_change(petition, "signature deleted on the signer's request")
+    delete_petition_files(petition.id)  # exports and letters that still name them
     return withdraw_signature(signature_id)
 
 
@@ -87,6 +89,11 @@ def purge_refusal(petition: Petition, *, delivered_by_hand: bool = False) -> str
         )
     if letters_in_flight(petition):
         return "A letter is still being sent: erase the data once it has gone."
+    if files_in_preparation(petition):
+        return (
+            "An export or a letter is being prepared: erase the data once it is ready "
+            "(erasing deletes it too)."
+        )
     if not erased_before and not delivered_by_hand and not final_delivery_sent(petition):
         return (
             "The final letters have not been delivered: deliver them first (after the "
@@ -152,6 +159,7 @@ def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) 
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+    delete_petition_files(petition.id)  # exports and letters waiting to be downloaded
     petition.purged_at = now()
     record_change(petition, "signers' personal data erased", new=f"{erased} signatures")
     db.session.commit()

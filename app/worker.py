@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.extensions import db
+from app.files.store import delete_expired_files
 from app.jobs import run_due_jobs
 from app.mail.sender import run_sender
 from app.signatures.reminders import send_due_reminders
@@ -30,15 +31,28 @@ def _queue_reminders() -> None:
         log.exception("queueing reminders failed")
 
 
+def _delete_expired_files() -> None:
+    """Generated files past their time (exports hold personal data); a failure is logged and
+    tried again at the next poll."""
+    try:
+        delete_expired_files()
+    except sa.exc.OperationalError:
+        raise
+    except Exception:  # noqa: BLE001  (whatever it is, the jobs go on)
+        db.session.rollback()
+        log.exception("deleting expired files failed")
+
+
 def run_jobs(stop: threading.Event) -> None:
-    """Run due jobs as they come, and queue the reminders due, until `stop` is set; a database
-    that is away is waited for."""
+    """Run due jobs as they come, queue the reminders due and delete expired files, until
+    `stop` is set; a database that is away is waited for."""
     poll = current_app.config["OUTBOX_POLL_SECONDS"]
     pause = poll
     while not stop.is_set():
         try:
             run_due_jobs()
             _queue_reminders()
+            _delete_expired_files()
             pause = poll
         except sa.exc.OperationalError as error:
             db.session.rollback()

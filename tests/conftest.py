@@ -313,3 +313,17 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+def prepared_letter(app: Flask, client: FlaskClient, slug: str, position: int = 1):
+    """Press "Prepare the letter (PDF)" for a target on the letters page, let the worker build
+    it, and download it from the link the page then offers. Returns the response."""
+    letters = f"/organizer/petitions/{slug}/letters"
+    token = csrf_token_from(client.get(letters).get_data(as_text=True))
+    pressed = client.post(f"{letters}/{position}/prepare", data={"csrf_token": token})
+    assert pressed.status_code == 303, pressed.status_code
+    deliver_mail(app)
+    html = client.get(letters).get_data(as_text=True)
+    link = re.search(rf'id="letter-pdf-{position}">.*?href="([^"]+/files/\d+)"', html, re.DOTALL)
+    assert link, "the letter is not offered on the page"
+    return client.get(link.group(1))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Delivery, Job, JobStatus, OutboxAttachment, OutboxMessage
 from tests import instants
-from tests.conftest import csrf_token_from, deliver_mail, log_in
+from tests.conftest import csrf_token_from, deliver_mail, log_in, prepared_letter
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature
 from tests.smtp_sink import text_of
 
@@ -171,9 +171,10 @@ def test_organizers_preview_then_deliver_from_the_web(app, organizer_client, smt
     assert "mayor@phila.test" in html
     assert REFRESH not in html
 
-    pdf = organizer_client.get(f"/organizer/petitions/{slug}/letters/1.pdf")
+    pdf = prepared_letter(app, organizer_client, slug, 1)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.get_data().startswith(b"%PDF")
+    html = letters_page(organizer_client, slug)
 
     token = csrf_token_from(html)
     unchecked = organizer_client.post(
@@ -188,7 +189,7 @@ def test_organizers_preview_then_deliver_from_the_web(app, organizer_client, smt
     # The request only queued the work: no letter built, nothing in the outbox yet.
     assert count(app, Delivery) == 0 and count(app, OutboxMessage) == 0
     with app.app_context():
-        job = db.session.scalar(sa.select(Job))
+        job = db.session.scalar(sa.select(Job).where(Job.kind == "deliver_letters"))
         assert (job.kind, job.status, job.payload) == (
             "deliver_letters",
             JobStatus.QUEUED,
@@ -210,7 +211,7 @@ def test_organizers_preview_then_deliver_from_the_web(app, organizer_client, smt
     assert history.count("milestone") >= 2 and "sent" in history
     assert "Delivery under way" not in history and REFRESH not in history
     with app.app_context():
-        job = db.session.scalar(sa.select(Job))
+        job = db.session.scalar(sa.select(Job).where(Job.kind == "deliver_letters"))
         assert job.status == JobStatus.DONE and job.finished_at is not None
         assert {d.actor for d in db.session.scalars(sa.select(Delivery))} == {"admin@example.org"}
 

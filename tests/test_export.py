@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import sys
 import types
 import unicodedata
@@ -201,6 +202,9 @@ def test_every_export_is_recorded(app, petition_slug):
 
 
 def test_download_from_the_dashboard(app, organizer_client, petition_slug):
+    """The request queues the export; the worker writes it; the dashboard offers it."""
+    from tests.conftest import deliver_mail
+
     page = organizer_client.get(f"/organizer/petitions/{petition_slug}")
     response = organizer_client.post(
         f"/organizer/petitions/{petition_slug}/export.csv",
@@ -211,6 +215,11 @@ def test_download_from_the_dashboard(app, organizer_client, petition_slug):
             "signed_to": "",
         },
     )
+    assert response.status_code == 303
+    deliver_mail(app)
+    dashboard = organizer_client.get(f"/organizer/petitions/{petition_slug}").get_data(as_text=True)
+    link = re.search(r'href="(/organizer/petitions/[^"]+/files/\d+)"', dashboard)
+    response = organizer_client.get(link.group(1))
     assert response.status_code == 200
     assert response.is_streamed
     assert response.mimetype == "text/csv"

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.letters import SignerCounts, build_letter, counts_sentence
 from app.petitions.queries import petition_by_slug
 from tests import instants
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, prepared_letter
 from tests.factories import (
     ORGANIZER_PASSWORD,
     PARS_TARGETS,
@@ -164,7 +164,7 @@ def test_the_letter_and_its_email_stay_english_for_a_spanish_organizer(
     assert "This letter is signed by 1 person: 1 resident of Philadelphia and 0 supporters" in (
         html.text
     )
-    pdf = organizer_client.get(f"/organizer/petitions/{slug}/letters/1.pdf").data
+    pdf = prepared_letter(app, organizer_client, slug).data
     text = " ".join(
         " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
     )

@@ -4,6 +4,7 @@ its own rule; PARS keeps Philadelphia's (America/New_York, 191)."""
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -19,7 +20,7 @@ from app.petitions import deadlines
 from app.petitions.queries import petition_by_slug
 from app.stats import dashboard
 from tests import instants
-from tests.conftest import csrf_token_from, form_token_from, log_in, sign
+from tests.conftest import csrf_token_from, deliver_mail, form_token_from, log_in, sign
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature
 
 LA = instants.LOS_ANGELES
@@ -322,6 +323,11 @@ def test_the_csv_download_is_named_for_its_day(app, organizer_client, clock, la_
         f"/organizer/petitions/{la_slug}/export.csv",
         data={"csrf_token": csrf_token_from(page), "status": "all"},
     )
+    assert response.status_code == 303  # the worker writes it, named for the day it was asked
+    deliver_mail(app)
+    dashboard = organizer_client.get(f"/organizer/petitions/{la_slug}").text
+    link = re.search(r'href="(/organizer/petitions/[^"]+/files/\d+)"', dashboard)
+    response = organizer_client.get(link.group(1))
     assert response.status_code == 200
     assert (
         f'filename="{la_slug}-signatures-2027-08-31.csv"'

@@ -1,5 +1,6 @@
 from app.models.audit import PetitionChange, SignatureExport
 from app.models.delivery import Delivery
+from app.models.generated_file import GeneratedFile, GeneratedFileChunk
 from app.models.job import Job, JobStatus
 from app.models.organizer import Organizer
 from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
@@ -20,6 +21,8 @@ __all__ = [
     "Channel",
     "Delivery",
     "FormerSlug",
+    "GeneratedFile",
+    "GeneratedFileChunk",
     "Job",
     "JobStatus",
     "NameDisplay",

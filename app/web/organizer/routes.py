@@ -26,8 +26,16 @@ from app.core.clock import from_local, in_zone, local_day, now
 from app.core.database import begin_write
 from app.core.links import LinkPurpose, read_token
 from app.delivery_records import DELIVER_LETTERS_JOB, delivery_history
-from app.export import ExportFilters, export_signatures_csv, recent_exports
+from app.export import ExportFilters, recent_exports
 from app.extensions import db, limiter, login_manager
+from app.files.letter_pdfs import letter_pdf_states, queue_letter_pdf
+from app.files.signature_exports import (
+    EXPORT_PURPOSE,
+    download_export,
+    export_state,
+    queue_export,
+)
+from app.files.store import file_chunks, is_expired, petition_file
 from app.jobs import JobAlreadyQueued, latest_job
 from app.models import Job, JobStatus, NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import (
@@ -196,6 +204,7 @@ def dashboard(slug: str):
     petition = managed_petition_or_404(slug)
     figures = dashboard_figures(petition)
     updates = updates_of(petition)
+    export_job, export_file = export_state(petition)
     return render_template(
         "organizer/dashboard.html",
         petition=petition,
@@ -205,6 +214,8 @@ def dashboard(slug: str):
         time_left=deadlines.time_left(petition),
         exports=recent_exports(petition),
         export_form=ExportForm(),
+        export_job=export_job,
+        export_file=export_file,
         purge_form=PurgeForm(),
         # What blocks erasing even for letters delivered by hand; the rest the form asks.
         purge_refusal=purge_refusal(petition, delivered_by_hand=True),
@@ -266,6 +277,7 @@ def _settings_data(petition: Petition) -> dict:
 
 @bp.post("/petitions/<slug:slug>/export.csv")
 def export(slug: str):
+    """Queue the export; the worker writes it and the dashboard offers the file."""
     petition = managed_petition_or_404(slug)
     form = ExportForm()
     if not form.validate_on_submit():
@@ -277,11 +289,46 @@ def export(slug: str):
         signed_from=form.signed_from.data,
         signed_to=form.signed_to.data,
     )
-    filename = f"{petition.slug}-signatures-{local_day(now(), petition.zone).isoformat()}.csv"
+    try:
+        queue_export(petition, filters)
+    except JobAlreadyQueued:
+        flash(
+            _("An export is already being prepared: wait until it is ready, then ask again."),
+            "error",
+        )
+    else:
+        flash(_("The export is being prepared; it appears below when it is ready."), "info")
+    return redirect(url_for(".dashboard", slug=slug, _anchor="export-heading"), 303)
+
+
+@bp.get("/petitions/<slug:slug>/files/<int:file_id>")
+def generated_file(slug: str, file_id: int):
+    """A file the worker built for this petition: a letter, or an export (recorded as
+    handed out to whoever downloads it)."""
+    petition = managed_petition_or_404(slug)
+    file = petition_file(petition, file_id)
+    if file is None:
+        abort(404)
+    if is_expired(file):
+        return render_template(
+            "message.html",
+            heading=_("This file has expired"),
+            lead=_(
+                "Files are deleted %(hours)s hours after they are prepared. Prepare it again.",
+                hours=f"{current_app.config['GENERATED_FILE_HOURS']:g}",
+            ),
+        ), 410
+    if file.purpose == EXPORT_PURPOSE:
+        body, disposition = download_export(petition, file), "attachment"
+    else:
+        body, disposition = file_chunks(file.id), "inline"
     return Response(
-        stream_with_context(export_signatures_csv(petition, filters)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        stream_with_context(body),
+        mimetype=file.mimetype,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{file.filename}"',
+            "Content-Length": str(file.size),
+        },
     )
 
 
@@ -433,8 +480,12 @@ def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
             email = letter_email(petition, target, sample)
         previews.append((target, email))
     history = delivery_history(petition)
+    pdf_states = letter_pdf_states(petition)
     return render_template(
         "organizer/letters.html",
+        pdf_states=pdf_states,
+        preparing=any(state.job and state.job.is_active for state in pdf_states.values()),
+        button=ButtonForm(),
         petition=petition,
         counts=counts,
         previews=previews,
@@ -456,17 +507,20 @@ def _delivery_job(petition: Petition, history: list) -> Job | None:
     return job if failed and not superseded else None
 
 
-@bp.get("/petitions/<slug:slug>/letters/<int:position>.pdf")
-def letter_pdf(slug: str, position: int):
-    from app.letters import PDF_MIME, build_letter
-
+@bp.post("/petitions/<slug:slug>/letters/<int:position>/prepare")
+def prepare_letter(slug: str, position: int):
+    """Queue the building of a target's letter (PDF); the page follows the worker."""
     petition = managed_petition_or_404(slug)
-    letter = build_letter(petition, _target_or_404(petition, position), now())
-    return Response(
-        letter.data,
-        mimetype=PDF_MIME,
-        headers={"Content-Disposition": f'inline; filename="{letter.filename}"'},
-    )
+    _target_or_404(petition, position)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        queue_letter_pdf(petition, position)
+    except JobAlreadyQueued:
+        flash(_("This letter is already being prepared."), "error")
+    else:
+        flash(_("The letter is being prepared; it can be opened here when it is ready."), "info")
+    return redirect(url_for(".letters", slug=slug, _anchor=f"target-{position}"), 303)
 
 
 @bp.post("/petitions/<slug:slug>/letters/deliver")

@@ -1,0 +1,121 @@
+"""Signatures exports from the web, built by the worker: the organizer asks (one export at a
+time per petition), the worker writes the CSV (to a temporary file on its own disk, then
+into the file store a megabyte at a time) with its progress, and the dashboard offers the
+download until the file expires. The export is recorded, as the command line's is, when
+the personal data is handed out: at each download, with who downloaded it."""
+
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+
+from app.core.clock import local_day
+from app.core.database import begin_write, is_postgresql
+from app.export import (
+    ExportFilters,
+    finish_export_record,
+    matching_count,
+    signature_csv_pieces,
+    start_export_record,
+)
+from app.extensions import db
+from app.files.store import FILE_JOBS, file_chunks, file_of_job, store_file
+from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, latest_job, queue_job
+from app.models import GeneratedFile, Job, JobStatus, Petition, SignatureStatus
+
+EXPORT_JOB = FILE_JOBS[1]
+EXPORT_PURPOSE = "export"
+CSV_MIME = "text/csv"
+
+
+def queue_export(petition: Petition, filters: ExportFilters) -> Job:
+    """Leave the export to the worker. Raises JobAlreadyQueued while this petition's export
+    is under way."""
+    payload = {
+        "status": filters.status.value if filters.status else None,
+        "from": filters.signed_from.isoformat() if filters.signed_from else None,
+        "to": filters.signed_to.isoformat() if filters.signed_to else None,
+    }
+    begin_write()
+    try:
+        job = queue_job(EXPORT_JOB, petition, payload, exclusive=True)
+    except JobAlreadyQueued:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return job
+
+
+def _filters(payload: dict) -> ExportFilters:
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    status = payload.get("status")
+    return ExportFilters(
+        status=SignatureStatus(status) if status else None,
+        signed_from=day(payload.get("from")),
+        signed_to=day(payload.get("to")),
+    )
+
+
+def export_state(petition: Petition) -> tuple[Job | None, GeneratedFile | None]:
+    """The petition's latest export job, if it is under way or failed, and the file of the
+    latest one that finished (while it lasts)."""
+    job = latest_job(petition, EXPORT_JOB)
+    if job is None:
+        return None, None
+    if job.status == JobStatus.DONE:
+        return None, file_of_job(job.id)
+    return job, None
+
+
+def download_export(petition: Petition, file: GeneratedFile) -> Iterator[bytes]:
+    """The export's bytes, recorded as an export by whoever downloads it: when it starts,
+    and with its rows once it is all sent."""
+    rows, file_id, filters = file.row_count or 0, file.id, file.description or ""
+    record_id = start_export_record(petition, filters)
+    yield from file_chunks(file_id)
+    finish_export_record(record_id, rows)
+
+
+@job_handler(EXPORT_JOB)
+def _export_job(run: JobRun) -> None:
+    job = run.job
+    petition = db.session.get(Petition, job.petition_id)
+    if petition is None:
+        raise JobRefused("The petition no longer exists.")
+    if petition.purged_at is not None:
+        raise JobRefused("Signers' personal data on this petition was erased.")
+    filters = _filters(job.payload)
+    total = matching_count(petition, filters)
+    db.session.commit()
+    label = "Writing the CSV"
+    run.progress(0, total, label)
+
+    def rows_written(done: int) -> None:
+        run.progress(min(done, total), total, label)
+
+    # PostgreSQL's COPY holds the session's transaction until it ends: progress after it.
+    progress = None if is_postgresql() else rows_written
+    rows = 0
+    with tempfile.TemporaryFile() as spool:
+        for text, piece_rows in signature_csv_pieces(petition, filters, progress):
+            spool.write(text.encode("utf-8"))
+            rows += piece_rows
+        size = spool.tell()
+        spool.seek(0)
+        slug, zone = petition.slug, petition.zone
+        db.session.commit()
+        store_file(
+            spool,
+            petition_id=job.petition_id,
+            job_id=job.id,
+            purpose=EXPORT_PURPOSE,
+            filename=f"{slug}-signatures-{local_day(job.created_at, zone).isoformat()}.csv",
+            mimetype=CSV_MIME,
+            actor=job.actor,
+            row_count=rows,
+            description=filters.describe(),
+            size_hint=size,
+            progress=lambda done, of: run.progress(done, of, "Storing the file"),
+            also=run.mark_done,
+        )
