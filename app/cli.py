@@ -26,6 +26,7 @@ from app.jobs import active_job, run_due_jobs
 from app.mail.sender import send_all_due
 from app.models import Outcome, Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer, organizer_by_email
+from app.organizers.api_tokens import TokenRefused, TokenScopes, create_api_token
 from app.petitions.files import (
     PARS_FILE,
     PetitionFileError,
@@ -464,6 +465,34 @@ def create_organizer_command(email, admin):
     db.session.commit()
     role = "admin" if organizer.is_admin else "organizer"
     click.echo(f"Created {role} {organizer.email}")
+
+
+@organizers_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What will use it.")
+@click.option("--personal-data", is_flag=True, help="May read signers' names and addresses.")
+@click.option("--write", is_flag=True, help="May record signatures (pending until confirmed).")
+@click.option(
+    "--import-confirmed",
+    is_flag=True,
+    help="Signatures it records count at once, without our confirmation email (needs --write).",
+)
+def token_command(email, name, personal_data, write, import_confirmed):
+    """Make an API token for an organizer and print it: it is shown this once only."""
+    organizer = organizer_by_email(email)
+    if organizer is None:
+        raise click.ClickException(f"no organizer with email {email!r}")
+    scopes = TokenScopes(
+        personal_data=personal_data, write=write, import_confirmed=import_confirmed
+    )
+    try:
+        token, secret = create_api_token(organizer, name, scopes)
+    except TokenRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(
+        f"API token {token.name!r} for {organizer.email} ({', '.join(token.scopes)}):", err=True
+    )
+    click.echo(secret)
 
 
 @letters_cli.command("build")

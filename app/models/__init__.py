@@ -1,3 +1,4 @@
+from app.models.api_token import ApiToken
 from app.models.audit import PetitionChange, SignatureExport
 from app.models.delivery import Delivery
 from app.models.generated_file import GeneratedFile, GeneratedFileChunk
@@ -18,6 +19,7 @@ from app.models.signature import Channel, NameDisplay, Signature, SignatureStatu
 from app.models.update import Suppression, SuppressionReason, Update, UpdateTranslation
 
 __all__ = [
+    "ApiToken",
     "Channel",
     "Delivery",
     "FormerSlug",

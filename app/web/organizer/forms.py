@@ -243,3 +243,25 @@ class FlyerForm(PrintForm):
         default="flyer",
         validators=[DataRequired(_l("Enter a source name, like library-table.")), validate_source],
     )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Give the token a name.")), at_most(80)],
+    )
+    personal_data = BooleanField(
+        _l("Read signers' personal data (names, email addresses, ZIP codes, comments)")
+    )
+    write = BooleanField(_l("Record signatures (each signer confirms by email)"))
+    import_confirmed = BooleanField(
+        _l(
+            "Record signatures as confirmed, without our confirmation email: only for a "
+            "partner that confirmed its signers itself"
+        )
+    )
+
+    def validate_import_confirmed(self, field) -> None:
+        if field.data and not self.write.data:
+            raise ValidationError(_l("Tick “Record signatures” too."))

@@ -597,6 +597,7 @@ def set_enabled(organizer_id: int, action: str):
 
 # Views in modules of their own, on this blueprint (and behind its login check).
 from app.web.organizer import (  # noqa: E402,F401,I001
+    api_tokens,
     authoring,
     images,
     printed,

@@ -1,0 +1,67 @@
+"""The organizer's API tokens (/organizer/api-tokens): make one (shown once), list, revoke."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import Organizer
+from app.organizers.api_tokens import (
+    TokenRefused,
+    TokenScopes,
+    create_api_token,
+    revoke_api_token,
+    tokens_of,
+)
+from app.web.form_parts import ButtonForm
+from app.web.organizer.forms import ApiTokenForm
+from app.web.organizer.routes import bp
+
+
+def _me() -> Organizer:
+    return db.session.get(Organizer, current_user.id)
+
+
+def _tokens_page(form: ApiTokenForm, status: int = 200, **extra):
+    return render_template(
+        "organizer/api_tokens.html",
+        form=form,
+        tokens=tokens_of(_me()),
+        button=ButtonForm(),
+        **extra,
+    ), status
+
+
+@bp.get("/api-tokens")
+def api_tokens():
+    return _tokens_page(ApiTokenForm(formdata=None))
+
+
+@bp.post("/api-tokens")
+def create_api_token_view():
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _tokens_page(form, 400)
+    scopes = TokenScopes(
+        personal_data=form.personal_data.data,
+        write=form.write.data,
+        import_confirmed=form.import_confirmed.data,
+    )
+    try:
+        token, secret = create_api_token(_me(), form.name.data, scopes)
+    except TokenRefused as refusal:
+        form.name.errors.append(str(refusal))
+        return _tokens_page(form, 400)
+    # Shown on this answer only (never stored, the page is not cached): no redirect.
+    return _tokens_page(ApiTokenForm(formdata=None), 201, new_token=token, secret=secret)
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+def revoke_api_token_view(token_id: int):
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    token = revoke_api_token(_me(), token_id)
+    if token is None:
+        abort(404)
+    flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "info")
+    return redirect(url_for(".api_tokens"), 303)

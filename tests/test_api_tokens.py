@@ -1,0 +1,135 @@
+"""API tokens: made on /organizer/api-tokens (shown once, stored hashed), listed with their
+last use, revoked; `organizers token` prints one."""
+
+import hashlib
+import re
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import ApiToken
+from tests.conftest import csrf_token_from, log_in
+from tests.factories import ORGANIZER_PASSWORD, make_organizer
+
+SECRET = re.compile(r'<code id="token-secret">([^<]+)</code>')
+
+
+def _logged_in(app, client, email="ana@example.org"):
+    with app.app_context():
+        make_organizer(email)
+    assert log_in(client, email, ORGANIZER_PASSWORD).status_code == 302
+    return client
+
+
+def _make(client, **fields):
+    page = client.get("/organizer/api-tokens")
+    data = {"csrf_token": csrf_token_from(page.text), **fields}
+    return client.post("/organizer/api-tokens", data=data)
+
+
+def test_the_page_is_linked_from_the_organizer_nav(app, client):
+    _logged_in(app, client)
+    assert 'href="/organizer/api-tokens"' in client.get("/organizer/").text
+
+
+def test_a_token_is_shown_once_and_stored_hashed(app, client):
+    _logged_in(app, client)
+    made = _make(client, name="Action Network sync", personal_data="y")
+    assert made.status_code == 201
+    assert made.headers["Cache-Control"] == "no-store"
+    secret = SECRET.search(made.text).group(1)
+    assert len(secret) >= 40
+    with app.app_context():
+        token = db.session.scalar(sa.select(ApiToken))
+        assert token.name == "Action Network sync"
+        assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+        assert secret not in token.token_hash
+        assert token.can_read_personal_data and not token.can_write
+    again = client.get("/organizer/api-tokens")
+    assert secret not in again.text, "shown once only"
+    assert "Action Network sync" in again.text
+    assert "read, personal_data" in again.text
+    assert "never" in again.text  # not used yet
+
+
+def test_import_confirmed_needs_write_and_a_name_is_required(app, client):
+    _logged_in(app, client)
+    refused = _make(client, name="x", import_confirmed="y")
+    assert refused.status_code == 400
+    assert "Record signatures" in refused.text
+    assert _make(client, name="").status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
+    made = _make(client, name="partner", write="y", import_confirmed="y")
+    assert made.status_code == 201
+
+
+def test_csrf_is_required(app, client):
+    _logged_in(app, client)
+    assert client.post("/organizer/api-tokens", data={"name": "x"}).status_code == 400
+
+
+def test_revoke_a_token(app, client):
+    _logged_in(app, client)
+    _make(client, name="old tool")
+    with app.app_context():
+        token_id = db.session.scalar(sa.select(ApiToken.id))
+    page = client.get("/organizer/api-tokens")
+    revoked = client.post(
+        f"/organizer/api-tokens/{token_id}/revoke", data={"csrf_token": csrf_token_from(page.text)}
+    )
+    assert revoked.status_code == 303
+    listing = client.get("/organizer/api-tokens").text
+    assert "revoked" in listing
+    with app.app_context():
+        assert db.session.get(ApiToken, token_id).revoked_at is not None
+
+
+def test_an_organizer_cannot_revoke_another_organizers_token(app, client):
+    other = app.test_client()
+    _logged_in(app, other, "bob@example.org")
+    _make(other, name="bob's")
+    with app.app_context():
+        token_id = db.session.scalar(sa.select(ApiToken.id))
+    _logged_in(app, client)
+    page = client.get("/organizer/api-tokens")
+    assert "bob&#39;s" not in page.text and "bob's" not in page.text
+    answer = client.post(
+        f"/organizer/api-tokens/{token_id}/revoke", data={"csrf_token": csrf_token_from(page.text)}
+    )
+    assert answer.status_code == 404
+    with app.app_context():
+        assert db.session.get(ApiToken, token_id).revoked_at is None
+
+
+def test_the_page_needs_a_login(client):
+    assert client.get("/organizer/api-tokens").status_code == 302
+
+
+def test_the_command_prints_a_token(app, runner):
+    with app.app_context():
+        make_organizer("ana@example.org")
+    result = runner.invoke(
+        args=[
+            "organizers",
+            "token",
+            "ana@example.org",
+            "--name",
+            "CRM",
+            "--write",
+            "--personal-data",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip().splitlines()[-1]
+    with app.app_context():
+        token = db.session.scalar(sa.select(ApiToken))
+        assert token.name == "CRM"
+        assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+        assert token.can_write and token.can_read_personal_data and not token.can_import_confirmed
+    unknown = runner.invoke(args=["organizers", "token", "nobody@example.org"])
+    assert unknown.exit_code == 1
+    assert "no organizer" in unknown.output
+    refused = runner.invoke(args=["organizers", "token", "ana@example.org", "--import-confirmed"])
+    assert refused.exit_code == 1
+    assert "write scope" in refused.output
