@@ -104,6 +104,20 @@ class Config:
     # Mail goes to the log instead of a server (development without MAIL_SERVER).
     MAIL_TO_LOG = False
 
+    # The OSDI API (/api/v1/): requests per token (or per address, without one), the most
+    # records a page may hold (OSDI's default page is 25), the prefix of its identifiers
+    # ("petitions:42"), and the message of its entry point.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;5000 per hour")
+    API_MAX_PAGESIZE = int(os.environ.get("API_MAX_PAGESIZE") or 100)
+    API_IDENTIFIER_PREFIX = os.environ.get("API_IDENTIFIER_PREFIX", "").strip() or "petitions"
+    API_MOTD = os.environ.get("API_MOTD", "Petitions OSDI API: petitions and their signatures.")
+    # flask-smorest, which describes it at /api/v1/openapi.json.
+    API_TITLE = "Petitions OSDI API"
+    API_VERSION = "1.1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True

@@ -130,6 +130,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.security import init_security
     from app.web import errors, template_helpers
+    from app.web.api.osdi import init_api
     from app.web.api.routes import bp as api_bp
     from app.web.organizer.routes import bp as organizer_bp
     from app.web.public.routes import bp as public_bp
@@ -144,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(signing_bp)
     app.register_blueprint(organizer_bp)
+    init_api(app)
 
 
 def register_commands(app: Flask) -> None:

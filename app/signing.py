@@ -129,6 +129,29 @@ _SAME_ADDRESS = sa.select(sa.func.count()).where(
 _INSERT_SIGNATURE = sa.insert(Signature).returning(Signature.id)
 
 
+def _new_signature_values(petition: PetitionGlance | Petition, details: SignerDetails) -> dict:
+    """The columns of a new pending signature from these details (times set by the caller)."""
+    return {
+        "petition_id": petition.id,
+        "status": SignatureStatus.PENDING,
+        "channel": Channel.ONLINE,
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "name_key": name_key(details.first_name, details.last_name),
+        "name_display": details.name_display,
+        "email": details.email,
+        "email_canonical": canonical_email(details.email),
+        "zip_code": details.zip_code,
+        "is_resident": is_resident(petition, details.zip_code),
+        "reason": details.reason or None,
+        "wants_updates": details.wants_updates,
+        "source": details.source,
+        "locale": details.locale,
+        "link_key": secrets.token_urlsafe(16),
+        "household_slot": 1,
+    }
+
+
 def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutcome:
     """Record a pending signature and queue its confirmation email, in one transaction.
 
@@ -140,28 +163,8 @@ def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutco
     Checking happens before the write transaction; inside it, for a new address, are one
     count and two inserts. The confirmation email is written by the sender, not here.
     """
-    canonical = canonical_email(details.email)
-    key = name_key(details.first_name, details.last_name)
-    link_key = secrets.token_urlsafe(16)
-    values = {
-        "petition_id": petition.id,
-        "status": SignatureStatus.PENDING,
-        "channel": Channel.ONLINE,
-        "first_name": details.first_name,
-        "last_name": details.last_name,
-        "name_key": key,
-        "name_display": details.name_display,
-        "email": details.email,
-        "email_canonical": canonical,
-        "zip_code": details.zip_code,
-        "is_resident": is_resident(petition, details.zip_code),
-        "reason": details.reason or None,
-        "wants_updates": details.wants_updates,
-        "source": details.source,
-        "locale": details.locale,
-        "link_key": link_key,
-        "household_slot": 1,
-    }
+    values = _new_signature_values(petition, details)
+    canonical, key = values["email_canonical"], values["name_key"]
     while True:
         begin_write()
         connection = db.session.connection()
@@ -188,6 +191,50 @@ def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutco
         notifications.queue_confirmation(details.email, signature_id)
         db.session.commit()
         return SignOutcome.SIGNED
+
+
+class AlreadySigned(Exception):
+    """This person (or a household of two) already signed the petition with this address."""
+
+
+def record_partner_signature(
+    petition: Petition, details: SignerDetails, *, confirmed: bool = False
+) -> Signature:
+    """A signature a partner's tool collected (the OSDI API), in one transaction.
+
+    The same rules as the form: one address at most twice, under two names. Unlike the form,
+    the partner is told when the person had signed (AlreadySigned), and nothing is sent. A
+    pending signature gets our confirmation email; `confirmed` (a token the organizer
+    trusted to confirm its signers) makes it count at once, without an email.
+    """
+    values = _new_signature_values(petition, details)
+    canonical, key = values["email_canonical"], values["name_key"]
+    while True:
+        begin_write()
+        at = now()
+        if not is_open(petition, at):
+            db.session.rollback()
+            raise PetitionNotOpen(petition.slug)
+        values.update(created_at=at, last_emailed_at=None if confirmed else at)
+        if confirmed:
+            values.update(status=SignatureStatus.CONFIRMED, confirmed_at=at)
+        existing = signatures_with_email(petition.id, canonical)
+        slot = free_household_slot(existing)
+        if slot is None or any(s.name_key == key for s in existing):
+            db.session.rollback()
+            raise AlreadySigned(petition.slug)
+        values["household_slot"] = slot
+        try:
+            signature_id = db.session.connection().execute(_INSERT_SIGNATURE, values).scalar_one()
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # another request took this slot or name: look again
+            continue
+        if confirmed:
+            change_count(petition.id, +1)
+        else:
+            notifications.queue_confirmation(details.email, signature_id)
+        db.session.commit()
+        return db.session.get(Signature, signature_id)
 
 
 def confirm_signature(signature: Signature) -> ConfirmOutcome:

@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from app.extensions import db
 
@@ -35,6 +36,39 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
+API_PREFIX = "/api/v1"
+# Headers of an error that the client needs whatever the body (405, 429, 401).
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def is_api_request() -> bool:
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def api_error(status: int, message: str, errors: dict | None = None, headers=None):
+    """An error of the OSDI API: JSON, the shape flask-smorest documents (code, status,
+    message, errors)."""
+    payload = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Error"), "message": message}
+    if errors:
+        payload["errors"] = errors
+    return jsonify(payload), status, {**(headers or {}), "Cache-Control": "no-store"}
+
+
+def _api_http_error(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    headers = {name: value for name, value in error.get_headers() if name in _KEPT_HEADERS}
+    headers.update(data.get("headers") or {})
+    message = data.get("message") or _messages().get(error.code, (None, None))[1]
+    if error.code == 429:
+        message = f"Too many requests for this token: the limit is {error.description}."
+    return api_error(
+        error.code,
+        str(message or error.description),
+        data.get("errors") or data.get("messages"),
+        headers,
+    )
+
+
 def _wants_json() -> bool:
     return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
 
@@ -42,6 +76,8 @@ def _wants_json() -> bool:
 def render_error(status: int, heading: str | None = None, message: str | None = None):
     default_heading, default_message = _messages().get(status, _messages()[400])
     heading, message = heading or default_heading, message or default_message
+    if is_api_request():
+        return api_error(status, message)
     if _wants_json():
         response = jsonify(error=heading, message=message)
     else:
@@ -68,6 +104,8 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if is_api_request():
+            return _api_http_error(error)
         return render_error(error.code)
 
     @app.errorhandler(sa.exc.OperationalError)

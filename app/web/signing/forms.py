@@ -37,24 +37,13 @@ FORM_REFUSED = _l(
 )
 
 
-class SignForm(FlaskForm):
+class SignerForm(FlaskForm):
+    """The signer's details, checked as the sign form checks them: the form below, and the
+    OSDI API's record_signature_helper (which fills it from its JSON body)."""
+
     class Meta:
-        csrf = False  # the form_token below stands for it
+        csrf = False
 
-    def __init__(self, *args, petition_id: int, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._token_scope = f"sign-{petition_id}"
-
-    def renew_token(self) -> None:
-        """Put a token made now in the form, as a page shows it."""
-        self.form_token.data = form_token(self._token_scope)
-
-    def validate_form_token(self, field) -> None:
-        max_age = current_app.config["SIGN_FORM_TOKEN_MAX_AGE_SECONDS"]
-        if not check_form_token(field.data, self._token_scope, max_age):
-            raise ValidationError(FORM_REFUSED)
-
-    form_token = HiddenField()
     first_name = StringField(
         _l("First name"),
         filters=[tidy],
@@ -100,6 +89,26 @@ class SignForm(FlaskForm):
         validators=[DataRequired(_l("Choose how your name is shown.")), one_of(NAME_CHOICES)],
     )
     wants_updates = BooleanField(_l("Email me updates about this campaign"), default=False)
+
+
+class SignForm(SignerForm):
+    class Meta:
+        csrf = False  # the form_token below stands for it
+
+    def __init__(self, *args, petition_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._token_scope = f"sign-{petition_id}"
+
+    def renew_token(self) -> None:
+        """Put a token made now in the form, as a page shows it."""
+        self.form_token.data = form_token(self._token_scope)
+
+    def validate_form_token(self, field) -> None:
+        max_age = current_app.config["SIGN_FORM_TOKEN_MAX_AGE_SECONDS"]
+        if not check_form_token(field.data, self._token_scope, max_age):
+            raise ValidationError(FORM_REFUSED)
+
+    form_token = HiddenField()
     source = HiddenField(filters=[clean_source])
     # Left empty by people; bots that fill every field give themselves away.
     website = StringField(

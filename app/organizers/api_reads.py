@@ -1,0 +1,111 @@
+"""What an API token sees: the published petitions its organizer manages (admins: every
+published petition), and their confirmed signatures. Reading signers' personal data is
+recorded like an export."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.core.clock import now
+from app.core.database import begin_write
+from app.extensions import db
+from app.models import ApiToken, Petition, Signature, SignatureExport, SignatureStatus
+from app.petitions.membership import managed_petitions_query
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+
+
+def token_actor(token: ApiToken) -> str:
+    """Who, in the organizers' records: the token and its organizer."""
+    return f"API token {token.name!r} of {token.organizer.email}"[:300]
+
+
+def _visible(token: ApiToken) -> sa.Select:
+    return managed_petitions_query(token.organizer).where(Petition.published_at.is_not(None))
+
+
+def visible_petitions(token: ApiToken, *, page: int, per_page: int) -> Page:
+    query = _visible(token)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    return Page(items, total)
+
+
+def visible_petition(token: ApiToken, identifier: str) -> Petition | None:
+    """The petition named by its id (`42`) or its slug, if the token may see it."""
+    identifier = identifier.strip()
+    if identifier.isascii() and identifier.isdigit() and len(identifier) < 12:
+        condition = Petition.id == int(identifier)
+    else:
+        condition = Petition.slug == identifier
+    return db.session.scalar(_visible(token).where(condition))
+
+
+def _confirmed(petition: Petition) -> list:
+    conditions = [
+        Signature.petition_id == petition.id,
+        Signature.status == SignatureStatus.CONFIRMED,
+    ]
+    if petition.purged_at is not None:
+        conditions.append(sa.false())  # erased signers are nobody's data any more
+    return conditions
+
+
+def confirmed_signatures(
+    petition: Petition,
+    *,
+    page: int,
+    per_page: int,
+    modified_after: datetime | None = None,
+    modified_before: datetime | None = None,
+) -> Page:
+    """Confirmed signatures, in the order they came to count. A signature's modified date is
+    when it was confirmed (nothing in it changes after that but its erasure, which hides
+    it): `modified_after` finds the ones new since then."""
+    conditions = _confirmed(petition)
+    if modified_after is not None:
+        conditions.append(Signature.confirmed_at > modified_after)
+    if modified_before is not None:
+        conditions.append(Signature.confirmed_at < modified_before)
+    total = db.session.scalar(sa.select(sa.func.count(Signature.id)).where(*conditions))
+    items = list(
+        db.session.scalars(
+            sa.select(Signature)
+            .where(*conditions)
+            .order_by(Signature.confirmed_at, Signature.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    return Page(items, total)
+
+
+def confirmed_signature(petition: Petition, signature_id: int) -> Signature | None:
+    return db.session.scalar(
+        sa.select(Signature).where(*_confirmed(petition), Signature.id == signature_id)
+    )
+
+
+def record_personal_data_read(
+    petition: Petition, token: ApiToken, description: str, rows: int
+) -> None:
+    """Record that the API handed out signers' personal data, as an export is recorded."""
+    petition_id, actor = petition.id, token_actor(token)
+    at = now()
+    begin_write()
+    db.session.add(
+        SignatureExport(
+            petition_id=petition_id,
+            actor=actor,
+            started_at=at,
+            filters=description[:300],
+            row_count=rows,
+            finished_at=at,
+        )
+    )
+    db.session.commit()

@@ -1,0 +1,307 @@
+"""The OSDI API (Open Supporter Data Interface 1.1, HAL+JSON) under /api/v1/, on
+flask-smorest: the entry point, petitions, their confirmed signatures and the record
+signature helper; described at /api/v1/openapi.json.
+
+Every request carries a token in the `OSDI-API-Token` header (made at /organizer/api-tokens
+or with `organizers token`); it acts for its organizer, on the published petitions they
+manage (admins: every published petition). Stateless: no session, no cookie, no CSRF (a
+token in a header is no ambient credential). Errors are JSON. Views hold no SQL and no
+commit: the services in app.organizers and app.signing do.
+"""
+
+import hashlib
+
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale
+from flask_limiter.util import get_remote_address
+from flask_smorest import Api, Blueprint, abort
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import csrf, limiter
+from app.models import ApiToken, NameDisplay, Petition
+from app.organizers.api_reads import (
+    confirmed_signature,
+    confirmed_signatures,
+    record_personal_data_read,
+    visible_petition,
+    visible_petitions,
+)
+from app.organizers.api_tokens import note_token_used, token_for_secret
+from app.signing import (
+    AlreadySigned,
+    PetitionNotOpen,
+    SignerDetails,
+    record_partner_signature,
+)
+from app.web.api import resources
+from app.web.api.filters import FilterRefused, parse_filter
+from app.web.api.schemas import (
+    EntryPointSchema,
+    PageArgsSchema,
+    PetitionCollectionSchema,
+    PetitionSchema,
+    SignatureArgsSchema,
+    SignatureCollectionSchema,
+    SignatureHelperSchema,
+    SignatureSchema,
+)
+from app.web.caching import no_store
+from app.web.form_parts import clean_source
+from app.web.signing.forms import SignerForm
+
+TOKEN_HEADER = "OSDI-API-Token"  # noqa: S105 # nosec B105  (a header name, not a secret)
+SECURITY_SCHEME = "OSDI-API-Token"
+DEFAULT_PAGESIZE = 25  # OSDI's
+API_SOURCE = "api"  # a signature's source when the partner names none
+
+blp = Blueprint(
+    "osdi",
+    __name__,
+    url_prefix="/api/v1",
+    description="Open Supporter Data Interface 1.1: petitions and their signatures.",
+)
+csrf.exempt(blp)
+
+
+def _rate_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def _rate_key() -> str:
+    """Each token has its own allowance; requests without one share their address's."""
+    secret = request.headers.get(TOKEN_HEADER)
+    if secret:
+        return "api-token:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    return "api-address:" + get_remote_address()
+
+
+limiter.limit(_rate_limit, key_func=_rate_key)(blp)
+
+
+@blp.before_request
+def _authenticate():
+    g.stateless = True  # never read or write a session: no cookie
+    token = token_for_secret(request.headers.get(TOKEN_HEADER))
+    if token is None:
+        abort(
+            401,
+            message=f"Send a valid API token in the {TOKEN_HEADER} header. Organizers make "
+            "them at /organizer/api-tokens; a revoked token no longer works.",
+        )
+    note_token_used(token)
+    g.api_token = token
+
+
+@blp.after_request
+def _never_cached(response):
+    return no_store(response)
+
+
+def _token() -> ApiToken:
+    return g.api_token
+
+
+def _petition_or_404(petition_id: str) -> Petition:
+    petition = visible_petition(_token(), petition_id)
+    if petition is None:
+        abort(404, message=f"No petition {petition_id!r} that this token may see.")
+    return petition
+
+
+def _paging(args: dict) -> tuple[int, int]:
+    most = current_app.config["API_MAX_PAGESIZE"]
+    per_page = min(args.get("per_page") or min(DEFAULT_PAGESIZE, most), most)
+    return args["page"], per_page
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@blp.get("/")
+@blp.response(200, EntryPointSchema)
+def entry_point():
+    """The entry point: what this server offers, and where."""
+    return resources.entry_point()
+
+
+@blp.get("/petitions")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, PetitionCollectionSchema)
+def petitions(args):
+    """The published petitions this token's organizer manages, newest first."""
+    page, per_page = _paging(args)
+    found = visible_petitions(_token(), page=page, per_page=per_page)
+    items = [resources.petition_resource(petition) for petition in found.items]
+    return resources.collection(
+        "osdi.petitions", "petitions", items, total=found.total, page=page, per_page=per_page
+    )
+
+
+@blp.get("/petitions/<petition_id>")
+@blp.response(200, PetitionSchema)
+def petition(petition_id: str):
+    """One petition, by its id (or its slug)."""
+    return resources.petition_resource(_petition_or_404(petition_id))
+
+
+def _record_read(petition: Petition, description: str, rows: int) -> None:
+    if rows and _token().can_read_personal_data:
+        record_personal_data_read(petition, _token(), description, rows)
+
+
+@blp.get("/petitions/<petition_id>/signatures")
+@blp.arguments(SignatureArgsSchema, location="query")
+@blp.response(200, SignatureCollectionSchema)
+def signatures(args, petition_id: str):
+    """The petition's confirmed signatures, in the order they came to count. The signer's
+    name, addresses and comments only for a token with the personal data scope (each such
+    read is recorded with the petition's exports)."""
+    petition = _petition_or_404(petition_id)
+    try:
+        wanted = parse_filter(args.get("filter"))
+    except FilterRefused as refusal:
+        abort(400, message=str(refusal))
+    page, per_page = _paging(args)
+    found = confirmed_signatures(
+        petition,
+        page=page,
+        per_page=per_page,
+        modified_after=wanted.after,
+        modified_before=wanted.before,
+    )
+    personal = _token().can_read_personal_data
+    items = [resources.signature_resource(s, personal_data=personal) for s in found.items]
+    extra = {"filter": args["filter"]} if args.get("filter") else {}
+    # The resources are plain data: recording the read (a commit) leaves them as they are.
+    answer = resources.collection(
+        "osdi.signatures",
+        "signatures",
+        items,
+        total=found.total,
+        page=page,
+        per_page=per_page,
+        petition_id=petition.id,
+        **extra,
+    )
+    description = f"API signatures page={page} per_page={per_page}"
+    if args.get("filter"):
+        description += f" filter={args['filter']}"
+    _record_read(petition, description, len(items))
+    return answer
+
+
+@blp.get("/petitions/<petition_id>/signatures/<int:signature_id>")
+@blp.response(200, SignatureSchema)
+def signature(petition_id: str, signature_id: int):
+    """One confirmed signature of the petition."""
+    petition = _petition_or_404(petition_id)
+    found = confirmed_signature(petition, signature_id)
+    if found is None:
+        abort(404, message=f"No confirmed signature {signature_id} on this petition.")
+    answer = resources.signature_resource(found, personal_data=_token().can_read_personal_data)
+    _record_read(petition, f"API signature {signature_id}", 1)
+    return answer
+
+
+# --- recording ----------------------------------------------------------------------------
+
+# Where each field of the sign form comes from in the helper's body.
+_FIELD_PATHS = {
+    "first_name": "person.given_name",
+    "last_name": "person.family_name",
+    "email": "person.email_addresses.0.address",
+    "zip_code": "person.postal_addresses.0.postal_code",
+    "reason": "comments",
+    "name_display": "name_display",
+}
+
+
+def _primary(entries: list[dict]) -> dict:
+    return next((entry for entry in entries if entry.get("primary")), entries[0])
+
+
+def _signer_details(body: dict) -> SignerDetails:
+    """The helper's body checked by the sign form's own rules; 422 with every problem, by
+    where it is in the body."""
+    person = body["person"]
+    form = SignerForm(
+        formdata=MultiDict(
+            {
+                "first_name": person["given_name"],
+                "last_name": person["family_name"],
+                "email": _primary(person["email_addresses"])["address"],
+                "zip_code": _primary(person["postal_addresses"])["postal_code"],
+                "reason": body.get("comments") or "",
+                "name_display": body["name_display"],
+            }
+        )
+    )
+    if not form.validate():
+        errors = {
+            _FIELD_PATHS.get(name, name): [str(message) for message in messages]
+            for name, messages in form.errors.items()
+        }
+        abort(422, message="The signature was not recorded: see errors.", errors={"json": errors})
+    languages = current_app.config["LANGUAGES"]
+    spoken = [language.lower()[:2] for language in person.get("languages_spoken") or []]
+    locale = next((language for language in spoken if language in languages), str(get_locale()))
+    source = clean_source((body.get("referrer_data") or {}).get("source")) or API_SOURCE
+    return SignerDetails(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        zip_code=form.zip_code.data,
+        reason=form.reason.data or None,
+        name_display=NameDisplay(form.name_display.data),
+        source=source,
+        locale=locale,
+    )
+
+
+@blp.post("/petitions/<petition_id>/record_signature_helper")
+@blp.arguments(SignatureHelperSchema)
+@blp.response(201, SignatureSchema)
+def record_signature_helper(body, petition_id: str):
+    """Record a signature a partner collected (write scope). It is pending and the signer
+    gets our confirmation email, unless the token may import confirmed signatures: then it
+    counts at once and no email is sent. 409 if this person already signed, or the petition
+    does not take signatures."""
+    token = _token()
+    if not token.can_write:
+        abort(403, message="This token may not record signatures: it needs the write scope.")
+    petition = _petition_or_404(petition_id)
+    details = _signer_details(body)
+    try:
+        recorded = record_partner_signature(petition, details, confirmed=token.can_import_confirmed)
+    except PetitionNotOpen:
+        abort(409, message="This petition does not take signatures now (closed or not open yet).")
+    except AlreadySigned:
+        abort(409, message="This person has already signed this petition with this address.")
+    return resources.signature_resource(recorded, personal_data=token.can_read_personal_data)
+
+
+# --- the application ------------------------------------------------------------------------
+
+
+class OsdiApi(Api):
+    def _register_error_handlers(self):
+        """None of flask-smorest's: app.web.errors answers every error, in JSON under
+        /api/v1/ and as pages elsewhere."""
+
+
+def init_api(app: Flask) -> Api:
+    api = OsdiApi(
+        app,
+        spec_kwargs={
+            "security": [{SECURITY_SCHEME: []}],
+            "info": {
+                "description": "OSDI 1.1 (HAL+JSON). Authenticate with the OSDI-API-Token "
+                'header; see the README\'s "OSDI API".'
+            },
+        },
+    )
+    api.spec.components.security_scheme(
+        SECURITY_SCHEME, {"type": "apiKey", "in": "header", "name": TOKEN_HEADER}
+    )
+    api.register_blueprint(blp)
+    return api

@@ -1,0 +1,176 @@
+"""The OSDI API's resources, made from our models: plain data the schemas (schemas.py) turn
+into HAL+JSON. No query here: the services give the models."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import ceil
+
+from flask import current_app
+
+from app.core.markdown import render_markdown
+from app.core.urls import absolute_url
+from app.models import Petition, Signature
+from app.sharing import canonical_url
+
+OSDI_VERSION = "1.1"
+PRODUCT_NAME = "Petitions"
+VENDOR_NAME = "Petitions (open source)"
+CURIES = [
+    {"name": "osdi", "href": "http://opensupporter.github.io/osdi-docs/{rel}", "templated": True}
+]
+
+
+def link(endpoint: str, **values) -> dict:
+    return {"href": absolute_url(endpoint, **values)}
+
+
+def identifier(number: int) -> str:
+    return f"{current_app.config['API_IDENTIFIER_PREFIX']}:{number}"
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    motd: str
+    max_pagesize: int
+    links: dict
+    vendor_name: str = VENDOR_NAME
+    product_name: str = PRODUCT_NAME
+    osdi_version: str = OSDI_VERSION
+
+
+def entry_point() -> EntryPoint:
+    return EntryPoint(
+        motd=current_app.config["API_MOTD"],
+        max_pagesize=current_app.config["API_MAX_PAGESIZE"],
+        links={
+            "self": link("osdi.entry_point"),
+            "petitions": link("osdi.petitions"),
+            "curies": CURIES,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class PetitionResource:
+    identifiers: list[str]
+    created_date: datetime
+    modified_date: datetime
+    title: str
+    description: str
+    petition_text: str
+    browser_url: str
+    featured_image_url: str
+    total_signatures: int
+    target: list[dict]
+    links: dict
+    origin_system: str = PRODUCT_NAME
+
+
+def petition_resource(petition: Petition) -> PetitionResource:
+    if petition.image_filename:
+        image = absolute_url("public.upload", filename=petition.image_filename)
+    else:
+        image = absolute_url("public.share_image", slug=petition.slug)
+    return PetitionResource(
+        identifiers=[identifier(petition.id)],
+        created_date=petition.created_at,
+        modified_date=max(
+            moment
+            for moment in (petition.created_at, petition.updated_at, petition.published_at)
+            if moment is not None
+        ),
+        title=petition.title,
+        description=str(render_markdown(petition.about)),
+        petition_text=petition.letter_body,
+        browser_url=canonical_url(petition),
+        featured_image_url=image,
+        total_signatures=petition.signature_count,
+        target=[{"name": target.full_name} for target in petition.targets],
+        links={
+            "self": link("osdi.petition", petition_id=petition.id),
+            "signatures": link("osdi.signatures", petition_id=petition.id),
+            "record_signature_helper": link(
+                "osdi.record_signature_helper", petition_id=petition.id
+            ),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class SignatureResource:
+    identifiers: list[str]
+    created_date: datetime
+    modified_date: datetime
+    action_date: datetime
+    status: str
+    referrer_data: dict
+    links: dict
+    comments: str | None = None
+    embedded: dict | None = None
+    origin_system: str = PRODUCT_NAME
+
+
+def signature_resource(signature: Signature, *, personal_data: bool) -> SignatureResource:
+    """A signature; the signer's name, addresses and comments only with `personal_data`."""
+    person = None
+    if personal_data:
+        person = {
+            "person": {
+                "given_name": signature.first_name,
+                "family_name": signature.last_name,
+                "email_addresses": (
+                    [{"address": signature.email, "primary": True}] if signature.email else []
+                ),
+                "postal_addresses": [{"postal_code": signature.zip_code, "primary": True}],
+            }
+        }
+    return SignatureResource(
+        identifiers=[identifier(signature.id)],
+        created_date=signature.created_at,
+        modified_date=signature.confirmed_at or signature.created_at,
+        action_date=signature.created_at,
+        status=signature.status.value,
+        referrer_data={"source": signature.source},
+        comments=signature.reason if personal_data else None,
+        embedded=person,
+        links={
+            "self": link(
+                "osdi.signature", petition_id=signature.petition_id, signature_id=signature.id
+            ),
+            "petition": link("osdi.petition", petition_id=signature.petition_id),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Collection:
+    total_pages: int
+    per_page: int
+    page: int
+    total_records: int
+    links: dict
+    embedded: dict = field(default_factory=dict)
+
+
+def collection(
+    endpoint: str, items_key: str, items: list, *, total: int, page: int, per_page: int, **values
+) -> Collection:
+    """A page of a collection with its self, next and previous links (the query kept)."""
+    pages = max(1, ceil(total / per_page))
+
+    def page_link(number: int) -> dict:
+        return {"href": absolute_url(endpoint, **values, page=number, per_page=per_page)}
+
+    links = {"self": page_link(page)}
+    if page < pages:
+        links["next"] = page_link(page + 1)
+    if page > 1:
+        links["previous"] = page_link(min(page - 1, pages))
+    return Collection(
+        total_pages=pages,
+        per_page=per_page,
+        page=page,
+        total_records=total,
+        links=links,
+        embedded={items_key: items},
+    )

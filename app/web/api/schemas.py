@@ -1,0 +1,236 @@
+"""Marshmallow schemas of the OSDI API (Open Supporter Data Interface 1.1, HAL+JSON): what
+it answers and what it accepts. They make /api/v1/openapi.json, so it says what is true."""
+
+from datetime import UTC
+
+from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
+
+from app.models import NameDisplay
+
+
+class UtcDateTime(fields.DateTime):
+    """An instant in UTC, as OSDI writes them: 2027-07-15T16:00:00Z."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- links ----------------------------------------------------------------------------------
+
+
+class LinkSchema(Schema):
+    href = fields.String(required=True)
+    title = fields.String()
+
+
+class CurieSchema(Schema):
+    name = fields.String(required=True)
+    href = fields.String(required=True)
+    templated = fields.Boolean(required=True)
+
+
+class EntryPointLinksSchema(Schema):
+    self = fields.Nested(LinkSchema, required=True)
+    petitions = fields.Nested(LinkSchema, required=True, data_key="osdi:petitions")
+    curies = fields.List(fields.Nested(CurieSchema), required=True)
+
+
+class PetitionLinksSchema(Schema):
+    self = fields.Nested(LinkSchema, required=True)
+    signatures = fields.Nested(LinkSchema, required=True, data_key="osdi:signatures")
+    record_signature_helper = fields.Nested(
+        LinkSchema, required=True, data_key="osdi:record_signature_helper"
+    )
+
+
+class SignatureLinksSchema(Schema):
+    self = fields.Nested(LinkSchema, required=True)
+    petition = fields.Nested(LinkSchema, required=True, data_key="osdi:petition")
+
+
+class PageLinksSchema(Schema):
+    self = fields.Nested(LinkSchema, required=True)
+    next = fields.Nested(LinkSchema)
+    previous = fields.Nested(LinkSchema)
+
+
+# --- resources ------------------------------------------------------------------------------
+
+
+class EntryPointSchema(Schema):
+    motd = fields.String(required=True)
+    max_pagesize = fields.Integer(required=True)
+    vendor_name = fields.String(required=True)
+    product_name = fields.String(required=True)
+    osdi_version = fields.String(required=True)
+    links = fields.Nested(EntryPointLinksSchema, required=True, data_key="_links")
+
+
+class TargetSchema(Schema):
+    name = fields.String(required=True)
+
+
+class PetitionSchema(Schema):
+    identifiers = fields.List(fields.String(), required=True)
+    origin_system = fields.String(required=True)
+    created_date = UtcDateTime(required=True)
+    modified_date = UtcDateTime(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True, metadata={"description": "HTML"})
+    petition_text = fields.String(required=True)
+    browser_url = fields.String(required=True)
+    featured_image_url = fields.String(required=True)
+    total_signatures = fields.Integer(
+        required=True, metadata={"description": "confirmed signatures, as the page counts them"}
+    )
+    target = fields.List(fields.Nested(TargetSchema), required=True)
+    links = fields.Nested(PetitionLinksSchema, required=True, data_key="_links")
+
+
+class EmailAddressSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    address = fields.String(required=True)
+    primary = fields.Boolean()
+
+
+class PostalAddressSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    postal_code = fields.String(required=True)
+    primary = fields.Boolean()
+
+
+class PersonSchema(Schema):
+    given_name = fields.String(required=True)
+    family_name = fields.String(required=True)
+    email_addresses = fields.List(fields.Nested(EmailAddressSchema), required=True)
+    postal_addresses = fields.List(fields.Nested(PostalAddressSchema), required=True)
+
+
+class ReferrerDataSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    source = fields.String(allow_none=True)
+
+
+class SignatureEmbeddedSchema(Schema):
+    person = fields.Nested(PersonSchema, required=True, data_key="osdi:person")
+
+
+class SignatureSchema(Schema):
+    identifiers = fields.List(fields.String(), required=True)
+    origin_system = fields.String(required=True)
+    created_date = UtcDateTime(required=True)
+    modified_date = UtcDateTime(required=True)
+    action_date = UtcDateTime(required=True)
+    status = fields.String(required=True, metadata={"description": "confirmed or pending"})
+    comments = fields.String(
+        metadata={"description": "only for tokens with the personal data scope"}
+    )
+    referrer_data = fields.Nested(ReferrerDataSchema, required=True)
+    links = fields.Nested(SignatureLinksSchema, required=True, data_key="_links")
+    embedded = fields.Nested(
+        SignatureEmbeddedSchema,
+        data_key="_embedded",
+        metadata={"description": "the signer: only for tokens with the personal data scope"},
+    )
+
+    @post_dump
+    def _leave_out_what_is_not_shown(self, data, **kwargs):
+        for key in ("comments", "_embedded"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+class PetitionsEmbeddedSchema(Schema):
+    petitions = fields.List(fields.Nested(PetitionSchema), required=True, data_key="osdi:petitions")
+
+
+class SignaturesEmbeddedSchema(Schema):
+    signatures = fields.List(
+        fields.Nested(SignatureSchema), required=True, data_key="osdi:signatures"
+    )
+
+
+class _CollectionSchema(Schema):
+    total_pages = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    total_records = fields.Integer(required=True)
+    links = fields.Nested(PageLinksSchema, required=True, data_key="_links")
+
+
+class PetitionCollectionSchema(_CollectionSchema):
+    embedded = fields.Nested(PetitionsEmbeddedSchema, required=True, data_key="_embedded")
+
+
+class SignatureCollectionSchema(_CollectionSchema):
+    embedded = fields.Nested(SignaturesEmbeddedSchema, required=True, data_key="_embedded")
+
+
+# --- what clients send ----------------------------------------------------------------------
+
+
+class PageArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "default 25; more than API_MAX_PAGESIZE gives that many"},
+    )
+
+
+class SignatureArgsSchema(PageArgsSchema):
+    filter = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "OData: modified_date gt '2027-07-14T00:00:00Z' (also lt, ge, le, "
+            "joined with and)"
+        },
+    )
+
+
+class NewPersonSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    given_name = fields.String(required=True)
+    family_name = fields.String(required=True)
+    email_addresses = fields.List(
+        fields.Nested(EmailAddressSchema), required=True, validate=validate.Length(min=1, max=10)
+    )
+    postal_addresses = fields.List(
+        fields.Nested(PostalAddressSchema), required=True, validate=validate.Length(min=1, max=10)
+    )
+    languages_spoken = fields.List(fields.String(), validate=validate.Length(max=10))
+
+
+class SignatureHelperSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    person = fields.Nested(NewPersonSchema, required=True)
+    comments = fields.String(allow_none=True)
+    referrer_data = fields.Nested(ReferrerDataSchema)
+    add_tags = fields.List(
+        fields.String(), metadata={"description": "accepted and ignored: we keep no tags"}
+    )
+    name_display = fields.String(
+        load_default=NameDisplay.HIDDEN.value,
+        validate=validate.OneOf([choice.value for choice in NameDisplay]),
+        metadata={
+            "description": "not OSDI: how the petition page shows the signer's name "
+            "(default hidden: the signer did not choose it on our page)"
+        },
+    )

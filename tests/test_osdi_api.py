@@ -1,0 +1,479 @@
+"""The OSDI API under /api/v1/: tokens and their scopes, petitions, signatures (paginated,
+filtered by modified date, personal data only with its scope and recorded when read), and
+the record signature helper, whose confirmation email is read from the SMTP server."""
+
+import secrets
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.core.clock import now
+from app.email_address import canonical_email
+from app.extensions import db
+from app.models import (
+    NameDisplay,
+    PetitionMember,
+    Signature,
+    SignatureExport,
+    SignatureStatus,
+)
+from app.organizers.api_tokens import TokenScopes, create_api_token, revoke_api_token
+from app.signing import name_key
+from tests import instants
+from tests.conftest import deliver_mail, links_in, press_button
+from tests.factories import make_organizer, make_petition, make_signature
+from tests.smtp_sink import text_of
+
+HEADER = "OSDI-API-Token"
+
+
+def _member(petition, organizer):
+    db.session.add(PetitionMember(petition_id=petition.id, organizer_id=organizer.id))
+    db.session.commit()
+
+
+@pytest.fixture
+def world(app):
+    """Ana manages one published petition and one draft; another petition is Bob's."""
+    with app.app_context():
+        ana = make_organizer("ana@example.org")
+        bob = make_organizer("bob@example.org")
+        mine = make_petition(slug="fix-the-bus", title="Fix the bus")
+        draft = make_petition(slug="a-draft", published_at=None)
+        theirs = make_petition(slug="bobs-petition")
+        _member(mine, ana)
+        _member(draft, ana)
+        _member(theirs, bob)
+        return {"mine": mine.id, "draft": draft.id, "theirs": theirs.id, "ana": ana.id}
+
+
+def _token(app, email="ana@example.org", **scopes) -> str:
+    from app.organizers import organizer_by_email
+
+    with app.app_context():
+        _, secret = create_api_token(organizer_by_email(email), "test", TokenScopes(**scopes))
+    return secret
+
+
+def _get(client, path, token, **kwargs):
+    return client.get(path, headers={HEADER: token}, **kwargs)
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+def test_without_a_token_or_with_a_bad_one_401_json_and_no_cookie(app, client, world):
+    for headers in ({}, {HEADER: "not-a-token"}, {HEADER: ""}):
+        answer = client.get("/api/v1/petitions", headers=headers)
+        assert answer.status_code == 401
+        assert answer.is_json
+        assert answer.json["code"] == 401
+        assert "OSDI-API-Token" in answer.json["message"]
+        assert "Set-Cookie" not in answer.headers
+
+
+def test_a_revoked_token_is_refused(app, client, world):
+    token = _token(app)
+    assert _get(client, "/api/v1/petitions", token).status_code == 200
+    with app.app_context():
+        from app.models import ApiToken, Organizer
+
+        revoke_api_token(
+            db.session.get(Organizer, world["ana"]), db.session.scalar(sa.select(ApiToken.id))
+        )
+    answer = _get(client, "/api/v1/petitions", token)
+    assert answer.status_code == 401
+    assert answer.is_json
+
+
+def test_a_disabled_organizers_token_is_refused(app, client, world):
+    from app.organizers import set_organizer_enabled
+
+    token = _token(app)
+    with app.app_context():
+        set_organizer_enabled(world["ana"], False)
+    assert _get(client, "/api/v1/", token).status_code == 401
+
+
+def test_use_is_remembered_and_shown_on_the_tokens_page(app, client, world):
+    from app.models import ApiToken
+
+    token = _token(app)
+    _get(client, "/api/v1/", token)
+    with app.app_context():
+        assert db.session.scalar(sa.select(ApiToken.last_used_at)) is not None
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def test_the_entry_point(app, client, world):
+    answer = _get(client, "/api/v1/", _token(app))
+    assert answer.status_code == 200
+    body = answer.json
+    assert body["osdi_version"] == "1.1"
+    assert body["max_pagesize"] == 100
+    assert body["motd"] and body["vendor_name"] and body["product_name"]
+    assert body["_links"]["self"]["href"] == "http://petitions.test/api/v1/"
+    assert body["_links"]["osdi:petitions"]["href"] == "http://petitions.test/api/v1/petitions"
+    assert body["_links"]["curies"][0]["name"] == "osdi"
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in answer.headers
+
+
+def test_an_organizer_sees_their_published_petitions_only(app, client, world):
+    with app.app_context():
+        make_signature(db.session.get(__import__("app.models").models.Petition, world["mine"]))
+    answer = _get(client, "/api/v1/petitions", _token(app))
+    assert answer.status_code == 200
+    body = answer.json
+    assert body["total_records"] == 1 and body["total_pages"] == 1 and body["page"] == 1
+    assert body["per_page"] == 25
+    (petition,) = body["_embedded"]["osdi:petitions"]
+    assert petition["title"] == "Fix the bus"
+    assert petition["identifiers"] == [f"petitions:{world['mine']}"]
+    assert petition["total_signatures"] == 1
+    assert petition["browser_url"] == "http://petitions.test/petitions/fix-the-bus"
+    assert petition["target"][0] == {"name": "Mayor Michael Nutter"}
+    assert petition["created_date"].endswith("Z")
+    assert "<p>First paragraph.</p>" in petition["description"]
+    assert petition["petition_text"].startswith("I am writing you")
+    assert petition["featured_image_url"].startswith("http://petitions.test/petitions/fix-the-bus/")
+    links = petition["_links"]
+    assert links["self"]["href"].endswith(f"/api/v1/petitions/{world['mine']}")
+    assert links["osdi:signatures"]["href"].endswith(
+        f"/api/v1/petitions/{world['mine']}/signatures"
+    )
+    assert links["osdi:record_signature_helper"]["href"].endswith("/record_signature_helper")
+    assert "next" not in body["_links"] and "previous" not in body["_links"]
+
+    token = _token(app)
+    assert _get(client, f"/api/v1/petitions/{world['mine']}", token).json["title"] == "Fix the bus"
+    assert _get(client, "/api/v1/petitions/fix-the-bus", token).status_code == 200
+    for hidden in (world["draft"], world["theirs"], "bobs-petition", "a-draft", "nothing", "99999"):
+        missing = _get(client, f"/api/v1/petitions/{hidden}", token)
+        assert missing.status_code == 404, hidden
+        assert missing.is_json
+
+
+def test_an_admin_sees_every_published_petition(app, client, world):
+    with app.app_context():
+        make_organizer("admin@example.org", admin=True)
+    body = _get(client, "/api/v1/petitions", _token(app, "admin@example.org")).json
+    titles = {
+        p["_links"]["self"]["href"].rsplit("/", 1)[1] for p in body["_embedded"]["osdi:petitions"]
+    }
+    assert titles == {str(world["mine"]), str(world["theirs"])}
+
+
+def _petition(app, petition_id):
+    from app.models import Petition
+
+    return db.session.get(Petition, petition_id)
+
+
+def test_signatures_without_the_personal_data_scope_hide_the_signer(app, client, world):
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        make_signature(petition, first_name="Maria", email="maria@example.org", reason="Because")
+        make_signature(petition, status=SignatureStatus.PENDING, email="pending@example.org")
+    answer = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", _token(app))
+    assert answer.status_code == 200
+    body = answer.json
+    assert body["total_records"] == 1, "only confirmed signatures"
+    (signature,) = body["_embedded"]["osdi:signatures"]
+    assert "_embedded" not in signature
+    assert signature.get("comments") is None
+    assert "maria" not in answer.text.lower() and "19107" not in answer.text
+    assert signature["identifiers"][0].startswith("petitions:")
+    assert signature["status"] == "confirmed"
+    for key in ("created_date", "modified_date", "action_date"):
+        assert signature[key].endswith("Z")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(SignatureExport.id))) == 0
+
+
+def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, world):
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        signed = make_signature(
+            petition,
+            first_name="Maria",
+            last_name="Lopez",
+            email="maria@example.org",
+            zip_code="19125",
+            reason="Because",
+            source="facebook",
+        ).id
+    token = _token(app, personal_data=True)
+    body = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token).json
+    (signature,) = body["_embedded"]["osdi:signatures"]
+    person = signature["_embedded"]["osdi:person"]
+    assert person["given_name"] == "Maria" and person["family_name"] == "Lopez"
+    assert person["email_addresses"][0]["address"] == "maria@example.org"
+    assert person["postal_addresses"][0]["postal_code"] == "19125"
+    assert signature["comments"] == "Because"
+    assert signature["referrer_data"] == {"source": "facebook"}
+    one = _get(client, f"/api/v1/petitions/{world['mine']}/signatures/{signed}", token)
+    assert one.json["_embedded"]["osdi:person"]["given_name"] == "Maria"
+    with app.app_context():
+        records = db.session.scalars(sa.select(SignatureExport).order_by(SignatureExport.id)).all()
+        assert len(records) == 2
+        assert records[0].actor == "API token 'test' of ana@example.org"
+        assert records[0].row_count == 1 and records[0].finished_at is not None
+        assert "API signatures page=1" in records[0].filters
+
+
+def test_erased_signers_are_never_listed(app, client, world):
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        make_signature(petition)
+        petition.purged_at = now()
+        db.session.commit()
+    body = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", _token(app)).json
+    assert body["total_records"] == 0
+
+
+def _bulk_signatures(petition_id: int, count: int, confirmed_at) -> None:
+    rows = [
+        {
+            "petition_id": petition_id,
+            "status": SignatureStatus.CONFIRMED,
+            "first_name": f"Bulk{n}",
+            "last_name": "Signer",
+            "name_key": name_key(f"Bulk{n}", "Signer"),
+            "name_display": NameDisplay.FULL,
+            "email": f"bulk{n}@example.org",
+            "email_canonical": canonical_email(f"bulk{n}@example.org"),
+            "zip_code": "19107",
+            "is_resident": True,
+            "link_key": secrets.token_urlsafe(16),
+            "created_at": confirmed_at,
+            "confirmed_at": confirmed_at,
+            "household_slot": 1,
+        }
+        for n in range(count)
+    ]
+    db.session.execute(sa.insert(Signature), rows)
+    db.session.commit()
+
+
+def test_pagination_over_2500_signatures(app, client, world):
+    with app.app_context():
+        _bulk_signatures(world["mine"], 2500, instants.OPEN - timedelta(hours=1))
+    token = _token(app)
+    base = f"/api/v1/petitions/{world['mine']}/signatures"
+    first = _get(client, base, token).json
+    assert (
+        first["per_page"] == 25 and first["total_records"] == 2500 and first["total_pages"] == 100
+    )
+    capped = _get(client, base + "?per_page=5000", token).json
+    assert capped["per_page"] == 100 and len(capped["_embedded"]["osdi:signatures"]) == 100
+    seen = []
+    url = base + "?per_page=100"
+    pages = 0
+    while url:
+        body = _get(client, url, token).json
+        pages += 1
+        assert body["total_pages"] == 25
+        seen += [s["identifiers"][0] for s in body["_embedded"]["osdi:signatures"]]
+        assert ("previous" in body["_links"]) == (body["page"] > 1)
+        next_link = body["_links"].get("next")
+        url = next_link["href"].removeprefix("http://petitions.test") if next_link else None
+    assert pages == 25
+    assert len(seen) == 2500 == len(set(seen))
+    beyond = _get(client, base + "?page=26&per_page=100", token).json
+    assert beyond["_embedded"]["osdi:signatures"] == []
+    assert _get(client, base + "?page=0", token).status_code == 422
+
+
+def test_new_signatures_since_yesterday(app, client, clock, world):
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        _bulk_signatures(world["mine"], 3, instants.OPEN - timedelta(days=3))
+        make_signature(
+            petition, email="new1@example.org", confirmed_at=instants.OPEN - timedelta(hours=2)
+        )
+        make_signature(
+            petition, email="new2@example.org", confirmed_at=instants.OPEN - timedelta(hours=1)
+        )
+    clock.move_to(instants.OPEN)
+    yesterday = (now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    token = _token(app)
+    base = f"/api/v1/petitions/{world['mine']}/signatures"
+    recent = _get(client, base, token, query_string={"filter": f"modified_date gt '{yesterday}'"})
+    assert recent.status_code == 200, recent.json
+    assert recent.json["total_records"] == 2
+    assert "filter=" in recent.json["_links"]["self"]["href"]
+    older = _get(client, base, token, query_string={"filter": f"modified_date lt '{yesterday}'"})
+    assert older.json["total_records"] == 3
+    for bad in (
+        "modified_date eq '2027-01-01'",
+        "created_date gt '2027-01-01T00:00:00Z'",
+        "modified_date gt 'yesterday'",
+    ):
+        refused = _get(client, base, token, query_string={"filter": bad})
+        assert refused.status_code == 400, bad
+        assert refused.is_json
+        assert "modified_date" in refused.json["message"] or "ISO 8601" in refused.json["message"]
+
+
+# --- recording -------------------------------------------------------------------------------
+
+
+def _body(**person):
+    values = {
+        "given_name": "Rosa",
+        "family_name": "Parks",
+        "email_addresses": [{"address": "rosa@example.org", "primary": True}],
+        "postal_addresses": [{"postal_code": "19107"}],
+    }
+    values.update(person)
+    return {"person": values, "comments": "For the riders", "add_tags": ["bus"]}
+
+
+def _helper(client, petition_id, token, body):
+    return client.post(
+        f"/api/v1/petitions/{petition_id}/record_signature_helper",
+        json=body,
+        headers={HEADER: token},
+    )
+
+
+def test_recording_needs_the_write_scope(app, client, world):
+    answer = _helper(client, world["mine"], _token(app, personal_data=True), _body())
+    assert answer.status_code == 403
+    assert "write" in answer.json["message"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
+
+
+def test_the_helper_records_a_pending_signature_and_emails_the_signer(app, client, smtp, world):
+    token = _token(app, write=True)
+    answer = _helper(client, world["mine"], token, _body())
+    assert answer.status_code == 201, answer.json
+    assert answer.json["status"] == "pending"
+    assert answer.json["referrer_data"] == {"source": "api"}
+    assert "Set-Cookie" not in answer.headers
+    with app.app_context():
+        signature = db.session.scalar(sa.select(Signature))
+        assert signature.status == SignatureStatus.PENDING
+        assert signature.reason == "For the riders"
+        assert signature.name_display == NameDisplay.HIDDEN
+        assert _petition(app, world["mine"]).signature_count == 0
+    assert deliver_mail(app).sent == 1
+    (email,) = smtp.wait_for(1)
+    assert email["To"] == "rosa@example.org"
+    (confirm_url,) = links_in(text_of(email), "confirm")
+    assert press_button(client, confirm_url).status_code == 303
+    with app.app_context():
+        assert _petition(app, world["mine"]).signature_count == 1
+    listed = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token).json
+    assert listed["total_records"] == 1
+
+
+def test_the_same_person_twice_is_a_409_and_sends_nothing(app, client, smtp, world):
+    token = _token(app, write=True)
+    assert _helper(client, world["mine"], token, _body()).status_code == 201
+    deliver_mail(app)
+    smtp.wait_for(1)
+    smtp.clear()
+    again = _helper(client, world["mine"], token, _body(given_name="ROSA"))
+    assert again.status_code == 409
+    assert "already signed" in again.json["message"]
+    assert deliver_mail(app).sent == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 1
+
+
+def test_a_closed_petition_is_a_409(app, client, clock, world):
+    clock.move_to(instants.AFTER_GRACE)
+    answer = _helper(client, world["mine"], _token(app, write=True), _body())
+    assert answer.status_code == 409
+    assert "does not take signatures" in answer.json["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (_body(given_name="=HYPERLINK(1)"), "person.given_name"),
+        (_body(family_name="visit evil.de"), "person.family_name"),
+        (
+            _body(email_addresses=[{"address": "not an address"}]),
+            "person.email_addresses.0.address",
+        ),
+        (
+            _body(postal_addresses=[{"postal_code": "1910"}]),
+            "person.postal_addresses.0.postal_code",
+        ),
+        (_body(given_name=""), "person.given_name"),
+        (_body(email_addresses=[]), "person"),
+        ({"comments": "no person"}, "person"),
+        ({"person": "Rosa"}, "person"),
+        ([1, 2], None),
+    ],
+)
+def test_a_bad_body_is_a_422_and_records_nothing(app, client, world, body, where):
+    answer = _helper(client, world["mine"], _token(app, write=True), body)
+    assert answer.status_code == 422, answer.json
+    assert answer.is_json
+    if where:
+        assert where in str(answer.json["errors"]), answer.json
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
+
+
+def test_not_json_at_all_is_a_4xx(app, client, world):
+    answer = client.post(
+        f"/api/v1/petitions/{world['mine']}/record_signature_helper",
+        data="{not json",
+        content_type="application/json",
+        headers={HEADER: _token(app, write=True)},
+    )
+    assert 400 <= answer.status_code < 500
+    assert answer.is_json
+
+
+def test_import_confirmed_counts_at_once_without_an_email(app, client, smtp, world):
+    token = _token(app, write=True, import_confirmed=True, personal_data=True)
+    body = {**_body(), "referrer_data": {"source": "partner-site"}, "name_display": "full"}
+    answer = _helper(client, world["mine"], token, body)
+    assert answer.status_code == 201
+    assert answer.json["status"] == "confirmed"
+    assert answer.json["_embedded"]["osdi:person"]["given_name"] == "Rosa"
+    assert answer.json["referrer_data"] == {"source": "partner-site"}
+    assert deliver_mail(app).sent == 0
+    with app.app_context():
+        assert _petition(app, world["mine"]).signature_count == 1
+        assert db.session.scalar(sa.select(Signature.name_display)) == NameDisplay.FULL
+
+
+def test_no_csrf_token_is_needed_and_no_session_is_read(app, client, world):
+    # A logged-in organizer's session cookie changes nothing: the token alone counts.
+    client.set_cookie("session", "garbage")
+    answer = _helper(client, world["mine"], _token(app, write=True), _body())
+    assert answer.status_code == 201
+    assert "Set-Cookie" not in answer.headers
+
+
+def test_unknown_addresses_and_methods_answer_json(app, client, world):
+    token = _token(app)
+    missing = _get(client, "/api/v1/nothing-here", token)
+    assert missing.status_code == 404 and missing.is_json
+    wrong = client.delete("/api/v1/petitions", headers={HEADER: token})
+    assert wrong.status_code == 405 and wrong.is_json
+    assert "GET" in wrong.headers["Allow"]
+
+
+def test_the_openapi_description(client):
+    answer = client.get("/api/v1/openapi.json")
+    assert answer.status_code == 200
+    spec = answer.json
+    assert spec["components"]["securitySchemes"]["OSDI-API-Token"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "OSDI-API-Token",
+    }
+    assert "/api/v1/petitions/{petition_id}/record_signature_helper" in spec["paths"]
+    assert "Set-Cookie" not in answer.headers
