@@ -75,7 +75,8 @@ def _rate_key() -> str:
     return "api-address:" + get_remote_address()
 
 
-limiter.limit(_rate_limit, key_func=_rate_key)(blp)
+# One allowance per token across the whole API (not one per address of it).
+limiter.shared_limit(_rate_limit, scope="osdi-api", key_func=_rate_key)(blp)
 
 
 @blp.before_request
