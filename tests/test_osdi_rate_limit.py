@@ -32,3 +32,10 @@ def test_each_token_has_its_own_allowance(app, client):
     assert "3 per 1 minute" in limited.json["message"]
     assert "Retry-After" in limited.headers
     assert client.get("/api/v1/", headers={HEADER: second}).status_code == 200
+
+
+def test_made_up_tokens_share_their_address_allowance(app, client):
+    statuses = [
+        client.get("/api/v1/", headers={HEADER: f"made-up-{n}"}).status_code for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]

@@ -9,8 +9,6 @@ token in a header is no ambient credential). Errors are JSON. Views hold no SQL 
 commit: the services in app.organizers and app.signing do.
 """
 
-import hashlib
-
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
@@ -67,11 +65,19 @@ def _rate_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
+def _request_token() -> ApiToken | None:
+    """The live token the request carries (looked up once per request), or None."""
+    if "api_token" not in g:
+        g.api_token = token_for_secret(request.headers.get(TOKEN_HEADER))
+    return g.api_token
+
+
 def _rate_key() -> str:
-    """Each token has its own allowance; requests without one share their address's."""
-    secret = request.headers.get(TOKEN_HEADER)
-    if secret:
-        return "api-token:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    """Each token has its own allowance; requests without a valid one share their
+    address's (a made-up token buys no allowance of its own)."""
+    token = _request_token()
+    if token is not None:
+        return f"api-token:{token.id}"
     return "api-address:" + get_remote_address()
 
 
@@ -82,7 +88,7 @@ limiter.shared_limit(_rate_limit, scope="osdi-api", key_func=_rate_key)(blp)
 @blp.before_request
 def _authenticate():
     g.stateless = True  # never read or write a session: no cookie
-    token = token_for_secret(request.headers.get(TOKEN_HEADER))
+    token = _request_token()
     if token is None:
         abort(
             401,
@@ -90,7 +96,6 @@ def _authenticate():
             "them at /organizer/api-tokens; a revoked token no longer works.",
         )
     note_token_used(token)
-    g.api_token = token
 
 
 @blp.after_request
