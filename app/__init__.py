@@ -47,6 +47,14 @@ def _check_configuration(app: Flask) -> None:
             f"DEFAULT_TIME_ZONE must be a time zone name such as America/New_York, not "
             f"{app.config.get('DEFAULT_TIME_ZONE')!r}."
         )
+    from app.security import bad_frame_ancestors
+
+    bad = bad_frame_ancestors(app.config.get("EMBED_FRAME_ANCESTORS", "*"))
+    if bad:
+        raise ConfigurationError(
+            f"EMBED_FRAME_ANCESTORS must be * or origins separated by spaces, such as "
+            f"https://allies.example.org, not {bad!r}."
+        )
     if app.config["APP_ENV"] != "production":
         return
     if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
