@@ -139,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from app.security import init_security
     from app.web import errors, template_helpers
     from app.web.api.routes import bp as api_bp
+    from app.web.embed.routes import bp as embed_bp
     from app.web.organizer.routes import bp as organizer_bp
     from app.web.public.routes import bp as public_bp
     from app.web.routing import SlugConverter
@@ -151,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(signing_bp)
+    app.register_blueprint(embed_bp)
     app.register_blueprint(organizer_bp)
 
 
