@@ -318,3 +318,21 @@ def test_a_draft_is_not_found(app, client):
     assert client.post(f"/petitions/{slug}/embed", data=signer_fields()).status_code == 404
     assert client.get(f"/petitions/{slug}/embed/thanks").status_code == 404
     assert embed(client, "no-such-petition").status_code == 404
+
+
+# --- the code organizers copy --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("settings", [{"BASE_URL": "https://petitions.example.org"}])
+def test_the_dashboard_offers_the_iframe_code(organizer_client, slug):
+    html = organizer_client.get(f"/organizer/petitions/{slug}").get_data(as_text=True)
+    textarea = re.search(r'<textarea id="embed-code"[^>]*>(.*?)</textarea>', html, re.DOTALL)
+    assert textarea, "no code to copy"
+    assert "readonly" in textarea.group(0)
+    code = textarea.group(1)
+    assert code.startswith(
+        f"&lt;iframe src=&#34;https://petitions.example.org/petitions/{slug}/embed&#34;"
+    )
+    assert "width=&#34;400&#34;" in code and "height=&#34;" in code
+    assert "title=&#34;Sign the petition: Test petition" in code
+    assert '<label for="embed-code"' in html
