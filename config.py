@@ -89,6 +89,10 @@ class Config:
     SIGN_FORM_TOKEN_MAX_AGE_SECONDS = 6 * 3600
     # How often an open page's script asks the count endpoint for the latest count.
     COUNT_REFRESH_SECONDS = 10
+    # Which sites may show the embeddable sign form (/petitions/<slug>/embed) in a frame:
+    # `*` for any, or origins separated by spaces (https://allies.example.org). Every other
+    # page may be framed by none.
+    EMBED_FRAME_ANCESTORS = " ".join(os.environ.get("EMBED_FRAME_ANCESTORS", "").split()) or "*"
     CONFIRMATION_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
     CONFIRMATION_GRACE_SECONDS = 24 * 3600
     PASSWORD_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600

@@ -47,6 +47,14 @@ def _check_configuration(app: Flask) -> None:
             f"DEFAULT_TIME_ZONE must be a time zone name such as America/New_York, not "
             f"{app.config.get('DEFAULT_TIME_ZONE')!r}."
         )
+    from app.security import bad_frame_ancestors
+
+    bad = bad_frame_ancestors(app.config.get("EMBED_FRAME_ANCESTORS", "*"))
+    if bad:
+        raise ConfigurationError(
+            f"EMBED_FRAME_ANCESTORS must be * or origins separated by spaces, such as "
+            f"https://allies.example.org, not {bad!r}."
+        )
     if app.config["APP_ENV"] != "production":
         return
     if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
@@ -132,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web import errors, template_helpers
     from app.web.api.osdi import init_api
     from app.web.api.routes import bp as api_bp
+    from app.web.embed.routes import bp as embed_bp
     from app.web.organizer.routes import bp as organizer_bp
     from app.web.public.routes import bp as public_bp
     from app.web.routing import SlugConverter
@@ -144,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(signing_bp)
+    app.register_blueprint(embed_bp)
     app.register_blueprint(organizer_bp)
     init_api(app)
 

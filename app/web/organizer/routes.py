@@ -76,6 +76,7 @@ from app.signer_data import (
 from app.stats import dashboard as dashboard_figures
 from app.updates.queries import sending_progress, updates_of
 from app.web.caching import no_store
+from app.web.embed.iframe import iframe_code
 from app.web.form_parts import ButtonForm
 from app.web.organizer.access import managed_petition_or_404, refuse_unmanaged_petitions
 from app.web.organizer.chart import daily_bars
@@ -222,6 +223,7 @@ def dashboard(slug: str):
         translations=translation_progress(petition),
         updates=updates[:5],
         update_progress=sending_progress(updates[:5]),
+        embed_code=iframe_code(petition),
     )
 
 

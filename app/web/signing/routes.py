@@ -7,26 +7,22 @@ from flask_babel import gettext as _
 from app.core.database import begin_write
 from app.core.links import LinkClaim, LinkPurpose, read_token
 from app.extensions import csrf, limiter
-from app.models import NameDisplay, Petition, Signature, SignatureStatus
+from app.models import Petition, Signature, SignatureStatus
 from app.petitions import deadlines
 from app.petitions.translations import petition_text
 from app.sharing import canonical_url, share_links
 from app.signing import (
     ConfirmOutcome,
-    PetitionNotOpen,
-    SignerDetails,
     confirm_signature,
     resend_confirmation,
-    sign_petition,
     signature_by_link_key,
     withdraw_signature,
 )
 from app.web.caching import never_cached, stateless
 from app.web.form_parts import ButtonForm
-from app.web.lookups import public_glance_or_404, public_petition_or_404
+from app.web.lookups import public_petition_or_404
 from app.web.petition_page import render_petition_page
-from app.web.request_origin import sent_from_another_site
-from app.web.signing.forms import FORM_REFUSED, SignForm
+from app.web.signing.submission import Outcome, sign_rate_limit, submit_sign_form
 
 bp = Blueprint("signing", __name__)
 
@@ -34,10 +30,6 @@ bp = Blueprint("signing", __name__)
 def _title(petition: Petition) -> str:
     """The petition's title in the reader's language (the organizers' translation, if any)."""
     return petition_text(petition, str(get_locale())).title
-
-
-def _sign_limit() -> str:
-    return current_app.config["RATELIMIT_SIGN"]
 
 
 def _link_limit() -> str:
@@ -71,42 +63,36 @@ def _closed_answer(petition: Petition):
 
 @bp.post("/petitions/<slug:slug>/sign")
 @csrf.exempt  # SignForm checks its own token, so an expired one re-shows the filled-in form.
-@limiter.limit(_sign_limit)
+@sign_rate_limit
 @stateless
 @never_cached
 def sign(slug: str):
-    glance = public_glance_or_404(slug)
-    form = SignForm(petition_id=glance.id)
-    valid = form.validate_on_submit()
-    from_elsewhere = sent_from_another_site()
-    if not valid or from_elsewhere or form.website.data:
-        petition = public_petition_or_404(slug)
-        if not deadlines.is_open(petition):
-            return _closed_answer(petition)
-        if form.website.data and valid and not from_elsewhere:
-            return redirect(url_for(".thanks", slug=slug), 303)  # a bot: thank it, keep nothing
-        refused = from_elsewhere or bool(form.form_token.errors)
+    submission = submit_sign_form(slug)
+    if submission.outcome == Outcome.CLOSED:
+        return _closed_answer(submission.petition)
+    if submission.outcome == Outcome.INVALID:
         return render_petition_page(
-            petition, form, status=400, notice=str(FORM_REFUSED) if refused else ""
+            submission.petition, submission.form, status=400, notice=submission.notice
         )
-
-    details = SignerDetails(
-        first_name=form.first_name.data,
-        last_name=form.last_name.data,
-        email=form.email.data,
-        zip_code=form.zip_code.data,
-        reason=form.reason.data or None,
-        name_display=NameDisplay(form.name_display.data),
-        wants_updates=form.wants_updates.data,
-        source=form.source.data,
-        locale=str(get_locale()),
-    )
-    try:
-        sign_petition(glance, details)
-    except PetitionNotOpen:
-        return _closed_answer(public_petition_or_404(slug))
     # The same answer whatever happened: only the email says if this address had signed.
     return redirect(url_for(".thanks", slug=slug), 303)
+
+
+def thanks_texts(petition: Petition) -> tuple[str, str, str]:
+    """The heading, lead and note of the page after signing (the petition's and the
+    embedded form's)."""
+    return (
+        _("Thank you! One more step: check your email"),
+        _(
+            "We sent you an email. Press the button in it to confirm your signature on "
+            "“%(title)s”. Your signature counts once it is confirmed.",
+            title=_title(petition),
+        ),
+        _(
+            "Nothing there after a few minutes? Look in your spam folder, or sign again with "
+            "the same details and we will send it again."
+        ),
+    )
 
 
 @bp.get("/petitions/<slug:slug>/thanks")
@@ -114,19 +100,8 @@ def sign(slug: str):
 @never_cached
 def thanks(slug: str):
     petition = public_petition_or_404(slug)
-    return _share_page(
-        petition,
-        _("Thank you! One more step: check your email"),
-        _(
-            "We sent you an email. Press the button in it to confirm your signature on "
-            "“%(title)s”. Your signature counts once it is confirmed.",
-            title=_title(petition),
-        ),
-        note=_(
-            "Nothing there after a few minutes? Look in your spam folder, or sign again with "
-            "the same details and we will send it again."
-        ),
-    )
+    heading, lead, note = thanks_texts(petition)
+    return _share_page(petition, heading, lead, note=note)
 
 
 def _signature_for_link(

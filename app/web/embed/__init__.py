@@ -1,0 +1,1 @@
+"""embed blueprint: see routes.py."""
