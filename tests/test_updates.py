@@ -77,6 +77,12 @@ def unsubscribe_link(message) -> str:
     return link
 
 
+def raw_header(message, name: str) -> str:
+    """A header as it arrived, unfolded but not decoded."""
+    (value,) = [value for key, value in message.raw_items() if key.lower() == name.lower()]
+    return "".join(value.splitlines()).strip()
+
+
 def path(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
@@ -112,6 +118,9 @@ def test_each_opted_in_signer_gets_the_update_in_their_language_as_subscription_
         link = unsubscribe_link(message)
         assert link.startswith("http://petitions.test/u/")
         assert message["List-Unsubscribe"] == f"<{link}>"
+        assert raw_header(message, "List-Unsubscribe") == f"<{link}>", (
+            "the URL as it is, never as RFC 2047 encoded words, which mail programs cannot use"
+        )
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert message["List-Id"] == "<end-the-pars-contract.petitions.petitions.test>"
         assert f'href="{link}"' in html_of(message), "a visible link in the HTML part too"
