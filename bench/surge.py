@@ -489,8 +489,7 @@ def show(result: dict) -> None:
     )
     line(
         "POSTs sent late (in flight capped) p95 / max",
-        f"{result['late_p95']:.1f} / {result['late_max']:.1f} s "
-        f"(cap {result['in_flight']})",
+        f"{result['late_p95']:.1f} / {result['late_max']:.1f} s (cap {result['in_flight']})",
     )
     line(
         "emails arrived / expected (duplicates)",
@@ -537,8 +536,14 @@ def main(argv: list[str]) -> None:
     elif argv[0] == "load":
         port, rate, seconds, in_flight, run_id, arrivals, posts = argv[1:8]
         load = Load(
-            "127.0.0.1", int(port), float(rate), float(seconds), int(in_flight), run_id,
-            arrivals, posts,
+            "127.0.0.1",
+            int(port),
+            float(rate),
+            float(seconds),
+            int(in_flight),
+            run_id,
+            arrivals,
+            posts,
         )
         print(json.dumps(asyncio.run(load.run())))
     else:
