@@ -156,3 +156,23 @@ def test_any_text_is_byte_for_byte_flask_mails(app, subject, body, html, header)
             return
         random.seed(11)
         assert mime.message_bytes(mail) == theirs
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_the_sender_writes_the_confirmation_the_signer_would_get_from_the_orm(app, locale):
+    from app.notifications import CONFIRM_SIGNATURE, _write_confirmation
+    from tests.factories import make_signature
+
+    with app.test_request_context():
+        petition = make_petition(title=LONG_TITLE)
+        signature = make_signature(petition, first_name="Zoë", locale=locale)
+        db.session.commit()
+        expected = confirmation_email(petition, "Zoë", locale, signature.link_key)
+        written = _write_confirmation(
+            queued(signature_id=signature.id, purpose=CONFIRM_SIGNATURE, subject="", body_text="")
+        )
+    assert (written.subject, written.body_text, written.body_html) == (
+        expected.subject,
+        expected.body_text,
+        expected.body_html,
+    )
