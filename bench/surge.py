@@ -323,6 +323,8 @@ def _start_sender(env: dict, log) -> tuple[subprocess.Popen, float]:
 def _cpu_seconds(process: subprocess.Popen) -> float:
     """Stop a process (SIGINT: `outbox send` ends its batch and leaves) and read its CPU time."""
     process.send_signal(signal.SIGINT)
+    if process.stdout:
+        process.stdout.close()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         pid, _status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -418,6 +420,9 @@ def surge(url: str, database: str, **overrides) -> dict:
     finally:
         for sender in senders:
             sender.kill()
+            sender.wait()
+            if sender.stdout:
+                sender.stdout.close()
         for process in processes:
             process.send_signal(signal.SIGINT)
             try:
