@@ -32,6 +32,7 @@ def test_a_small_surge_reports_sane_figures(tmp_path, monkeypatch):
         assert math.isfinite(result[figure]) and 0 < result[figure] < 30, figure
     assert result["p50"] <= result["p95"] <= result["max"]
     assert 0 < result["sender_cpu_ms_per_email"] < 1000
+    assert 0 < result["web_cpu_ms_per_signature"] < 1000
     # The count is kept in the confirming transaction: no poll misses a confirmation that
     # had been answered before it was sent.
     staleness = result["staleness"]
