@@ -9,6 +9,7 @@ the crowd's requests stay short, and the email always carries the petition's cur
 import dataclasses
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -20,7 +21,7 @@ from app.extensions import db
 from app.mail.messages import QueuedMessage
 from app.mail.queue import enqueue_email
 from app.mail.sender import written_when_sent
-from app.models import Signature
+from app.models import Petition, Signature
 from app.petitions.translations import translated_title
 
 CONFIRMATION_REMINDER = "confirmation_reminder"
@@ -106,14 +107,30 @@ def queue_confirmation(recipient: str, signature_id: int) -> None:
     )
 
 
+# What writing a confirmation needs of its signature and petition, in one light query (the
+# sender writes one per new signature: two ORM loads were a fifth of its time). The petition
+# columns are all the email's templates read of it.
+_TO_CONFIRM = (
+    sa.select(
+        Signature.first_name,
+        Signature.locale,
+        Signature.link_key,
+        Petition.id,
+        Petition.slug,
+        Petition.title,
+        Petition.organizer_name,
+    )
+    .join(Petition, Petition.id == Signature.petition_id)
+    .where(Signature.id == sa.bindparam("signature_id"))
+)
+
+
 @written_when_sent(CONFIRM_SIGNATURE)
 def _write_confirmation(message: QueuedMessage) -> QueuedMessage | None:
-    signature = db.session.get(Signature, message.signature_id)
-    if signature is None or signature.link_key is None:
+    row = db.session.execute(_TO_CONFIRM, {"signature_id": message.signature_id}).first()
+    if row is None or row.link_key is None:
         return None  # withdrawn or erased meanwhile
-    email = confirmation_email(
-        signature.petition, signature.first_name, signature.locale, signature.link_key
-    )
+    email = confirmation_email(row, row.first_name, row.locale, row.link_key)
     return dataclasses.replace(
         message, subject=email.subject, body_text=email.body_text, body_html=email.body_html
     )

@@ -5,7 +5,7 @@ import sys
 
 import sqlalchemy as sa
 
-from bench import export, letters, outbox, page, signing, throughput, updates
+from bench import export, letters, outbox, page, signing, surge, throughput, updates
 from bench.harness import PG_URL
 
 BENCHMARKS = {
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "letters": letters.run,
     "outbox": outbox.run,
     "updates": updates.run,
+    "surge": surge.run,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from email import policy
@@ -14,6 +15,7 @@ from flask import current_app
 from flask_mail import Message
 
 from app.email_address import address_for_sending
+from app.mail import mime
 from app.mail.messages import QueuedMessage
 
 log = logging.getLogger("app.mail")
@@ -105,7 +107,7 @@ class _SmtpTransport:
         if self._reconnect:
             self._open_again()
         try:
-            self._connection.send(mail_message)
+            self._deliver(mail_message)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             if codes and all(400 <= code < 500 for code in codes):
@@ -122,6 +124,24 @@ class _SmtpTransport:
             # cannot encode), maybe halfway through a transaction: start the next afresh.
             self._reset()
             raise PermanentMailError(_describe(error)) from error
+
+    def _deliver(self, mail_message: Message) -> None:
+        """What Flask-Mail's `Connection.send` does, with the message's bytes written by
+        app.mail.mime (the same bytes, faster) when it applies."""
+        if not mime.fast_path_applies(mail_message) or self._connection.host is None:
+            self._connection.send(mail_message)
+            return
+        if mail_message.has_bad_headers():
+            raise flask_mail.BadHeaderError
+        if mail_message.date is None:
+            mail_message.date = time.time()
+        self._connection.host.sendmail(
+            flask_mail.sanitize_address(mail_message.sender),
+            list(flask_mail.sanitize_addresses(mail_message.send_to)),
+            mime.message_bytes(mail_message),
+            mail_message.mail_options,
+            mail_message.rcpt_options,
+        )
 
     def _reset(self) -> None:
         try:
