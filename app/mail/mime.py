@@ -7,7 +7,7 @@ the subject is encoded afresh each time (the same subject for a whole petition's
 confirmations), and each boundary is checked with a regular expression compiled for it.
 
 Here the same structure is written directly: headers go through the same
-`email.policy.SMTP.fold_binary` (remembered for the ones that repeat: the subject, the
+policy's `fold_binary` (remembered for the ones that repeat: the subject, the
 sender, each part's headers), bodies as the generator writes them (utf-8, as Flask-Mail
 registers it: 7bit or 8bit, not encoded), boundaries are drawn from the same random numbers
 in the same order. Messages with attachments (letters, a few a
@@ -23,7 +23,11 @@ from functools import lru_cache
 
 from flask_mail import Message, sanitize_address, sanitize_addresses, sanitize_subject
 
-_POLICY = policy.SMTP
+# Flask-Mail writes with policy.SMTP, which refolds any header line longer than 78 characters
+# and, for a value with no space to fold at (a List-Unsubscribe URL), turns it into RFC 2047
+# encoded words that no mail program reads as a URL. Both paths write headers as set, up to
+# RFC 5322's hard limit of 998 (Flask-Mail already folds and encodes the subject and addresses).
+POLICY = policy.SMTP.clone(max_line_length=998)
 _NL = b"\r\n"
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _BOUNDARY_WIDTH = len(repr(sys.maxsize - 1))  # as email.generator draws them
@@ -31,7 +35,7 @@ _BOUNDARY_WIDTH = len(repr(sys.maxsize - 1))  # as email.generator draws them
 
 @lru_cache(maxsize=4096)
 def _fold(name: str, value: str) -> bytes:
-    return _POLICY.fold_binary(name, value)
+    return POLICY.fold_binary(name, value)
 
 
 @lru_cache(maxsize=1024)
@@ -90,7 +94,7 @@ def _multipart(subtype: str, parts: list[bytes], headers: bytes = b"") -> bytes:
         body += _NL + b"--" + boundary.encode() + _NL + part
     body += _NL + b"--" + boundary.encode() + b"--" + _NL
     return (
-        _POLICY.fold_binary("Content-Type", f'multipart/{subtype}; boundary="{boundary}"')
+        POLICY.fold_binary("Content-Type", f'multipart/{subtype}; boundary="{boundary}"')
         + _fold("MIME-Version", "1.0")
         + headers
         + _NL
@@ -109,11 +113,11 @@ def message_bytes(message: Message) -> bytes:
         headers += _fold("Subject", _subject(str(message.subject), charset))
     headers += _fold("From", _address(message.sender, charset))
     to = ", ".join(list(set(sanitize_addresses(message.recipients, charset))))
-    headers += _POLICY.fold_binary("To", to)
-    headers += _POLICY.fold_binary("Date", formatdate(message.date, localtime=True))
-    headers += _POLICY.fold_binary("Message-ID", message.msgId)
+    headers += POLICY.fold_binary("To", to)
+    headers += POLICY.fold_binary("Date", formatdate(message.date, localtime=True))
+    headers += POLICY.fold_binary("Message-ID", message.msgId)
     for name, value in (message.extra_headers or {}).items():
-        headers += _POLICY.fold_binary(name, value)
+        headers += POLICY.fold_binary(name, value)
     if not message.alts:
         text = _text_part(message.body, "plain", charset)
         split = text.index(_NL + _NL) + 2  # the message's own headers follow the part's

@@ -7,7 +7,6 @@ import smtplib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from email import policy
 from typing import Protocol
 
 import flask_mail
@@ -45,17 +44,12 @@ class Transport(Protocol):
     def send(self, message: QueuedMessage) -> None: ...
 
 
-# Flask-Mail writes with policy.SMTP, which refolds any header line longer than 78 characters
-# and, for a value with no space to fold at (a List-Unsubscribe URL), turns it into RFC 2047
-# encoded words that no mail program reads as a URL. Headers are written as we set them, up to
-# RFC 5322's hard limit of 998 (Flask-Mail already folds and encodes the subject and addresses).
-_AS_SET = policy.SMTP.clone(max_line_length=998)
-
-
 class _Message(Message):
+    """Flask-Mail's message, written under app.mail.mime's policy (why: see there)."""
+
     def _message(self):
         mail = super()._message()
-        mail.policy = _AS_SET
+        mail.policy = mime.POLICY
         return mail
 
 
