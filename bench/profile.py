@@ -14,7 +14,7 @@ import uuid
 from io import BytesIO
 from urllib.parse import urlencode
 
-from bench.harness import app_env, fresh_sqlite, prepare_database
+from bench.harness import app_env, fresh_postgresql, fresh_sqlite, prepare_database
 
 PATH = "/petitions/end-the-pars-contract"
 
@@ -24,7 +24,8 @@ def profile_sender(count: int) -> None:
     written and sent by the sender under cProfile (the SMTP server in its own process)."""
     from bench.outbox import free_port, start_sink
 
-    url = fresh_sqlite("profile-send")
+    postgresql = os.environ.get("PROFILE_DATABASE") == "postgresql"
+    url = fresh_postgresql() if postgresql else fresh_sqlite("profile-send")
     prepare_database(url)
     port = free_port()
     os.environ.update(

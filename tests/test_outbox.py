@@ -124,6 +124,17 @@ def test_claimed_messages_are_not_taken_by_another_sender(app, smtp):
         assert claim_due_messages(10) == []
 
 
+def test_a_sender_claims_no_more_than_its_batch(app, smtp):
+    # On PostgreSQL a claim written as `id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`
+    # ran its LIMIT once per row of a nested loop and took every message due: the other
+    # senders were left nothing to send.
+    queue(app, 50)
+    with app.app_context():
+        claims = [claim_due_messages(5) for _ in range(11)]
+    assert [len(claim) for claim in claims] == [5] * 10 + [0]
+    assert len({message.id for claim in claims for message in claim}) == 50
+
+
 def test_a_dead_senders_claim_expires_and_another_sends(app, smtp, clock):
     queue(app, 2)
     with app.app_context():

@@ -109,22 +109,23 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
     at = now()
     token = secrets.token_hex(16)
     lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
-    due_ids = (
+    # The ids first, then the update: as a subquery (`id IN (SELECT ... LIMIT n FOR UPDATE
+    # SKIP LOCKED)`) PostgreSQL may run the LIMIT once per row of a nested loop, each run
+    # locking n more, and one sender claimed every message due (tests/test_outbox.py).
+    due_ids = db.session.scalars(
         sa.select(OutboxMessage.id)
         .where(_due(at))
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    # The conditions again on the outer statement: PostgreSQL rechecks them on a row another
-    # sender claimed meanwhile, and skips it.
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due_ids), _due(at))
-        .values(claim_token=token, claimed_until=at + lease)
-        .execution_options(synchronize_session=False)
-    )
+    ).all()
+    if due_ids:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due_ids), _due(at))
+            .values(claim_token=token, claimed_until=at + lease)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     rows = db.session.execute(
         sa.select(
