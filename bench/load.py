@@ -1,7 +1,8 @@
-"""A load generator in its own process: N residents, each loading the petition page (which
-sets their session and CSRF token) and posting a signature with a new email, over and over;
-and one watcher polling the count endpoint. Plain asyncio sockets, one connection per
-request (as many separate phones would), so the generator itself stays cheap.
+"""A load generator in its own process: N residents, each loading the petition page (whose
+form carries its token: our stateless `form_token`, the floor app's `csrf_token`) and posting
+a signature with a new email, over and over; and one watcher polling the count endpoint.
+Plain asyncio sockets, one connection per request (as many separate phones would), so the
+generator itself stays cheap.
 
     python -m bench.load HOST PORT SLUG RESIDENTS SECONDS RUN_ID  -> one JSON line of results
 """
@@ -13,7 +14,7 @@ import sys
 import time
 from urllib.parse import urlencode
 
-TOKEN = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
+TOKEN = re.compile(rb'name="(form_token|csrf_token)"[^>]*value="([^"]+)"')
 
 
 async def request(host: str, port: int, raw: bytes) -> tuple[int, dict[bytes, bytes], bytes]:
@@ -73,7 +74,7 @@ async def resident(host, port, slug, number, stop_at, run_id, results):
                 continue
             form = urlencode(
                 {
-                    "csrf_token": match.group(1).decode(),
+                    match.group(1).decode(): match.group(2).decode(),
                     "first_name": "Load",
                     "last_name": f"Tester {number}",
                     "email": f"load-{run_id}-{number}-{sequence}@example.org",
