@@ -48,7 +48,7 @@ from bench.harness import (
     prepare_database,
     verdict,
 )
-from bench.load import percentile, request
+from bench.load import TOKEN, percentile, request
 from bench.signing import (
     SLUG,
     free_port,
@@ -59,7 +59,6 @@ from bench.signing import (
     workers,
 )
 
-TOKEN = re.compile(rb'name="(form_token|csrf_token)"[^>]*value="([^"]+)"')
 COUNT = re.compile(rb'"signature_count":\s*(\d+)')
 CONFIRM_PATH = re.compile(r"https?://[^/\s]+(/petitions/[a-z0-9-]+/confirm/[A-Za-z0-9._-]+)")
 TARGET_P95_SECONDS = 10.0

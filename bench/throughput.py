@@ -25,10 +25,10 @@ from bench.harness import (
     prepare_database,
     verdict,
 )
+from bench.load import TOKEN
 from bench.signing import SLUG, free_port, production_env, start_gunicorn, stop, stored_signatures
 
 PAGE = f"/petitions/{SLUG}"
-TOKEN = re.compile(r'name="(form_token|csrf_token)"[^>]*value="([^"]+)"')
 
 # Each wrk thread numbers its own requests; the run id and thread id keep emails unique.
 POST_SCRIPT = """
@@ -96,7 +96,7 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> 
 
 def post_script(base: str) -> str:
     with urllib.request.urlopen(base + PAGE, timeout=10) as page:
-        field, token = TOKEN.search(page.read().decode()).groups()
+        field, token = (group.decode() for group in TOKEN.search(page.read()).groups())
     settings = (
         f'run = "{uuid.uuid4().hex[:8]}"\ntoken_field = "{field}"\ntoken = "{token}"\n'
         f'path = "{PAGE}/sign"\n'
