@@ -354,6 +354,7 @@ def test_the_helper_records_a_pending_signature_and_emails_the_signer(app, clien
     answer = _helper(client, world["mine"], token, _body())
     assert answer.status_code == 201, answer.json
     assert answer.json["status"] == "pending"
+    assert "self" not in answer.json["_links"], "not listed until confirmed: no address yet"
     assert answer.json["referrer_data"] == {"source": "api"}
     assert "Set-Cookie" not in answer.headers
     with app.app_context():
@@ -371,6 +372,9 @@ def test_the_helper_records_a_pending_signature_and_emails_the_signer(app, clien
         assert _petition(app, world["mine"]).signature_count == 1
     listed = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token).json
     assert listed["total_records"] == 1
+    (confirmed,) = listed["_embedded"]["osdi:signatures"]
+    assert confirmed["identifiers"] == answer.json["identifiers"]
+    assert _get(client, confirmed["_links"]["self"]["href"], token).status_code == 200
 
 
 def test_the_same_person_twice_is_a_409_and_sends_nothing(app, client, smtp, world):
@@ -441,6 +445,7 @@ def test_import_confirmed_counts_at_once_without_an_email(app, client, smtp, wor
     answer = _helper(client, world["mine"], token, body)
     assert answer.status_code == 201
     assert answer.json["status"] == "confirmed"
+    assert _get(client, answer.json["_links"]["self"]["href"], token).status_code == 200
     assert answer.json["_embedded"]["osdi:person"]["given_name"] == "Rosa"
     assert answer.json["referrer_data"] == {"source": "partner-site"}
     assert deliver_mail(app).sent == 0

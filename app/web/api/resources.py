@@ -9,7 +9,7 @@ from flask import current_app
 
 from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
-from app.models import Petition, Signature
+from app.models import Petition, Signature, SignatureStatus
 from app.sharing import canonical_url
 
 OSDI_VERSION = "1.1"
@@ -133,13 +133,19 @@ def signature_resource(signature: Signature, *, personal_data: bool) -> Signatur
         referrer_data={"source": signature.source},
         comments=signature.reason if personal_data else None,
         embedded=person,
-        links={
-            "self": link(
-                "osdi.signature", petition_id=signature.petition_id, signature_id=signature.id
-            ),
-            "petition": link("osdi.petition", petition_id=signature.petition_id),
-        },
+        links=_signature_links(signature),
     )
+
+
+def _signature_links(signature: Signature) -> dict:
+    """A pending signature (just recorded by the helper) has no address of its own yet: the
+    API lists confirmed signatures only, so its `self` comes once the signer confirms."""
+    links = {"petition": link("osdi.petition", petition_id=signature.petition_id)}
+    if signature.status == SignatureStatus.CONFIRMED:
+        links["self"] = link(
+            "osdi.signature", petition_id=signature.petition_id, signature_id=signature.id
+        )
+    return links
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,9 @@ class PetitionLinksSchema(Schema):
 
 
 class SignatureLinksSchema(Schema):
-    self = fields.Nested(LinkSchema, required=True)
+    self = fields.Nested(
+        LinkSchema, metadata={"description": "absent while the signature is pending"}
+    )
     petition = fields.Nested(LinkSchema, required=True, data_key="osdi:petition")
 
 
