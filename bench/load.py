@@ -42,6 +42,42 @@ async def request(host: str, port: int, raw: bytes) -> tuple[int, dict[bytes, by
         writer.close()
 
 
+def get_request(path: str, host_header: bytes, cookies: bytes = b"") -> bytes:
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: ".encode()
+        + host_header
+        + (b"\r\nCookie: " + cookies if cookies else b"")
+        + b"\r\nConnection: close\r\n\r\n"
+    )
+
+
+def post_request(path: str, host_header: bytes, form: bytes, cookies: bytes = b"") -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: ".encode()
+        + host_header
+        + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+        + str(len(form)).encode()
+        + (b"\r\nCookie: " + cookies if cookies else b"")
+        + b"\r\nConnection: close\r\n\r\n"
+        + form
+    )
+
+
+def signature_form(token_match: re.Match, *, first_name: str, last_name: str, email: str) -> bytes:
+    """A sign form's body: a new signer, with the token `TOKEN` found in the page."""
+    return urlencode(
+        {
+            token_match.group(1).decode(): token_match.group(2).decode(),
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "zip_code": "19107",
+            "name_display": "full",
+            "reason": "",
+        }
+    ).encode()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
@@ -57,13 +93,7 @@ async def resident(host, port, slug, number, stop_at, run_id, results):
         started = time.perf_counter()
         try:
             status, headers, body = await request(
-                host,
-                port,
-                (
-                    f"GET /petitions/{slug} HTTP/1.1\r\nHost: ".encode()
-                    + host_header
-                    + b"\r\nConnection: close\r\n\r\n"
-                ),
+                host, port, get_request(f"/petitions/{slug}", host_header)
             )
             match = TOKEN.search(body)
             if status != 200 or not match:
@@ -72,30 +102,16 @@ async def resident(host, port, slug, number, stop_at, run_id, results):
                     results["error_kinds"].get(f"GET {status}", 0) + 1
                 )
                 continue
-            form = urlencode(
-                {
-                    match.group(1).decode(): match.group(2).decode(),
-                    "first_name": "Load",
-                    "last_name": f"Tester {number}",
-                    "email": f"load-{run_id}-{number}-{sequence}@example.org",
-                    "zip_code": "19107",
-                    "name_display": "full",
-                    "reason": "",
-                }
-            ).encode()
+            form = signature_form(
+                match,
+                first_name="Load",
+                last_name=f"Tester {number}",
+                email=f"load-{run_id}-{number}-{sequence}@example.org",
+            )
             status, _headers, _body = await request(
                 host,
                 port,
-                (
-                    f"POST /petitions/{slug}/sign HTTP/1.1\r\nHost: ".encode()
-                    + host_header
-                    + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
-                    + str(len(form)).encode()
-                    + b"\r\nCookie: "
-                    + headers[b"cookies"]
-                    + b"\r\nConnection: close\r\n\r\n"
-                    + form
-                ),
+                post_request(f"/petitions/{slug}/sign", host_header, form, headers[b"cookies"]),
             )
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
             results["errors"] += 1
@@ -118,13 +134,7 @@ async def watcher(host, port, slug, stop_at, results, interval=0.05):
         started = time.perf_counter()
         try:
             status, _h, _b = await request(
-                host,
-                port,
-                (
-                    f"GET /petitions/{slug}/count.json HTTP/1.1\r\nHost: ".encode()
-                    + host_header
-                    + b"\r\nConnection: close\r\n\r\n"
-                ),
+                host, port, get_request(f"/petitions/{slug}/count.json", host_header)
             )
             if status == 200:
                 results["count_latencies"].append(time.perf_counter() - started)

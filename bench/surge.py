@@ -48,7 +48,7 @@ from bench.harness import (
     prepare_database,
     verdict,
 )
-from bench.load import TOKEN, percentile, request
+from bench.load import TOKEN, get_request, percentile, post_request, request, signature_form
 from bench.signing import (
     SLUG,
     free_port,
@@ -101,39 +101,36 @@ def sink(port: int, path: str, confirm_every: int) -> None:
         out.close()
 
 
+class Arrivals:
+    """The sink's file, read as it grows: each `new_rows()` parses only what was written
+    since the last (the load generator and the drain poll it while the server works)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.offset = 0
+        self.partial = b""
+
+    def new_rows(self) -> list[tuple[float, str, str]]:
+        if not self.path.exists():
+            return []
+        with open(self.path, "rb") as file:
+            file.seek(self.offset)
+            data = file.read()
+        self.offset += len(data)
+        *lines, self.partial = (self.partial + data).split(b"\n")
+        rows = []
+        for text in lines:
+            parts = text.decode().split(" ")
+            if len(parts) == 3:
+                rows.append((float(parts[0]), parts[1], parts[2]))
+        return rows
+
+
 def read_arrivals(path: Path) -> list[tuple[float, str, str]]:
-    if not path.exists():
-        return []
-    rows = []
-    for text in path.read_text().splitlines():
-        parts = text.split(" ")
-        if len(parts) == 3:
-            rows.append((float(parts[0]), parts[1], parts[2]))
-    return rows
+    return Arrivals(path).new_rows()
 
 
 # -- The load generator. ----------------------------------------------------------------------
-
-
-def _get(path: str, host_header: bytes, cookies: bytes = b"") -> bytes:
-    return (
-        f"GET {path} HTTP/1.1\r\nHost: ".encode()
-        + host_header
-        + (b"\r\nCookie: " + cookies if cookies else b"")
-        + b"\r\nConnection: close\r\n\r\n"
-    )
-
-
-def _post(path: str, host_header: bytes, form: bytes, cookies: bytes = b"") -> bytes:
-    return (
-        f"POST {path} HTTP/1.1\r\nHost: ".encode()
-        + host_header
-        + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
-        + str(len(form)).encode()
-        + (b"\r\nCookie: " + cookies if cookies else b"")
-        + b"\r\nConnection: close\r\n\r\n"
-        + form
-    )
 
 
 class Load:
@@ -143,7 +140,7 @@ class Load:
         self.rate, self.seconds = rate, seconds
         self.in_flight = asyncio.Semaphore(in_flight)
         self.run_id = run_id
-        self.arrivals = Path(arrivals)
+        self.arrivals = arrivals
         self.posts_path = posts_path
         self.posts: list[tuple[str, float, float, float, int]] = []  # email, due, sent, answered
         self.errors: dict[str, int] = {}
@@ -158,24 +155,16 @@ class Load:
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
-    async def sign(self, number: int, due: float, form_field: str, token: str) -> None:
+    async def sign(self, number: int, due: float, token: re.Match) -> None:
         address = f"surge-{self.run_id}-{number}@example.org"
-        form = urlencode(
-            {
-                form_field: token,
-                "first_name": "Surge",
-                "last_name": f"Tester {number}",
-                "email": address,
-                "zip_code": "19107",
-                "name_display": "full",
-                "reason": "",
-            }
-        ).encode()
+        form = signature_form(
+            token, first_name="Surge", last_name=f"Tester {number}", email=address
+        )
         async with self.in_flight:
             sent = time.time()
             try:
                 status, _headers, _body = await self.call(
-                    _post(f"/petitions/{SLUG}/sign", self.host_header, form)
+                    post_request(f"/petitions/{SLUG}/sign", self.host_header, form)
                 )
             except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as error:
                 self.error(type(error).__name__)
@@ -185,11 +174,12 @@ class Load:
         self.posts.append((address, due, sent, time.time(), status))
 
     async def offer(self) -> None:
-        status, _headers, page = await self.call(_get(f"/petitions/{SLUG}", self.host_header))
-        found = TOKEN.search(page)
-        if status != 200 or not found:
+        status, _headers, page = await self.call(
+            get_request(f"/petitions/{SLUG}", self.host_header)
+        )
+        token = TOKEN.search(page)
+        if status != 200 or not token:
             raise RuntimeError(f"the petition page answered {status} without a form token")
-        form_field, token = found.group(1).decode(), found.group(2).decode()
         started = time.time()
         total = int(self.rate * self.seconds)
         tasks = []
@@ -198,19 +188,19 @@ class Load:
             delay = due - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(self.sign(number, due, form_field, token)))
+            tasks.append(asyncio.create_task(self.sign(number, due, token)))
         await asyncio.gather(*tasks)
 
     async def confirm(self, path: str) -> None:
         try:
-            status, headers, page = await self.call(_get(path, self.host_header))
+            status, headers, page = await self.call(get_request(path, self.host_header))
             found = TOKEN.search(page)
             if status != 200 or not found:
                 self.confirm_errors += 1
                 return
             form = urlencode({found.group(1).decode(): found.group(2).decode()}).encode()
             status, _h, _b = await self.call(
-                _post(path, self.host_header, form, headers[b"cookies"])
+                post_request(path, self.host_header, form, headers[b"cookies"])
             )
         except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError):
             self.confirm_errors += 1
@@ -222,14 +212,12 @@ class Load:
 
     async def confirmer(self) -> None:
         """Confirm the emails the sink took a link from, as they arrive."""
-        done = 0
+        arrivals = Arrivals(self.arrivals)
         pending = []
         while self.running:
-            rows = read_arrivals(self.arrivals)
-            for _arrived, _recipient, link in rows[done:]:
+            for _arrived, _recipient, link in arrivals.new_rows():
                 if link != "-":
                     pending.append(asyncio.create_task(self.confirm(link)))
-            done = len(rows)
             await asyncio.sleep(0.2)
         await asyncio.gather(*pending)
 
@@ -238,7 +226,7 @@ class Load:
             sent = time.time()
             try:
                 status, _h, body = await self.call(
-                    _get(f"/petitions/{SLUG}/count.json", self.host_header), timeout=10
+                    get_request(f"/petitions/{SLUG}/count.json", self.host_header), timeout=10
                 )
                 found = COUNT.search(body)
                 if status == 200 and found:
@@ -422,8 +410,10 @@ def surge(url: str, database: str, **overrides) -> dict:
         report = json.loads(loaded.stdout)
         stored = stored_signatures(url)
         drain_started = time.time()
+        growing, recipients = Arrivals(arrivals), set()
         while time.time() - drain_started < config["drain"]:
-            if len({row[1] for row in read_arrivals(arrivals)}) >= stored:
+            recipients.update(row[1] for row in growing.new_rows())
+            if len(recipients) >= stored:
                 break
             time.sleep(0.5)
         drained = time.time() - drain_started

@@ -19,6 +19,7 @@ import random
 import re
 import sys
 from email import policy
+from email.utils import formatdate
 from functools import lru_cache
 
 from flask_mail import Message, sanitize_address, sanitize_addresses, sanitize_subject
@@ -105,8 +106,6 @@ def _multipart(subtype: str, parts: list[bytes], headers: bytes = b"") -> bytes:
 def message_bytes(message: Message) -> bytes:
     """What `message.as_bytes()` returns (same date, Message-ID and random numbers), for a
     message `fast_path_applies` to."""
-    from email.utils import formatdate
-
     charset = message.charset or "utf-8"
     headers = b""
     if message.subject:
