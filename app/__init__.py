@@ -143,10 +143,11 @@ def register_blueprints(app: Flask) -> None:
     from app.web.embed.routes import bp as embed_bp
     from app.web.organizer.routes import bp as organizer_bp
     from app.web.public.routes import bp as public_bp
-    from app.web.routing import SlugConverter
+    from app.web.routing import IdConverter, SlugConverter
     from app.web.signing.routes import bp as signing_bp
 
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["int"] = IdConverter
     template_helpers.init_app(app)
     init_security(app)
     errors.init_app(app)

@@ -250,3 +250,43 @@ def test_fuzzed_paper_signatures_never_cause_a_500(app, organizer_client, slug, 
     response = organizer_client.post(path, data=sheet | fields)
     assert response.status_code in (303, 400, 409, 413), response.status_code
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+HUGE_ID = "99999999999999999999999"  # beyond a 64-bit integer column
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/petitions/{slug}/responses/{id}.pdf",
+        "/organizer/petitions/{slug}/files/{id}",
+        "/organizer/petitions/{slug}/signers/{id}/delete",
+        "/organizer/petitions/{slug}/updates/{id}",
+        "/organizer/petitions/{slug}/updates/{id}/edit",
+        "/api/v1/petitions/{slug}/signatures/{id}",
+    ],
+)
+def test_an_id_beyond_a_database_integer_is_404(app, organizer_client, slug, path):
+    response = organizer_client.get(
+        path.format(slug=slug, id=HUGE_ID), headers={"OSDI-API-Token": "none"}
+    )
+    assert response.status_code in (401, 404), response.status_code
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/organizer/petitions/{slug}/letters/{id}/prepare",
+        "/organizer/api-tokens/{id}/revoke",
+        "/organizer/organizers/{id}/disable",
+        "/organizer/petitions/{slug}/team/{id}/remove",
+        "/organizer/petitions/{slug}/responses/{id}/delete",
+        "/organizer/petitions/{slug}/updates/{id}/send",
+    ],
+)
+def test_a_button_for_an_id_beyond_a_database_integer_is_404(app, organizer_client, slug, path):
+    token = csrf_token_from(organizer_client.get("/organizer/").get_data(as_text=True))
+    response = organizer_client.post(
+        path.format(slug=slug, id=HUGE_ID), data={"csrf_token": token}
+    )
+    assert response.status_code == 404, response.status_code

@@ -1,7 +1,18 @@
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
+
+# The largest id a database's integer column holds (BIGINT, and SQLite's INTEGER).
+LARGEST_ID = 2**63 - 1
 
 
 class SlugConverter(BaseConverter):
     """Lower-case words and hyphens: never a dot, so `/petitions/<slug>.json` is unambiguous."""
 
     regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number no row can have (beyond LARGEST_ID) matches no
+    route, a 404, instead of reaching the database, which cannot even compare it."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
