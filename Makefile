@@ -26,9 +26,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # After changing user-facing strings: extract them and merge them into every catalog.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --width=100 \
 		-o app/translations/messages.pot app templates
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --width=100
 
 run: install
 	$(FLASK) db upgrade
