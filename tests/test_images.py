@@ -67,6 +67,31 @@ def test_a_gif_is_refused_even_when_it_decodes():
         reencode_upload(out.getvalue())
 
 
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        ((8000, 5000), "too many pixels"),
+        ((2401, 1), "too long and narrow"),
+        ((1, 2401), "too long and narrow"),
+    ],
+)
+def test_pictures_are_refused_by_their_size_before_decoding(size, message):
+    out = io.BytesIO()
+    Image.new("RGB", size, "#3a7").save(out, "JPEG")
+    with pytest.raises(ImageRefused, match=message):
+        reencode_upload(out.getvalue())
+
+
+@pytest.mark.parametrize("size", [(4032, 3024), (5712, 4284), (3024, 4032)])
+def test_a_phone_photo_is_taken_whole_at_the_page_width(size):
+    """12 and 24 megapixels, as phones save them: decoded at a smaller scale (JPEG draft),
+    still at least the page's width."""
+    stored = reencode_upload(photo_with_gps(size=size))
+    # Orientation 6 turns it a quarter: its width becomes its height.
+    assert stored.width == 1200
+    assert stored.height == round(1200 * size[0] / size[1])
+
+
 def test_a_decompression_bomb_is_refused_before_decoding():
     out = io.BytesIO()
     Image.new("1", (10_000, 10_000)).save(out, "PNG")

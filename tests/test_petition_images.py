@@ -132,6 +132,10 @@ def gif() -> bytes:
         (b"", "empty.jpg", "The file is empty."),
         (b"", "", "Choose a picture to upload."),
         (b"\xff\xd8" + b"x" * (5 * MB), "huge.jpg", "The image is larger than 5 MB."),
+        # A few kilobytes that claim 40 megapixels: refused from the header, never decoded.
+        (encoded("JPEG", (8000, 5000)), "bomb.jpg", "too many pixels (8000 × 5000)"),
+        (encoded("JPEG", (2401, 1)), "line.jpg", "too long and narrow (2401 × 1)"),
+        (encoded("PNG", (1, 70000)), "column.png", "too long and narrow (1 × 70000)"),
     ],
 )
 def test_what_is_not_an_image_we_take_is_refused_and_changes_nothing(

@@ -18,10 +18,20 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
+# Refused from the header, before a pixel is decoded: a few kilobytes of JPEG can claim 40
+# million pixels, and decoding them would take hundreds of megabytes. 30 megapixels takes
+# what phones save (12 and 24 megapixels, 5712x4284 at most) and most cameras.
+MAX_PIXELS = 30_000_000
+MAX_MEGAPIXELS = MAX_PIXELS // 1_000_000
+# A picture this many times longer one way than the other has nothing to show on a page (and
+# shrunk to the page's width, a 2401x1 picture would be 0 pixels high).
+MAX_ASPECT_RATIO = 10
 PAGE_WIDTH = 1200
 SHARE_SIZE = (1200, 630)
 FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
+# EXIF orientations that turn the picture a quarter: its width on the page is its height.
+_QUARTER_TURNS = {5, 6, 7, 8}
+_ORIENTATION = 0x0112
 
 
 class ImageRefused(ValueError):
@@ -41,6 +51,48 @@ class StoredImage:
         return f"{self.sha256[:20]}.jpg"
 
 
+def _check_dimensions(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise ImageRefused(
+            _(
+                "The image has too many pixels (%(width)d × %(height)d): use one of at most "
+                "%(most)d megapixels, as a phone takes.",
+                width=width,
+                height=height,
+                most=MAX_MEGAPIXELS,
+            )
+        )
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise ImageRefused(
+            _(
+                "The image is too long and narrow (%(width)d × %(height)d): use one at most "
+                "%(ratio)d times as wide as it is high, or as high as it is wide.",
+                width=width,
+                height=height,
+                ratio=MAX_ASPECT_RATIO,
+            )
+        )
+
+
+def _decode(data: bytes) -> Image.Image:
+    """The upload's pixels, upright, after its header passed the checks. A JPEG is decoded
+    at the smallest scale (1/2, 1/4, 1/8) still at least the page's width: a 24-megapixel
+    photo then takes a sixteenth of the memory."""
+    with warnings.catch_warnings():
+        # Pillow only warns below twice its limit; a bomb is refused, not decoded.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        picture = Image.open(io.BytesIO(data))
+    if picture.format not in ACCEPTED_FORMATS:
+        raise ImageRefused(_("Upload a JPEG, PNG or WebP image."))
+    _check_dimensions(picture.width, picture.height)
+    if picture.format == "JPEG":
+        turned = picture.getexif().get(_ORIENTATION) in _QUARTER_TURNS
+        picture.draft("RGB", (1, PAGE_WIDTH) if turned else (PAGE_WIDTH, 1))
+    picture.load()
+    ImageOps.exif_transpose(picture, in_place=True)
+    return picture
+
+
 def reencode_upload(data: bytes) -> StoredImage:
     """A clean JPEG at most PAGE_WIDTH wide from an uploaded JPEG, PNG or WebP; ImageRefused
     for anything else, too large, or broken."""
@@ -49,17 +101,7 @@ def reencode_upload(data: bytes) -> StoredImage:
     if not data:
         raise ImageRefused(_("The file is empty."))
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns below twice its limit; a bomb is refused, not decoded.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-        with probe:
-            if probe.format not in ACCEPTED_FORMATS:
-                raise ImageRefused(_("Upload a JPEG, PNG or WebP image."))
-            if probe.width * probe.height > MAX_PIXELS:
-                raise ImageRefused(_("The image has too many pixels."))
-            probe.load()
-            picture = ImageOps.exif_transpose(probe)
+        picture = _decode(data)
     except ImageRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -71,7 +113,8 @@ def reencode_upload(data: bytes) -> StoredImage:
         rgba = picture.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         picture = background
-    picture = picture.convert("RGB")
+    elif picture.mode != "RGB":
+        picture = picture.convert("RGB")
     if picture.width > PAGE_WIDTH:
         picture = picture.resize(
             (PAGE_WIDTH, round(picture.height * PAGE_WIDTH / picture.width)), Image.LANCZOS
