@@ -43,7 +43,13 @@ from app.petitions.outcomes import (
     record_response,
 )
 from app.petitions.queries import petition_by_slug
-from app.petitions.settings import DeadlineRefused, TargetMissing, set_deadline, set_target
+from app.petitions.settings import (
+    DeadlineRefused,
+    SettingRefused,
+    TargetMissing,
+    set_deadline,
+    set_target,
+)
 from app.signatures.reminders import send_due_reminders
 from app.signer_data import purge_personal_data, purge_refusal
 from app.updates.cli import updates_cli
@@ -170,6 +176,9 @@ def set_target_command(slug, position, name, title, email):
         raise click.ClickException(
             f"no target at position {position}: give --name and --title to add one"
         ) from None
+    except SettingRefused as refusal:
+        with force_locale("en"):
+            raise click.ClickException(str(refusal)) from None
     db.session.commit()
     click.echo(f"{position}. {target.full_name} <{target.email or 'no email'}>")
 

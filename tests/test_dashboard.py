@@ -2,14 +2,22 @@
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Channel, Petition, PetitionChange, SignatureStatus
+from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
 from app.stats import dashboard
-from tests.conftest import csrf_token_from
-from tests.factories import make_petition, make_signature
+from tests.conftest import csrf_token_from, log_in
+from tests.factories import (
+    ORGANIZER_PASSWORD,
+    PARS_TARGETS,
+    make_organizer,
+    make_petition,
+    make_signature,
+)
 
 
 def test_figures(app):
@@ -138,3 +146,98 @@ def test_set_deadline_from_the_command_line_is_recorded(app, runner):
         change = db.session.scalar(sa.select(PetitionChange))
         assert change.what == "deadline"
         assert change.actor.startswith("command line (")
+
+
+def settings_form(client, slug: str, **changes) -> dict:
+    """The settings form as its page fills it, with `changes` on top."""
+    html = client.get(f"/organizer/petitions/{slug}/settings").get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_token_from(html),
+        "goal": "100",
+        "closes_at": "2027-08-31T23:59:59",
+    }
+    for number, (title, name, _email) in enumerate(PARS_TARGETS):
+        form |= {
+            f"targets-{number}-title": title,
+            f"targets-{number}-name": name,
+            f"targets-{number}-email": f"target{number}@example.org",
+        }
+    return form | changes
+
+
+@pytest.fixture
+def member_client(app, client):
+    """A client logged in as an organizer (not an admin) on the team of one petition, while
+    another petition (PARS) is featured on the home page."""
+    with app.app_context():
+        featured = make_petition(slug="end-the-pars-contract", featured=True)
+        theirs = make_petition(slug="fund-the-libraries", featured=False)
+        join_petition(theirs, make_organizer("member@example.org"))
+        db.session.commit()
+        assert featured.featured
+    log_in(client, "member@example.org", ORGANIZER_PASSWORD)
+    return client
+
+
+def test_only_an_admin_chooses_the_featured_petition(app, client, member_client):
+    page = member_client.get("/organizer/petitions/fund-the-libraries/settings").text
+    assert 'name="featured"' not in page  # no box to tick
+    # A forged form that ticks it anyway changes nothing on the home page.
+    form = settings_form(member_client, "fund-the-libraries", featured="y", goal="250")
+    response = member_client.post("/organizer/petitions/fund-the-libraries/settings", data=form)
+    assert response.status_code == 303
+    with app.app_context():
+        assert petition_by_slug("end-the-pars-contract").featured
+        theirs = petition_by_slug("fund-the-libraries")
+        assert not theirs.featured and theirs.goal == 250
+        assert "featured" not in {c.what for c in db.session.scalars(sa.select(PetitionChange))}
+    assert "end-the-pars-contract" in client.get("/").text
+
+
+def test_a_draft_is_never_featured(app, organizer_client):
+    with app.app_context():
+        make_petition(slug="end-the-pars-contract", featured=True)
+        slug = make_petition(published_at=None, featured=False).slug
+    form = settings_form(organizer_client, slug, featured="y")
+    response = organizer_client.post(f"/organizer/petitions/{slug}/settings", data=form)
+    assert response.status_code == 409
+    assert "A draft cannot be featured" in response.text
+    with app.app_context():
+        assert petition_by_slug("end-the-pars-contract").featured
+        assert not petition_by_slug(slug).featured
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Michael\x00Nutter",
+        "Michael\x1b[31mNutter",
+        "Michael\r\nBcc: x@example.org",
+        "Michael\u2028Nutter",
+        "Michael \u202eretttuN",
+        "Michael\u200bNutter",
+    ],
+)
+def test_the_settings_form_holds_targets_to_the_rules_of_the_authoring_form(
+    app, organizer_client, name
+):
+    with app.app_context():
+        slug = make_petition().slug
+    form = settings_form(organizer_client, slug, **{"targets-0-name": name, "goal": "300"})
+    response = organizer_client.post(f"/organizer/petitions/{slug}/settings", data=form)
+    assert response.status_code == 400
+    assert "Target 1: Name" in response.text or "Targets:" in response.text
+    with app.app_context():
+        petition = petition_by_slug(slug)
+        assert petition.targets[0].name == "Michael Nutter"
+        assert petition.goal == 100
+
+
+def test_set_target_from_the_command_line_refuses_what_the_forms_refuse(app, runner):
+    with app.app_context():
+        slug = make_petition().slug
+    result = runner.invoke(args=["petitions", "set-target", slug, "1", "--name", "Mike\u202eX"])
+    assert result.exit_code != 0
+    assert "invisible" in result.output
+    with app.app_context():
+        assert petition_by_slug(slug).targets[0].name == "Michael Nutter"

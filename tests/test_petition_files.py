@@ -252,6 +252,14 @@ def test_create_and_publish_at_once_or_be_told_why_not(app, runner, tmp_path):
             "translations.es.target_titles: 2 titles for 1 targets",
         ),
         (("[[targets]]", "[[targets"), "not valid TOML"),
+        # What the forms refuse, a file cannot bring in (bidi override, NUL, ESC, U+2028).
+        (('title = "Fix the buses"', 'title = "Fix \\u202eses"'), "title: must be one line"),
+        (('name = "Jane Doe"', 'name = "Jane\\u0000Doe"'), "targets[1].name: must be one line"),
+        (('name = "Jane Doe"', 'name = "Jane\\u2028Doe"'), "targets[1].name: must be one line"),
+        (
+            ('letter_body = "Please fix it."', 'letter_body = "Please\\u001b[2J fix it."'),
+            "letter_body: has control characters",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_naming_the_key(app, change, problem):

@@ -80,6 +80,17 @@ def has_line_separators(value: str) -> bool:
     return any(unicodedata.category(char) in ("Zl", "Zp") for char in value)
 
 
+def is_one_line(value: str) -> bool:
+    """Text shown as one line (a title, a target's name, a subject): no control character
+    (NUL, ESC, CR, LF), no line or paragraph separator, nothing invisible (bidi overrides,
+    zero-width spaces). It is drawn on the share image and printed in the letters too."""
+    return not (
+        has_control_characters(value)
+        or has_line_separators(value)
+        or has_invisible_characters(value)
+    )
+
+
 def starts_like_formula(value: str) -> bool:
     """The first character is, or folds (NFKC) into, = + - or @. (Only the first character:
     normalising the whole text could compose "=" with a following mark into "≠".)"""

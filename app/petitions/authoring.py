@@ -15,9 +15,10 @@ from slugify import slugify
 from app.audit import record_change
 from app.core.clock import as_utc, default_time_zone, now
 from app.core.database import begin_write
+from app.core.text_rules import is_one_line
 from app.extensions import db
 from app.models import FormerSlug, Organizer, Petition, PetitionMember, Target
-from app.petitions.settings import deadline_refusal
+from app.petitions.settings import TARGET_TEXT_RULE, deadline_refusal
 
 SLUG_MAX_LENGTH = 80
 # The pattern of app.web.routing.SlugConverter: lower-case words and hyphens.
@@ -150,6 +151,8 @@ def _check_targets(targets: tuple[TargetFields, ...]) -> None:
         raise AuthoringRefused(
             _l("A petition can address at most %(num)d targets.", num=MAX_TARGETS), "targets"
         )
+    if not all(is_one_line(t.title) and is_one_line(t.name) for t in targets):
+        raise AuthoringRefused(TARGET_TEXT_RULE, "targets")
 
 
 # --- the services ---------------------------------------------------------------------------

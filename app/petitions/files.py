@@ -16,6 +16,7 @@ from flask import current_app
 
 from app.core.clock import as_utc, default_time_zone, is_time_zone, now
 from app.core.database import begin_write
+from app.core.text_rules import has_control_characters, is_one_line
 from app.email_address import InvalidEmail, normalize_email
 from app.extensions import db
 from app.models import (
@@ -164,6 +165,17 @@ class _Reader:
         if not value:
             if required:
                 self.fail(where, "is empty")
+            return None
+        if limit is None:  # paragraphs (about, letter_body): newlines and tabs are text
+            if has_control_characters(value, allow_newlines=True):
+                self.fail(where, "has control characters (they often come with pasting)")
+                return None
+        elif not is_one_line(value):
+            self.fail(
+                where,
+                "must be one line of visible text: no control characters, line separators, "
+                "direction marks or zero-width spaces",
+            )
             return None
         if limit is not None and len(value) > limit:
             self.fail(where, f"is {len(value)} characters long; at most {limit}")

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.audit import record_change
 from app.core.clock import in_zone, now
+from app.core.text_rules import is_one_line
 from app.extensions import db
-from app.models import Petition, PetitionChange, Target
+from app.models import Organizer, Petition, PetitionChange, Target
 
 
 class TargetMissing(LookupError):
@@ -19,6 +21,19 @@ class TargetMissing(LookupError):
 
 class DeadlineRefused(ValueError):
     pass
+
+
+# What every way of editing a target (the forms, files, the command line) holds it to: its
+# title and name are drawn on the page, the share image and the letters.
+TARGET_TEXT_RULE = _l(
+    "A target's title and name are one line of visible text: remove the control and invisible "
+    "characters (direction marks, zero-width spaces)."
+)
+
+
+class SettingRefused(ValueError):
+    """A value no petition may have, or a change this organizer may not make; nothing was
+    changed."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +47,7 @@ class TargetSettings:
 class PetitionSettings:
     goal: int
     closes_at: datetime
-    featured: bool
+    featured: bool | None  # None: as it is (what organizers other than admins send)
     targets: tuple[TargetSettings, ...]
 
 
@@ -77,23 +92,32 @@ def set_deadline(petition: Petition, closes_at: datetime) -> int:
     return 1
 
 
-def set_featured(petition: Petition, featured: bool) -> int:
+def set_featured(petition: Petition, featured: bool | None, by: Organizer | None = None) -> int:
     """One petition is featured at a time (the home page shows it): featuring this one
-    unfeatures any other, and that is recorded on the other too."""
-    changes = 0
+    unfeatures any other, and that is recorded on the other too. The home page belongs to
+    the whole site, so only an admin (or the command line, `by` None) changes it; a draft
+    is never featured. `featured` None leaves it as it is."""
+    if featured is None:
+        return 0
+    others = []
     if featured:
         others = db.session.scalars(
             sa.select(Petition).where(Petition.id != petition.id, Petition.featured.is_(True))
         ).all()
-        for other in others:
-            record_change(other, "featured", True, False)
-            other.featured = False
-            changes += 1
-    if featured != petition.featured:
-        record_change(petition, "featured", petition.featured, featured)
-        petition.featured = featured
-        changes += 1
-    return changes
+    if featured == petition.featured and not others:
+        return 0
+    if by is not None and not by.is_admin:
+        raise SettingRefused(_l("Only an admin chooses the petition the home page features."))
+    if featured and not petition.is_published:
+        raise SettingRefused(_l("A draft cannot be featured: publish it first."))
+    for other in others:
+        record_change(other, "featured", True, False)
+        other.featured = False
+    if featured == petition.featured:
+        return len(others)
+    record_change(petition, "featured", petition.featured, featured)
+    petition.featured = featured
+    return len(others) + 1
 
 
 def set_target(
@@ -105,7 +129,10 @@ def set_target(
     email: str | None = None,
     clear_email: bool = False,
 ) -> tuple[Target, int]:
-    """Edit the target at `position` (1 is named first), or add it given a title and name."""
+    """Edit the target at `position` (1 is named first), or add it given a title and name.
+    A title or name that is not one line of visible text is refused (SettingRefused)."""
+    if not all(given is None or is_one_line(given) for given in (title, name)):
+        raise SettingRefused(TARGET_TEXT_RULE)
     target = next((t for t in petition.targets if t.position == position), None)
     if target is None:
         if not (title and name):
@@ -136,16 +163,20 @@ def current_settings(petition: Petition) -> PetitionSettings:
     )
 
 
-def apply_settings(petition: Petition, wanted: PetitionSettings) -> int:
-    """Change what differs, recording each change. Returns how many changed.
+def apply_settings(
+    petition: Petition, wanted: PetitionSettings, by: Organizer | None = None
+) -> int:
+    """Change what differs, recording each change, as `by` (None: the command line).
+    Returns how many changed.
 
-    Raises DeadlineRefused before changing anything if the deadline may not move."""
+    Raises DeadlineRefused before changing anything if the deadline may not move, and
+    SettingRefused (the caller rolls back) for a change `by` may not make."""
     refusal = deadline_refusal(petition, wanted.closes_at)
     if refusal:
         raise DeadlineRefused(refusal)
-    changes = set_goal(petition, wanted.goal)
+    changes = set_featured(petition, wanted.featured, by)
+    changes += set_goal(petition, wanted.goal)
     changes += set_deadline(petition, wanted.closes_at)
-    changes += set_featured(petition, wanted.featured)
     for position, target in enumerate(wanted.targets, start=1):
         changes += set_target(
             petition,

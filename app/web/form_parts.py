@@ -14,6 +14,7 @@ from app.core.text_rules import (
     has_control_characters,
     has_invisible_characters,
     has_line_separators,
+    is_one_line,
     starts_like_formula,
 )
 from app.email_address import InvalidEmail, NonAsciiLocalPart, normalize_email
@@ -53,6 +54,19 @@ class PersonName:
             raise ValidationError(_l("A name cannot contain @ or an email address."))
         if contains_url(value):
             raise ValidationError(_l("A name cannot contain a web address."))
+
+
+ONE_LINE = _l("Use letters, digits, spaces and punctuation on one line.")
+
+
+def one_line(form, field) -> None:
+    """Text shown as one line, wherever it is edited (app.core.text_rules.is_one_line)."""
+    value = field.data or ""
+    if is_one_line(value):
+        return
+    if has_invisible_characters(value):
+        raise ValidationError(INVISIBLE_CHARACTERS)
+    raise ValidationError(ONE_LINE)
 
 
 def validate_email(form, field) -> None:

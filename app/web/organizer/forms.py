@@ -7,7 +7,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
-    Form,
     FormField,
     IntegerField,
     PasswordField,
@@ -41,6 +40,7 @@ from app.web.form_parts import (
     validate_source,
     validate_zip,
 )
+from app.web.organizer.petition_forms import TargetFieldsForm
 
 
 class LoginForm(FlaskForm):
@@ -77,18 +77,17 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class TargetForm(Form):
-    title = StringField(
-        _l("Title"),
-        filters=[tidy],
-        validators=[DataRequired(_l("Enter a title, like Mayor.")), at_most(120)],
-    )
-    name = StringField(
-        _l("Name"), filters=[tidy], validators=[DataRequired(_l("Enter a name.")), at_most(120)]
-    )
-    email = StringField(
-        _l("Email"), filters=[tidy], validators=[Optional(), at_most(254), validate_email]
-    )
+class TargetForm(TargetFieldsForm):
+    """A target on the settings page: every row is a target, so each needs its title and
+    name."""
+
+    def validate_title(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Enter a title, like Mayor."))
+
+    def validate_name(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Enter a name."))
 
 
 class SettingsForm(FlaskForm):

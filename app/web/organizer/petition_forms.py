@@ -22,9 +22,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from app.core.text_rules import has_control_characters, has_line_separators, tidy
+from app.core.text_rules import has_control_characters, tidy
 from app.petitions.authoring import MAX_TARGETS, SLUG_MAX_LENGTH
-from app.web.form_parts import RowList, at_most, validate_email
+from app.web.form_parts import RowList, at_most, one_line, validate_email
 
 # Long enough for PARS's texts three times over, short enough that the form with both stays
 # under the request size limit (MAX_CONTENT_LENGTH).
@@ -61,12 +61,6 @@ def time_zone_choices() -> dict:
     return {_l("Common in the United States"): common, _l("Every time zone"): others}
 
 
-def one_line(form, field) -> None:
-    value = field.data or ""
-    if has_control_characters(value) or has_line_separators(value):
-        raise ValidationError(_l("Use letters, digits, spaces and punctuation on one line."))
-
-
 def written_text(form, field) -> None:
     if field.data and has_control_characters(field.data, allow_newlines=True):
         raise ValidationError(_l("Remove the control characters (they often come with pasting)."))
@@ -100,14 +94,10 @@ def validate_zip_prefixes(form, field) -> None:
             )
 
 
-class TargetRowForm(Form):
-    # The target a row edits; empty for a new one.
-    id = HiddenField()
-    position = IntegerField(
-        _l("Position"),
-        validators=[Optional(), NumberRange(min=1, max=99, message=_l("Use 1 to 99."))],
-        render_kw={"inputmode": "numeric"},
-    )
+class TargetFieldsForm(Form):
+    """A target's title, name and address, held to the same rules wherever they are edited
+    (the petition form's rows, the settings page)."""
+
     title = StringField(
         _l("Title"),
         filters=[tidy],
@@ -119,6 +109,16 @@ class TargetRowForm(Form):
         filters=[tidy],
         validators=[Optional(), at_most(254), validate_email],
         description=_l("Where the letter is delivered. Never shown publicly."),
+    )
+
+
+class TargetRowForm(TargetFieldsForm):
+    # The target a row edits; empty for a new one.
+    id = HiddenField()
+    position = IntegerField(
+        _l("Position"),
+        validators=[Optional(), NumberRange(min=1, max=99, message=_l("Use 1 to 99."))],
+        render_kw={"inputmode": "numeric"},
     )
     remove = BooleanField(_l("Remove this target"))
 

@@ -59,6 +59,7 @@ from app.petitions.membership import petitions_managed_by
 from app.petitions.settings import (
     DeadlineRefused,
     PetitionSettings,
+    SettingRefused,
     TargetSettings,
     apply_settings,
     current_settings,
@@ -236,10 +237,12 @@ def settings(slug: str):
         form = SettingsForm()
     if form.validate_on_submit():
         closes_at = from_local(form.closes_at.data, petition.zone)
+        organizer = current_user._get_current_object()
         wanted = PetitionSettings(
             goal=form.goal.data,
             closes_at=closes_at,
-            featured=form.featured.data,
+            # Only admins see the box: anyone else's form leaves the home page as it is.
+            featured=form.featured.data if organizer.is_admin else None,
             targets=tuple(
                 TargetSettings(t.form.title.data, t.form.name.data, t.form.email.data or None)
                 for t in form.targets
@@ -248,8 +251,8 @@ def settings(slug: str):
         begin_write()
         petition = managed_petition_or_404(slug)
         try:
-            changed = apply_settings(petition, wanted)
-        except DeadlineRefused as refusal:
+            changed = apply_settings(petition, wanted, organizer)
+        except (DeadlineRefused, SettingRefused) as refusal:
             db.session.rollback()
             flash(str(refusal), "error")
             return _settings_page(managed_petition_or_404(slug), form, 409)
