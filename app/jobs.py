@@ -24,6 +24,7 @@ from app.audit import actor_label
 from app.core.clock import now
 from app.core.database import begin_write
 from app.extensions import db
+from app.files.store import delete_unfinished_files
 from app.models import Job, JobStatus, Petition
 from app.models.job import ACTIVE
 
@@ -321,6 +322,7 @@ def run_job(job: ClaimedJob, report: JobReport) -> None:
     except JobLost as lost:
         db.session.rollback()
         log.warning("%s", lost)
+        delete_unfinished_files(job.id)
         return
     except sa.exc.OperationalError:
         # The database is unreachable: the job is taken again once its lease runs out.

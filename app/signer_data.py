@@ -70,8 +70,7 @@ def delete_signature_on_request(petition: Petition, signature_id: int) -> bool:
         db.session.rollback()
         return False
     record_change(petition, "signature deleted on the signer's request")
-    delete_petition_files(petition.id)  # exports and letters that still name them
-    return withdraw_signature(signature_id)
+    return withdraw_signature(signature_id)  # with the exports and letters that name them
 
 
 def purge_refusal(petition: Petition, *, delivered_by_hand: bool = False) -> str | None:

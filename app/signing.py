@@ -16,6 +16,7 @@ from app.core.database import begin_write
 from app.counting import change_count
 from app.email_address import canonical_email
 from app.extensions import db
+from app.files.store import discard_prepared_files
 from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
 from app.petitions.deadlines import accepts_confirmation, is_open
 from app.petitions.queries import PetitionGlance
@@ -268,7 +269,8 @@ def resend_confirmation(signature: Signature) -> bool:
 
 
 def withdraw_signature(signature_id: int) -> bool:
-    """Remove a signature and everything queued about it; it leaves the count if it was in.
+    """Remove a signature and everything queued about it; it leaves the count if it was in,
+    and every file prepared for the petition (an export, a letter) that may name it.
 
     Returns False if it was already gone.
     """
@@ -283,7 +285,9 @@ def withdraw_signature(signature_id: int) -> bool:
         .returning(Signature.petition_id, Signature.status)
         .execution_options(synchronize_session=False)
     ).first()
-    if removed is not None and removed.status == SignatureStatus.CONFIRMED:
-        change_count(removed.petition_id, -1)
+    if removed is not None:
+        discard_prepared_files(removed.petition_id)
+        if removed.status == SignatureStatus.CONFIRMED:
+            change_count(removed.petition_id, -1)
     db.session.commit()
     return removed is not None

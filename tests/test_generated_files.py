@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.jobs import JobRun, claim_next_job
+from app.files.store import delete_unfinished_files
+from app.jobs import JobLost, JobRun, claim_next_job
 from app.models import (
     GeneratedFile,
     GeneratedFileChunk,
@@ -25,7 +26,7 @@ from app.models import (
 )
 from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
-from tests.conftest import csrf_token_from, deliver_mail, log_in
+from tests.conftest import csrf_token_from, deliver_mail, log_in, prepared_letter, press_button
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature
 
 REFRESH = '<meta http-equiv="refresh" content="3">'
@@ -398,3 +399,111 @@ def test_no_purge_while_an_export_is_being_prepared(app, client, runner, slug, c
     erased = runner.invoke(args=purge)
     assert erased.exit_code == 0, erased.output
     assert count(app, GeneratedFile) == 0 and count(app, GeneratedFileChunk) == 0
+
+
+def withdraw_link(app, slug: str, first_name: str) -> str:
+    """The withdraw link a signer was emailed (made as the email makes it)."""
+    from app.core.links import LinkPurpose, make_token
+
+    with app.app_context(), app.test_request_context():
+        key = db.session.scalar(
+            sa.select(Signature.link_key).where(Signature.first_name == first_name)
+        )
+        return f"/petitions/{slug}/withdraw/{make_token(LinkPurpose.WITHDRAW, key)}"
+
+
+def test_a_signer_who_withdraws_leaves_no_prepared_file_behind(
+    app, organizer_client, client, slug
+):
+    """The export and the letter prepared before still named her: both go with her."""
+    assert press_export(organizer_client, slug).status_code == 303
+    assert prepared_letter(app, organizer_client, slug).status_code == 200
+    dashboard = organizer_client.get(f"/organizer/petitions/{slug}").get_data(as_text=True)
+    export_path, _ = file_link(dashboard)
+    assert count(app, GeneratedFile) == 2
+
+    press_button(client, "http://petitions.test" + withdraw_link(app, slug, "María José"))
+
+    assert count(app, GeneratedFile) == 0 and count(app, GeneratedFileChunk) == 0
+    assert organizer_client.get(export_path).status_code == 404
+    letters = organizer_client.get(f"/organizer/petitions/{slug}/letters").get_data(as_text=True)
+    assert "/files/" not in letters
+
+
+def test_a_file_being_prepared_when_a_signer_withdraws_is_never_served(
+    app, organizer_client, client, slug
+):
+    """The worker may have read her row already: its job fails with the reason, and the
+    file it was writing is never offered."""
+    assert press_export(organizer_client, slug).status_code == 303
+    with app.app_context():
+        job = claim_next_job()  # a worker has taken the job and is reading the signatures
+    press_button(client, "http://petitions.test" + withdraw_link(app, slug, "María José"))
+    from app.jobs import JobReport, run_job
+
+    with app.app_context():
+        run_job(job, JobReport())
+        failed = db.session.get(Job, job.id)
+        assert failed.status == JobStatus.FAILED
+        assert "withdrew" in failed.error
+    assert count(app, GeneratedFile) == 0
+    dashboard = organizer_client.get(f"/organizer/petitions/{slug}").get_data(as_text=True)
+    assert "withdrew" in dashboard
+    assert not FILE_LINK.search(dashboard)
+
+
+def test_a_file_left_unfinished_by_a_job_that_is_over_is_deleted_at_once(
+    app, organizer_client, client, slug
+):
+    """A worker that read her row before she withdrew may store part of its file after
+    the withdrawal deleted the petition's files: once it finds its job failed, the part it
+    left goes too. A job another worker took over keeps its file."""
+    import io as bytes_io
+
+    from app.files.store import store_file
+
+    assert press_export(organizer_client, slug).status_code == 303
+    with app.app_context():
+        job = claim_next_job()
+    press_button(client, "http://petitions.test" + withdraw_link(app, slug, "María José"))
+    with app.app_context():
+        with pytest.raises(JobLost):
+            store_file(
+                bytes_io.BytesIO("first_name\nMaría José\n".encode()),
+                petition_id=job.petition_id,
+                job_id=job.id,
+                purpose="export",
+                filename="late.csv",
+                mimetype="text/csv",
+                actor=job.actor,
+                progress=lambda done, of: JobRun(job).progress(done, of),
+            )
+        db.session.rollback()
+        assert count(app, GeneratedFileChunk) == 1  # the part it stored
+        delete_unfinished_files(job.id)
+    assert count(app, GeneratedFile) == 0 and count(app, GeneratedFileChunk) == 0
+
+
+def test_a_job_taken_over_keeps_the_file_its_new_worker_writes(app, organizer_client, slug):
+    assert press_export(organizer_client, slug).status_code == 303
+    with app.app_context():
+        job = claim_next_job()
+        store_file_without_finishing(job)
+        delete_unfinished_files(job.id)  # the job is still running, under its new worker
+    assert count(app, GeneratedFile) == 1
+
+
+def store_file_without_finishing(job) -> None:
+    """A file row and one chunk, as a worker has written them so far."""
+    db.session.add(
+        GeneratedFile(
+            petition_id=job.petition_id,
+            job_id=job.id,
+            purpose="export",
+            filename="part.csv",
+            mimetype="text/csv",
+            actor=job.actor,
+            expires_at=job.created_at + timedelta(hours=24),
+        )
+    )
+    db.session.commit()

@@ -14,7 +14,7 @@ from flask import current_app
 from app.core.clock import now
 from app.core.database import begin_write
 from app.extensions import db
-from app.models import GeneratedFile, GeneratedFileChunk, Job, Petition
+from app.models import GeneratedFile, GeneratedFileChunk, Job, JobStatus, Petition
 from app.models.job import ACTIVE
 
 CHUNK_BYTES = 1024 * 1024
@@ -183,6 +183,55 @@ def delete_petition_files(petition_id: int) -> None:
         .where(GeneratedFile.petition_id == petition_id)
         .execution_options(synchronize_session=False)
     )
+
+
+SIGNER_LEFT = "A signer withdrew or was deleted while this was being prepared: prepare it again."
+
+
+def discard_prepared_files(petition_id: int) -> None:
+    """A signer has left the petition (withdrew, or was deleted on request), in the caller's
+    write transaction: every file built for it goes, and every file job under way fails
+    with the reason, since it may have read the signer's row already. Its worker, finding
+    the job no longer its own, stops without completing the file (app.jobs.JobLost)."""
+    delete_petition_files(petition_id)
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.petition_id == petition_id, Job.kind.in_(FILE_JOBS), Job.status.in_(ACTIVE))
+        .values(
+            status=JobStatus.FAILED,
+            error=SIGNER_LEFT,
+            finished_at=now(),
+            claim_token=None,
+            claimed_until=None,
+            exclusive_key=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete_unfinished_files(job_id: int) -> None:
+    """The incomplete files a job left when it stopped being its worker's: deleted at once
+    if the job is over (failed because a signer left), not left with their chunks until
+    they expire. A job another worker took over keeps its files: that worker writes them."""
+    begin_write()
+    over = db.session.scalar(
+        sa.select(Job.id).where(Job.id == job_id, Job.status.not_in(ACTIVE))
+    )
+    if over is not None:
+        unfinished = sa.select(GeneratedFile.id).where(
+            GeneratedFile.job_id == job_id, GeneratedFile.completed_at.is_(None)
+        )
+        db.session.execute(
+            sa.delete(GeneratedFileChunk)
+            .where(GeneratedFileChunk.file_id.in_(unfinished))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            sa.delete(GeneratedFile)
+            .where(GeneratedFile.job_id == job_id, GeneratedFile.completed_at.is_(None))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
 
 
 def files_in_preparation(petition: Petition) -> int:
