@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.core.clock import now
 from app.extensions import db
 from app.mail.queue import claim_due_messages, enqueue_email, pending_count
 from app.mail.sender import send_all_due
@@ -112,6 +113,52 @@ def test_a_greylisted_address_waits_alone_and_is_sent_later(app, smtp, clock):
     clock.shift(timedelta(minutes=1))
     assert deliver_mail(app).sent == 1
     assert len(smtp.to("person1@example.org")) == 1
+
+
+def test_a_message_deferred_at_data_waits_alone_and_the_rest_go(app, smtp, clock):
+    """The server takes the recipient, then answers 451 to this message's data: only this
+    message waits; the ones behind it in the batch go at once."""
+    queue(app, 5)
+    smtp.deferred_at_data.add("person1@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed, report.errors) == (4, 0, [])
+    assert sorted(m["To"] for m in smtp.wait_for(4)) == [
+        f"person{n}@example.org" for n in (0, 2, 3, 4)
+    ]
+    status, reason = status_of(app, "person1@example.org")
+    assert status == OutboxStatus.PENDING
+    assert "451" in reason
+    smtp.deferred_at_data.clear()
+    clock.shift(timedelta(minutes=1))
+    assert deliver_mail(app).sent == 1
+    assert len(smtp.to("person1@example.org")) == 1
+
+
+def test_deferred_messages_each_wait_their_own_time(app, smtp, clock):
+    """Not in lockstep: each message refused for now gets its own retry time, with jitter
+    (between half and the whole of its backoff)."""
+    app.config["OUTBOX_RETRY_BASE_SECONDS"] = 60
+    queue(app, 6)
+    smtp.deferred_at_data.update(f"person{n}@example.org" for n in range(6))
+    before = now()
+    report = deliver_mail(app)
+    after = now()
+    assert (report.sent, report.deferred) == (0, 6)
+    with app.app_context():
+        retries = db.session.scalars(sa.select(OutboxMessage.next_attempt_at)).all()
+    assert len(set(retries)) == 6
+    earliest, latest = before + timedelta(seconds=30), after + timedelta(seconds=60)
+    assert all(earliest <= at <= latest for at in retries)
+
+
+def test_a_server_closing_at_data_defers_the_rest_of_the_batch(app, smtp):
+    """421 is the server going away, not a refusal of this message: the batch waits."""
+    queue(app, 4)
+    smtp.closing_at_data.add("person1@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed, report.deferred) == (1, 0, 3)
+    assert "421" in report.errors[0]
+    assert pending(app) == 3
 
 
 def test_claimed_messages_are_not_taken_by_another_sender(app, smtp):

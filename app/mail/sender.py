@@ -8,11 +8,14 @@ otherwise); see `written_when_sent`.
 
 A message that fails for a reason of its own (an address the server refuses or that cannot be
 encoded, a message that cannot be built) is marked failed with the reason, and the batch goes
-on. Only a failure of the server or the network (cannot connect, disconnected, timed out)
-defers the rest of the batch, to be retried with backoff.
+on. A message the server refuses for now (4xx to its recipient or its data) waits alone, with
+a backoff of its own, and the batch goes on. Only a failure of the server or the network
+(cannot connect, disconnected, timed out, closing) defers the rest of the batch, to be retried
+with backoff.
 """
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +33,7 @@ from app.mail.transport import (
     TRANSIENT_ERRORS,
     PermanentMailError,
     RecipientRefused,
-    TemporaryRecipientError,
+    RefusedForNow,
     open_transport,
 )
 from app.models import OutboxMessage, OutboxStatus
@@ -58,8 +61,11 @@ class SendReport:
 
 
 def _retry_delay(attempts: int) -> timedelta:
+    """Doubling from the base up to RETRY_MAX_SECONDS, then a random part of it taken off
+    (up to half), so messages deferred together do not all come back together."""
     base = current_app.config.get("OUTBOX_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
+    backoff = min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+    return timedelta(seconds=backoff * random.uniform(0.5, 1.0))  # jitter # nosec B311
 
 
 def _finish(message: QueuedMessage, **values) -> None:
@@ -207,8 +213,9 @@ def send_due_messages(limit: int | None = None) -> SendReport:
                     transport.send(_written(message))
                 except TRANSIENT_ERRORS:
                     raise  # the server or the network: the rest of the batch waits
-                except TemporaryRecipientError as error:
+                except RefusedForNow as error:
                     _defer([message], error)
+                    log.info("outbox message %s deferred: %s", message.id, error)
                     report.deferred += 1
                 except Exception as error:
                     # This message's own failure, whatever it is: it must not stop the others.
