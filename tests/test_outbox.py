@@ -151,6 +151,39 @@ def test_deferred_messages_each_wait_their_own_time(app, smtp, clock):
     assert all(earliest <= at <= latest for at in retries)
 
 
+@pytest.mark.parametrize(
+    ("refusing", "answer"), [("deferred_at_data", "451"), ("greylisted", "450")]
+)
+def test_a_message_refused_for_now_too_long_fails_for_good(app, smtp, clock, refusing, answer):
+    queue(app, 3)
+    getattr(smtp, refusing).add("person1@example.org")
+    assert deliver_mail(app).sent == 2
+    give_up = timedelta(hours=app.config["OUTBOX_GIVE_UP_HOURS"])
+    clock.shift(give_up - timedelta(minutes=1))
+    assert deliver_mail(app).failed == 0
+    assert status_of(app, "person1@example.org")[0] == OutboxStatus.PENDING
+    clock.shift(timedelta(minutes=2))
+    report = deliver_mail(app)
+    assert (report.sent, report.failed) == (0, 1)
+    status, reason = status_of(app, "person1@example.org")
+    assert status == OutboxStatus.FAILED
+    assert f"gave up after {give_up.total_seconds() / 3600:.0f} hours" in reason
+    assert answer in reason
+    assert pending(app) == 0
+
+
+def test_a_server_down_longer_than_the_give_up_time_loses_nothing(app, smtp, clock):
+    """Giving up is for a message the server refuses; an outage is nobody's message's fault."""
+    queue(app, 2)
+    smtp.stop()
+    deliver_mail(app)
+    clock.shift(timedelta(hours=app.config["OUTBOX_GIVE_UP_HOURS"] + 1))
+    assert deliver_mail(app).failed == 0
+    smtp.start()
+    clock.shift(timedelta(minutes=20))
+    assert deliver_mail(app).sent == 2
+
+
 def test_a_server_closing_at_data_defers_the_rest_of_the_batch(app, smtp):
     """421 is the server going away, not a refusal of this message: the batch waits."""
     queue(app, 4)

@@ -83,6 +83,10 @@ _SENT_HOOKS: dict[str, Callable[[QueuedMessage], None]] = {}
 _WRITERS: dict[str, Callable[[QueuedMessage], QueuedMessage | None]] = {}
 
 
+class GaveUp(PermanentMailError):
+    """The server refused this message for now, time after time, for OUTBOX_GIVE_UP_HOURS."""
+
+
 class MessageGone(Exception):
     """An unwritten message whose subject no longer exists (a signature withdrawn meanwhile)."""
 
@@ -179,6 +183,20 @@ def _defer(messages: list[QueuedMessage], error: Exception) -> None:
     db.session.commit()
 
 
+def _gave_up(message: QueuedMessage, error: RefusedForNow) -> GaveUp | None:
+    """Why this message, refused for now once more, is given up: it was queued
+    OUTBOX_GIVE_UP_HOURS ago or more. None while it may still wait."""
+    if message.queued_at is None:
+        return None
+    waited = now() - message.queued_at
+    if waited < timedelta(hours=current_app.config["OUTBOX_GIVE_UP_HOURS"]):
+        return None
+    hours = waited.total_seconds() / 3600
+    return GaveUp(
+        f"gave up after {hours:.0f} hours and {message.attempts + 1} attempts; the last: {error}"
+    )
+
+
 def _fail(message: QueuedMessage, error: Exception) -> None:
     _finish(
         message,
@@ -214,9 +232,14 @@ def send_due_messages(limit: int | None = None) -> SendReport:
                 except TRANSIENT_ERRORS:
                     raise  # the server or the network: the rest of the batch waits
                 except RefusedForNow as error:
-                    _defer([message], error)
-                    log.info("outbox message %s deferred: %s", message.id, error)
-                    report.deferred += 1
+                    gave_up = _gave_up(message, error)
+                    if gave_up is None:
+                        _defer([message], error)
+                        log.info("outbox message %s deferred: %s", message.id, error)
+                        report.deferred += 1
+                    else:
+                        _fail(message, gave_up)
+                        report.failed += 1
                 except Exception as error:
                     # This message's own failure, whatever it is: it must not stop the others.
                     _fail(message, error)
