@@ -343,6 +343,31 @@ def test_a_message_flask_mail_refuses_to_build_fails_alone(app, smtp):
     assert "BadHeaderError" in reason
 
 
+def test_an_unwritten_message_nobody_writes_fails_alone_and_is_not_sent_blank(
+    app, smtp, caplog
+):
+    """Queued without its text (to be written when sent), with a purpose no writer is
+    registered for: it fails, with its reason, logged; it is never sent empty."""
+    queue(app, 1, recipient="first{}@example.org")
+    with app.app_context():
+        enqueue_email(
+            purpose="nobody_writes_this", recipient="blank@example.org", subject="", body_text=""
+        )
+        db.session.commit()
+    queue(app, 1, recipient="last{}@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed) == (2, 1)
+    assert sorted(m["To"] for m in smtp.wait_for(2)) == [
+        "first0@example.org",
+        "last0@example.org",
+    ]
+    assert smtp.to("blank@example.org") == []
+    status, reason = status_of(app, "blank@example.org")
+    assert status == OutboxStatus.FAILED
+    assert "nobody_writes_this" in reason
+    assert "nobody_writes_this" in caplog.text
+
+
 def test_the_sender_loop_outlives_a_bad_address(app, smtp):
     from app.mail.sender import run_sender
 

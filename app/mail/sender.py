@@ -91,6 +91,11 @@ class MessageGone(Exception):
     """An unwritten message whose subject no longer exists (a signature withdrawn meanwhile)."""
 
 
+class NoWriter(Exception):
+    """An unwritten message whose purpose has no writer registered (`written_when_sent`):
+    sent as it is, it would go out blank."""
+
+
 def written_when_sent(purpose: str):
     """Register how a message of this purpose queued without its text (subject and bodies
     empty) is written when it is sent: the writer returns the message with its text, or None
@@ -104,9 +109,14 @@ def written_when_sent(purpose: str):
 
 
 def _written(message: QueuedMessage) -> QueuedMessage:
-    if message.body_text or message.purpose not in _WRITERS:
+    if message.body_text:
         return message
-    written = _WRITERS[message.purpose](message)
+    writer = _WRITERS.get(message.purpose)
+    if writer is None:
+        raise NoWriter(
+            f"queued without its text, and nothing writes {message.purpose!r} messages"
+        )
+    written = writer(message)
     db.session.rollback()  # end the read: the sender commits after each message anyway
     if written is None:
         raise MessageGone(f"nothing left to write outbox message {message.id} about")
