@@ -24,7 +24,8 @@ class _Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.sink.refused:
-            return "550 5.1.1 mailbox unavailable"
+            # Quoting the address, as Postfix does.
+            return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox unavailable"
         if address.lower() in self.sink.greylisted:
             return "450 4.2.0 greylisted, try again later"
         envelope.rcpt_tos.append(address)
