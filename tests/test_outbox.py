@@ -343,9 +343,7 @@ def test_a_message_flask_mail_refuses_to_build_fails_alone(app, smtp):
     assert "BadHeaderError" in reason
 
 
-def test_an_unwritten_message_nobody_writes_fails_alone_and_is_not_sent_blank(
-    app, smtp, caplog
-):
+def test_an_unwritten_message_nobody_writes_fails_alone_and_is_not_sent_blank(app, smtp, caplog):
     """Queued without its text (to be written when sent), with a purpose no writer is
     registered for: it fails, with its reason, logged; it is never sent empty."""
     queue(app, 1, recipient="first{}@example.org")

@@ -113,9 +113,7 @@ def _written(message: QueuedMessage) -> QueuedMessage:
         return message
     writer = _WRITERS.get(message.purpose)
     if writer is None:
-        raise NoWriter(
-            f"queued without its text, and nothing writes {message.purpose!r} messages"
-        )
+        raise NoWriter(f"queued without its text, and nothing writes {message.purpose!r} messages")
     written = writer(message)
     db.session.rollback()  # end the read: the sender commits after each message anyway
     if written is None:
