@@ -102,6 +102,11 @@ class Config:
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS") or 1.0)
     OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE") or 100)
     OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS") or 300)
+    # A message the mail server keeps refusing for now (4xx: greylisting, a full mailbox)
+    # fails for good, its reason shown to organizers, once this long after it was queued.
+    # RFC 5321 asks for days, not hours (a full mailbox may take a weekend to clear). An
+    # outage of the server itself never fails a message, however long.
+    OUTBOX_GIVE_UP_HOURS = float(os.environ.get("OUTBOX_GIVE_UP_HOURS") or 96)
     # How long a file the worker built (a letter's PDF, an export) can be downloaded before
     # the worker deletes it: exports hold signers' personal data.
     GENERATED_FILE_HOURS = float(os.environ.get("GENERATED_FILE_HOURS") or 24)

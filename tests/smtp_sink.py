@@ -24,13 +24,18 @@ class _Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.sink.refused:
-            return "550 5.1.1 mailbox unavailable"
+            # Quoting the address, as Postfix does.
+            return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox unavailable"
         if address.lower() in self.sink.greylisted:
             return "450 4.2.0 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(address.lower() in self.sink.deferred_at_data for address in envelope.rcpt_tos):
+            return "451 4.3.0 message deferred, try again later"
+        if any(address.lower() in self.sink.closing_at_data for address in envelope.rcpt_tos):
+            return "421 4.3.2 service shutting down"
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -45,6 +50,11 @@ class SmtpSink:
         self.messages: list[EmailMessage] = []
         self.refused: set[str] = set()  # answered 550: refused for good
         self.greylisted: set[str] = set()  # answered 450: try again later
+        # Their messages answered 451 at DATA, after the recipient was taken: this message,
+        # not the address, is refused for now.
+        self.deferred_at_data: set[str] = set()
+        # Their messages answered 421 at DATA: the server is closing, every message waits.
+        self.closing_at_data: set[str] = set()
         self.delay = 0.0  # seconds each message takes to be accepted
         self.lock = threading.Lock()
         self._controller: Controller | None = None
@@ -68,6 +78,8 @@ class SmtpSink:
             self.messages.clear()
         self.refused.clear()
         self.greylisted.clear()
+        self.deferred_at_data.clear()
+        self.closing_at_data.clear()
         self.delay = 0.0
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -1,6 +1,6 @@
 """The organizer's dashboard and petition settings."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from app.models import Channel, Petition, PetitionChange, SignatureStatus
 from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
 from app.stats import dashboard
-from tests.conftest import csrf_token_from, log_in
+from tests.conftest import csrf_token_from, deliver_mail, log_in, sign
 from tests.factories import (
     ORGANIZER_PASSWORD,
     PARS_TARGETS,
@@ -63,6 +63,41 @@ def test_dashboard_page_shows_the_chart_and_tables(app, organizer_client):
     assert "Philadelphia residents" in html
     assert "days left" in html
     assert "<script" not in html.split("</head>")[1]
+
+
+def test_dashboard_shows_the_petitions_emails_that_failed_for_good(
+    app, organizer_client, smtp, clock
+):
+    """Why each failed (the server's words, without the address), what it was and when it
+    was queued; mail of other petitions and mail that went are not listed."""
+    from app.updates.drafts import UpdateText, post_update
+    from app.updates.sending import request_sending
+
+    with app.app_context():
+        petition = make_petition(title="PARS")
+        make_signature(petition, email="gone@example.org", wants_updates=True)
+        slug, other = petition.slug, make_petition(title="Other").slug
+    smtp.refused.update({"bounced@example.org", "gone@example.org", "elsewhere@example.org"})
+    smtp.deferred_at_data.add("full@example.org")
+    for email in ("bounced@example.org", "full@example.org", "fine@example.org"):
+        sign(organizer_client, slug, email=email)
+    sign(organizer_client, other, email="elsewhere@example.org")
+    with app.app_context():
+        petition = petition_by_slug(slug)
+        request_sending(petition, post_update(petition, UpdateText("Delivered", "News."), {}))
+    app.config["OUTBOX_GIVE_UP_HOURS"] = 2  # within the organizer's session
+    deliver_mail(app)
+    clock.shift(timedelta(hours=2, minutes=1))
+    deliver_mail(app)
+
+    html = organizer_client.get(f"/organizer/petitions/{slug}").get_data(as_text=True)
+    assert "3 emails to signers could not be sent" in html
+    assert html.count("Recipient address rejected") == 2
+    assert "<td>Confirmation</td>" in html and "<td>Update: Delivered</td>" in html
+    assert "gave up after 2 hours" in html and "451 4.3.0" in html
+    assert "&lt;[address]&gt;" in html
+    for address in ("bounced@", "full@", "gone@", "elsewhere@", "fine@"):
+        assert address not in html
 
 
 def test_settings_are_edited_from_the_web_and_recorded(app, organizer_client):

@@ -285,6 +285,17 @@ def test_a_failed_delivery_shows_its_reason(app, organizer_client, runner, smtp,
     assert REFRESH not in page
 
 
+def test_a_letter_the_server_refuses_shows_why_on_the_letters_page(
+    app, organizer_client, runner, smtp, slug
+):
+    smtp.refused.add("da@phila.test")
+    runner.invoke(args=["letters", "deliver", slug])
+    assert deliver_mail(app).failed == 1
+    page = letters_page(organizer_client, slug)
+    assert "not sent:" in page
+    assert "550 5.1.1" in page and "Recipient address rejected" in page
+
+
 def test_the_letters_count_who_had_signed_when_the_organizer_asked(
     app, organizer_client, smtp, slug, clock
 ):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.core.clock import now
 from app.extensions import db
 from app.mail.queue import claim_due_messages, enqueue_email, pending_count
 from app.mail.sender import send_all_due
@@ -112,6 +113,85 @@ def test_a_greylisted_address_waits_alone_and_is_sent_later(app, smtp, clock):
     clock.shift(timedelta(minutes=1))
     assert deliver_mail(app).sent == 1
     assert len(smtp.to("person1@example.org")) == 1
+
+
+def test_a_message_deferred_at_data_waits_alone_and_the_rest_go(app, smtp, clock):
+    """The server takes the recipient, then answers 451 to this message's data: only this
+    message waits; the ones behind it in the batch go at once."""
+    queue(app, 5)
+    smtp.deferred_at_data.add("person1@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed, report.errors) == (4, 0, [])
+    assert sorted(m["To"] for m in smtp.wait_for(4)) == [
+        f"person{n}@example.org" for n in (0, 2, 3, 4)
+    ]
+    status, reason = status_of(app, "person1@example.org")
+    assert status == OutboxStatus.PENDING
+    assert "451" in reason
+    smtp.deferred_at_data.clear()
+    clock.shift(timedelta(minutes=1))
+    assert deliver_mail(app).sent == 1
+    assert len(smtp.to("person1@example.org")) == 1
+
+
+def test_deferred_messages_each_wait_their_own_time(app, smtp, clock):
+    """Not in lockstep: each message refused for now gets its own retry time, with jitter
+    (between half and the whole of its backoff)."""
+    app.config["OUTBOX_RETRY_BASE_SECONDS"] = 60
+    queue(app, 6)
+    smtp.deferred_at_data.update(f"person{n}@example.org" for n in range(6))
+    before = now()
+    report = deliver_mail(app)
+    after = now()
+    assert (report.sent, report.deferred) == (0, 6)
+    with app.app_context():
+        retries = db.session.scalars(sa.select(OutboxMessage.next_attempt_at)).all()
+    assert len(set(retries)) == 6
+    earliest, latest = before + timedelta(seconds=30), after + timedelta(seconds=60)
+    assert all(earliest <= at <= latest for at in retries)
+
+
+@pytest.mark.parametrize(
+    ("refusing", "answer"), [("deferred_at_data", "451"), ("greylisted", "450")]
+)
+def test_a_message_refused_for_now_too_long_fails_for_good(app, smtp, clock, refusing, answer):
+    queue(app, 3)
+    getattr(smtp, refusing).add("person1@example.org")
+    assert deliver_mail(app).sent == 2
+    give_up = timedelta(hours=app.config["OUTBOX_GIVE_UP_HOURS"])
+    clock.shift(give_up - timedelta(minutes=1))
+    assert deliver_mail(app).failed == 0
+    assert status_of(app, "person1@example.org")[0] == OutboxStatus.PENDING
+    clock.shift(timedelta(minutes=2))
+    report = deliver_mail(app)
+    assert (report.sent, report.failed) == (0, 1)
+    status, reason = status_of(app, "person1@example.org")
+    assert status == OutboxStatus.FAILED
+    assert f"gave up after {give_up.total_seconds() / 3600:.0f} hours" in reason
+    assert answer in reason
+    assert pending(app) == 0
+
+
+def test_a_server_down_longer_than_the_give_up_time_loses_nothing(app, smtp, clock):
+    """Giving up is for a message the server refuses; an outage is nobody's message's fault."""
+    queue(app, 2)
+    smtp.stop()
+    deliver_mail(app)
+    clock.shift(timedelta(hours=app.config["OUTBOX_GIVE_UP_HOURS"] + 1))
+    assert deliver_mail(app).failed == 0
+    smtp.start()
+    clock.shift(timedelta(minutes=20))
+    assert deliver_mail(app).sent == 2
+
+
+def test_a_server_closing_at_data_defers_the_rest_of_the_batch(app, smtp):
+    """421 is the server going away, not a refusal of this message: the batch waits."""
+    queue(app, 4)
+    smtp.closing_at_data.add("person1@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed, report.deferred) == (1, 0, 3)
+    assert "421" in report.errors[0]
+    assert pending(app) == 3
 
 
 def test_claimed_messages_are_not_taken_by_another_sender(app, smtp):
@@ -261,6 +341,29 @@ def test_a_message_flask_mail_refuses_to_build_fails_alone(app, smtp):
     status, reason = status_of(app, "broken@example.org")
     assert status == OutboxStatus.FAILED
     assert "BadHeaderError" in reason
+
+
+def test_an_unwritten_message_nobody_writes_fails_alone_and_is_not_sent_blank(app, smtp, caplog):
+    """Queued without its text (to be written when sent), with a purpose no writer is
+    registered for: it fails, with its reason, logged; it is never sent empty."""
+    queue(app, 1, recipient="first{}@example.org")
+    with app.app_context():
+        enqueue_email(
+            purpose="nobody_writes_this", recipient="blank@example.org", subject="", body_text=""
+        )
+        db.session.commit()
+    queue(app, 1, recipient="last{}@example.org")
+    report = deliver_mail(app)
+    assert (report.sent, report.failed) == (2, 1)
+    assert sorted(m["To"] for m in smtp.wait_for(2)) == [
+        "first0@example.org",
+        "last0@example.org",
+    ]
+    assert smtp.to("blank@example.org") == []
+    status, reason = status_of(app, "blank@example.org")
+    assert status == OutboxStatus.FAILED
+    assert "nobody_writes_this" in reason
+    assert "nobody_writes_this" in caplog.text
 
 
 def test_the_sender_loop_outlives_a_bad_address(app, smtp):

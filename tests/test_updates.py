@@ -261,6 +261,24 @@ def test_a_greylisted_address_is_not_suppressed(app, smtp, slug, clock):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) == 0
 
 
+def test_an_address_deferred_until_given_up_is_refused_but_not_suppressed(app, smtp, slug, clock):
+    """Refused for now, again and again, is not refused for good: the update counts it as
+    refused, and the address still gets the next one."""
+    smtp.deferred_at_data.add("ann@example.org")
+    first = post(app, slug)
+    deliver_mail(app)
+    clock.shift(timedelta(hours=app.config["OUTBOX_GIVE_UP_HOURS"], minutes=1))
+    assert deliver_mail(app).failed == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Suppression)) == 0
+        progress = sending_progress([db.session.get(Update, first)])[first]
+        assert (progress.sent, progress.queued, progress.refused) == (1, 0, 1)
+    smtp.clear()
+    post(app, slug, UpdateText("Second", "More news."), None)
+    deliver_mail(app)
+    assert recipients(smtp) == ["ann@example.org", "beto@example.org"]
+
+
 def test_an_address_that_left_gets_no_updates_even_if_it_signs_again(app, smtp, slug):
     post(app, slug)
     deliver_mail(app)

@@ -9,6 +9,7 @@ button and providers such as Gmail and Yahoo accept it from a bulk sender.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,4 @@ class QueuedMessage:
     update_id: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
     purpose: str = ""
+    queued_at: datetime | None = None

@@ -140,6 +140,7 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
             OutboxMessage.update_id,
             OutboxMessage.headers,
             OutboxMessage.purpose,
+            OutboxMessage.created_at,
         )
         .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(OutboxMessage.id)
@@ -163,6 +164,7 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
             update_id=row.update_id,
             headers=tuple(json.loads(row.headers).items()) if row.headers else (),
             purpose=row.purpose,
+            queued_at=row.created_at,
         )
         for row in rows
     ]

@@ -8,11 +8,14 @@ otherwise); see `written_when_sent`.
 
 A message that fails for a reason of its own (an address the server refuses or that cannot be
 encoded, a message that cannot be built) is marked failed with the reason, and the batch goes
-on. Only a failure of the server or the network (cannot connect, disconnected, timed out)
-defers the rest of the batch, to be retried with backoff.
+on. A message the server refuses for now (4xx to its recipient or its data) waits alone, with
+a backoff of its own, and the batch goes on. Only a failure of the server or the network
+(cannot connect, disconnected, timed out, closing) defers the rest of the batch, to be retried
+with backoff.
 """
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +33,7 @@ from app.mail.transport import (
     TRANSIENT_ERRORS,
     PermanentMailError,
     RecipientRefused,
-    TemporaryRecipientError,
+    RefusedForNow,
     open_transport,
 )
 from app.models import OutboxMessage, OutboxStatus
@@ -58,8 +61,11 @@ class SendReport:
 
 
 def _retry_delay(attempts: int) -> timedelta:
+    """Doubling from the base up to RETRY_MAX_SECONDS, then a random part of it taken off
+    (up to half), so messages deferred together do not all come back together."""
     base = current_app.config.get("OUTBOX_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
+    backoff = min(base * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+    return timedelta(seconds=backoff * random.uniform(0.5, 1.0))  # jitter # nosec B311
 
 
 def _finish(message: QueuedMessage, **values) -> None:
@@ -77,8 +83,17 @@ _SENT_HOOKS: dict[str, Callable[[QueuedMessage], None]] = {}
 _WRITERS: dict[str, Callable[[QueuedMessage], QueuedMessage | None]] = {}
 
 
+class GaveUp(PermanentMailError):
+    """The server refused this message for now, time after time, for OUTBOX_GIVE_UP_HOURS."""
+
+
 class MessageGone(Exception):
     """An unwritten message whose subject no longer exists (a signature withdrawn meanwhile)."""
+
+
+class NoWriter(Exception):
+    """An unwritten message whose purpose has no writer registered (`written_when_sent`):
+    sent as it is, it would go out blank."""
 
 
 def written_when_sent(purpose: str):
@@ -94,9 +109,12 @@ def written_when_sent(purpose: str):
 
 
 def _written(message: QueuedMessage) -> QueuedMessage:
-    if message.body_text or message.purpose not in _WRITERS:
+    if message.body_text:
         return message
-    written = _WRITERS[message.purpose](message)
+    writer = _WRITERS.get(message.purpose)
+    if writer is None:
+        raise NoWriter(f"queued without its text, and nothing writes {message.purpose!r} messages")
+    written = writer(message)
     db.session.rollback()  # end the read: the sender commits after each message anyway
     if written is None:
         raise MessageGone(f"nothing left to write outbox message {message.id} about")
@@ -173,6 +191,20 @@ def _defer(messages: list[QueuedMessage], error: Exception) -> None:
     db.session.commit()
 
 
+def _gave_up(message: QueuedMessage, error: RefusedForNow) -> GaveUp | None:
+    """Why this message, refused for now once more, is given up: it was queued
+    OUTBOX_GIVE_UP_HOURS ago or more. None while it may still wait."""
+    if message.queued_at is None:
+        return None
+    waited = now() - message.queued_at
+    if waited < timedelta(hours=current_app.config["OUTBOX_GIVE_UP_HOURS"]):
+        return None
+    hours = waited.total_seconds() / 3600
+    return GaveUp(
+        f"gave up after {hours:.0f} hours and {message.attempts + 1} attempts; the last: {error}"
+    )
+
+
 def _fail(message: QueuedMessage, error: Exception) -> None:
     _finish(
         message,
@@ -207,9 +239,15 @@ def send_due_messages(limit: int | None = None) -> SendReport:
                     transport.send(_written(message))
                 except TRANSIENT_ERRORS:
                     raise  # the server or the network: the rest of the batch waits
-                except TemporaryRecipientError as error:
-                    _defer([message], error)
-                    report.deferred += 1
+                except RefusedForNow as error:
+                    gave_up = _gave_up(message, error)
+                    if gave_up is None:
+                        _defer([message], error)
+                        log.info("outbox message %s deferred: %s", message.id, error)
+                        report.deferred += 1
+                    else:
+                        _fail(message, gave_up)
+                        report.failed += 1
                 except Exception as error:
                     # This message's own failure, whatever it is: it must not stop the others.
                     _fail(message, error)

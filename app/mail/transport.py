@@ -30,14 +30,18 @@ class RecipientRefused(PermanentMailError):
     bad, so subscription mail to it stops (app.updates.suppression)."""
 
 
-class TemporaryRecipientError(Exception):
-    """The server refused this message's recipient for now (4xx: greylisting, a full
-    mailbox): this message waits and is tried again; the rest of the batch goes on."""
+class RefusedForNow(Exception):
+    """The server refused this message for now (4xx to its recipient or to its data:
+    greylisting, a full mailbox, a message it will not take yet): this message waits and is
+    tried again; the rest of the batch goes on."""
 
 
 # What says nothing about the message itself: the server or the network. Anything else raised
 # while sending a message is that message's own failure.
 TRANSIENT_ERRORS = (OSError, smtplib.SMTPException)
+
+# "Service not available, closing the channel": the server going away, at whatever step.
+_CLOSING = 421
 
 
 class Transport(Protocol):
@@ -104,12 +108,22 @@ class _SmtpTransport:
             self._deliver(mail_message)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
+            answers = "; ".join(_answer(code, text) for code, text in error.recipients.values())
+            if _CLOSING in codes:
+                raise
             if codes and all(400 <= code < 500 for code in codes):
-                raise TemporaryRecipientError(f"recipient deferred: {error.recipients}") from error
-            raise RecipientRefused(f"recipient refused: {error.recipients}") from error
+                raise RefusedForNow(f"the server refused the address for now: {answers}") from error
+            raise RecipientRefused(f"the server refused the address: {answers}") from error
         except smtplib.SMTPResponseException as error:
-            if 500 <= error.smtp_code < 600 and not isinstance(error, smtplib.SMTPSenderRefused):
-                raise PermanentMailError(f"{error.smtp_code} {error.smtp_error!r}") from error
+            code = error.smtp_code
+            if isinstance(error, smtplib.SMTPSenderRefused) or code == _CLOSING:
+                raise  # our sender address, or the server closing: not this message's doing
+            answer = _answer(code, error.smtp_error)
+            if 500 <= code < 600:
+                raise PermanentMailError(f"the server refused the message: {answer}") from error
+            if 400 <= code < 500 and isinstance(error, smtplib.SMTPDataError):
+                # After the recipient was taken: this message, not the server, must wait.
+                raise RefusedForNow(f"the server refused the message for now: {answer}") from error
             raise
         except TRANSIENT_ERRORS:
             raise
@@ -154,6 +168,13 @@ class _SmtpTransport:
 
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+def _answer(code: int, text: bytes | str) -> str:
+    """A server's answer as it said it, on one line: "451 4.3.0 try again later"."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {' '.join(text.split())}"
 
 
 class _LogTransport:

@@ -37,6 +37,7 @@ from app.files.signature_exports import (
 )
 from app.files.store import file_chunks, is_expired, petition_file
 from app.jobs import JobAlreadyQueued, latest_job
+from app.mail.failures import failed_mail
 from app.models import Job, JobStatus, NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import (
     AccountError,
@@ -224,6 +225,7 @@ def dashboard(slug: str):
         translations=translation_progress(petition),
         updates=updates[:5],
         update_progress=sending_progress(updates[:5]),
+        failed_mail=failed_mail(petition),
         embed_code=iframe_code(petition),
     )
 
