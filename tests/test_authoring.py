@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.petitions.queries import petition_by_slug
 from tests import instants
-from tests.conftest import csrf_token_from, deliver_mail, links_in, press_button, sign
+from tests.conftest import csrf_token_from, deliver_mail, links_in, log_in, press_button, sign
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition
 from tests.smtp_sink import text_of
 
@@ -319,11 +319,24 @@ def test_a_slug_typed_is_tidied_and_a_taken_one_refused(app, organizer_client):
     )
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "Another petition uses the address our-library. Try our-library-2." in html
+    assert "The address our-library is not available. Try our-library-2." in html
     assert 'value="Save the Kensington Library"' in html  # what was typed is kept
     response = post_form(organizer_client, "/organizer/petitions/new", form_fields(slug="---"))
     assert response.status_code == 409
     assert "Use lower-case letters, digits and hyphens" in response.get_data(as_text=True)
+
+
+def test_another_teams_draft_is_not_given_away_by_its_slug(app, client):
+    """A taken slug is answered as any unavailable one: nothing says a petition has it."""
+    with app.app_context():
+        make_petition(slug="secret-plan", title="Secret plan", published_at=None)
+        make_organizer("outsider@example.org")
+    log_in(client, "outsider@example.org", ORGANIZER_PASSWORD)
+    html = post_form(client, "/organizer/petitions/new", form_fields(slug="secret-plan")).text
+    reserved = post_form(client, "/organizer/petitions/new", form_fields(slug="new")).text
+    assert "The address secret-plan is not available. Try secret-plan-2." in html
+    assert "The address new is not available. Try new-2." in reserved
+    assert "Another petition" not in html and "Secret plan" not in html
 
 
 def test_a_published_petition_s_old_slug_redirects_for_good(app, organizer_client):

@@ -1,5 +1,7 @@
 """A petition's team: who manages it, added and removed from its Team page, recorded."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -9,8 +11,9 @@ from app.extensions import db
 from app.models import PetitionChange, PetitionMember
 from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
-from tests.conftest import csrf_token_from, log_in
+from tests.conftest import csrf_token_from, deliver_mail, log_in
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition
+from tests.smtp_sink import text_of
 
 
 @pytest.fixture
@@ -91,7 +94,6 @@ def test_a_member_adds_an_organizer_who_then_sees_the_petition(app, client, slug
 @pytest.mark.parametrize(
     ("email", "status", "message"),
     [
-        ("nobody@example.org", 409, "No organizer has the address nobody@example.org."),
         ("ana@example.org", 409, "ana@example.org already manages this petition."),
         ("", 400, "Enter an email address."),
         ("not an address", 400, "valid"),
@@ -105,7 +107,8 @@ def test_adding_refuses_clearly(app, client, slug, email, status, message):
     assert set(member_ids(app, slug)) == {"ana@example.org"}
 
 
-def test_a_disabled_account_is_not_added(app, client, slug):
+def test_adding_tells_nothing_of_whether_an_address_has_an_account(app, client, slug, smtp):
+    """An account, a disabled one, or none (then invited): the same answer each time."""
     from app.models import Organizer
 
     with app.app_context():
@@ -114,9 +117,30 @@ def test_a_disabled_account_is_not_added(app, client, slug):
         ).is_enabled = False
         db.session.commit()
     log_in(client, "ana@example.org", ORGANIZER_PASSWORD)
-    response = add(client, slug, "cy@example.org")
-    assert response.status_code == 409
-    assert "The account of cy@example.org is disabled." in response.get_data(as_text=True)
+    answers = []
+    for email in ("bo@example.org", "cy@example.org", "newcomer@example.org"):
+        response = add(client, slug, email)
+        answers.append((response.status_code, response.headers.get("Location")))
+        page = team_page(client, slug).replace(email, "EMAIL")
+        answers.append(page.count("EMAIL may now manage this petition."))
+    assert answers[0::2] == [(303, f"/organizer/petitions/{slug}/team")] * 3
+    assert answers[1::2] == [1, 1, 1]
+    assert "disabled" not in team_page(client, slug)  # an admin's to know
+    assert set(member_ids(app, slug)) == {
+        "ana@example.org",
+        "bo@example.org",
+        "cy@example.org",
+        "newcomer@example.org",
+    }
+    # The newcomer was invited, to choose a password; the disabled account still cannot log in.
+    deliver_mail(app)
+    invitation = smtp.wait_for(1)[-1]
+    assert invitation["To"] == "newcomer@example.org"
+    text = text_of(invitation)
+    assert 'ana@example.org invited you to help manage the petition "Fix the buses".' in text
+    link = re.search(r"https?://\S+/organizer/set-password/\S+", text)
+    assert link
+    assert log_in(app.test_client(), "cy@example.org", ORGANIZER_PASSWORD).status_code == 401
 
 
 def test_removing_a_member_but_never_the_last(app, client, slug):

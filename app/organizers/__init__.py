@@ -70,10 +70,15 @@ def organizer_for_password_link(claim: LinkClaim) -> Organizer | None:
     return organizer if hmac.compare_digest(_password_fingerprint(organizer), fingerprint) else None
 
 
-def invite_organizer(email: str, *, admin: bool, invited_by: Organizer) -> Organizer:
-    """Create the account and email its owner a link to choose a password."""
-    organizer = create_organizer(email, None, admin=admin, invited_by=invited_by)
-    context = {"organizer": organizer, "invited_by": invited_by, "link": password_link(organizer)}
+def queue_invitation(organizer: Organizer, invited_by: Organizer, petition=None) -> None:
+    """Email an invited organizer a link to choose a password, in the caller's transaction;
+    with `petition`, the one they were invited to help manage."""
+    context = {
+        "organizer": organizer,
+        "invited_by": invited_by,
+        "petition": petition,
+        "link": password_link(organizer),
+    }
     enqueue_email(
         purpose="organizer_invitation",
         recipient=organizer.email,
@@ -81,6 +86,12 @@ def invite_organizer(email: str, *, admin: bool, invited_by: Organizer) -> Organ
         body_text=render_template("email/organizer_invitation.txt", **context),
         body_html=render_template("email/organizer_invitation.html", **context),
     )
+
+
+def invite_organizer(email: str, *, admin: bool, invited_by: Organizer) -> Organizer:
+    """Create the account and email its owner a link to choose a password."""
+    organizer = create_organizer(email, None, admin=admin, invited_by=invited_by)
+    queue_invitation(organizer, invited_by)
     db.session.commit()
     return organizer
 

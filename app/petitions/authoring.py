@@ -108,9 +108,10 @@ def _chosen_slug(wanted: str | None, title: str, petition_id: int | None) -> str
             _l("Use lower-case letters, digits and hyphens, like save-the-library."), "slug"
         )
     if slug in RESERVED_SLUGS or _slug_taken(slug, petition_id):
+        # Whatever makes it unavailable: that another team's draft has it is theirs to know.
         raise AuthoringRefused(
             _l(
-                "Another petition uses the address %(slug)s. Try %(free)s.",
+                "The address %(slug)s is not available. Try %(free)s.",
                 slug=slug,
                 free=free_slug(slug, petition_id),
             ),

@@ -12,7 +12,7 @@ from app.audit import record_change
 from app.core.database import begin_write
 from app.extensions import db
 from app.models import Organizer, Petition, PetitionMember
-from app.organizers import organizer_by_email
+from app.organizers import create_organizer, organizer_by_email, queue_invitation
 
 
 class MembershipRefused(ValueError):
@@ -95,28 +95,33 @@ def join_petition(petition: Petition, organizer: Organizer) -> bool:
     return True
 
 
-def add_member(petition: Petition, email: str) -> Organizer:
-    """Let the organizer with this address manage `petition`, recorded on it."""
+def invite_to_petition(email: str, petition: Petition, invited_by: Organizer) -> Organizer:
+    """A new account for `email` on `petition`'s team, its invitation queued, in the caller's
+    transaction."""
+    organizer = create_organizer(email, None, invited_by=invited_by)
+    join_petition(petition, organizer)
+    queue_invitation(organizer, invited_by, petition)
+    return organizer
+
+
+def add_member(petition: Petition, email: str, by: Organizer) -> str:
+    """Let the organizer with this address manage `petition`, recorded on it; returns the
+    address as kept. Whether the address has an account is not the adder's to learn, so the
+    answer is the same either way: an address without one is invited (an account is made
+    and its owner emailed a link to choose a password), a disabled account joins the team
+    and still cannot log in. Only an address already on the team is refused."""
     begin_write()
     organizer = organizer_by_email(email)
-    try:
-        if organizer is None:
-            raise MembershipRefused(
-                _l("No organizer has the address %(email)s.", email=email.strip())
-            )
-        if not organizer.is_enabled:
-            raise MembershipRefused(
-                _l("The account of %(email)s is disabled.", email=organizer.email)
-            )
-        if not join_petition(petition, organizer):
-            raise MembershipRefused(
-                _l("%(email)s already manages this petition.", email=organizer.email)
-            )
-    except MembershipRefused:
+    if organizer is None:
+        organizer = invite_to_petition(email, petition, invited_by=by)
+    elif not join_petition(petition, organizer):
         db.session.rollback()
-        raise
+        raise MembershipRefused(
+            _l("%(email)s already manages this petition.", email=organizer.email)
+        )
+    address = organizer.email
     db.session.commit()
-    return organizer
+    return address
 
 
 def remove_member(petition: Petition, organizer_id: int) -> Organizer | None:

@@ -34,11 +34,11 @@ def add_team_member(slug: str):
     if not form.validate_on_submit():
         return _team_page(petition, form, 400)
     try:
-        added = add_member(petition, form.email.data)
+        added = add_member(petition, form.email.data, current_user._get_current_object())
     except MembershipRefused as refusal:
         form.email.errors.append(str(refusal))
         return _team_page(petition, form, 409)
-    flash(_("%(email)s may now manage this petition.", email=added.email), "info")
+    flash(_("%(email)s may now manage this petition.", email=added), "info")
     return redirect(url_for(".team", slug=slug), 303)
 
 
