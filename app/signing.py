@@ -22,10 +22,18 @@ from app.petitions.deadlines import accepts_confirmation, is_open
 from app.petitions.queries import PetitionGlance
 
 HOUSEHOLD_LIMIT = 2
+# How many times a signature is tried again after a unique conflict (another request took
+# its household slot or name a moment ago, and the next look finds it). More conflicts than
+# that is not a race but a fault: the signer is asked to send it again.
+MAX_TRIES = 5
 
 
 class PetitionNotOpen(Exception):
     """The petition does not take signatures at this instant."""
+
+
+class SignatureNotRecorded(Exception):
+    """Every try conflicted with another signature being recorded: nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,7 @@ def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutco
     """
     values = _new_signature_values(petition, details)
     canonical, key = values["email_canonical"], values["name_key"]
-    while True:
+    for _try in range(MAX_TRIES):
         begin_write()
         connection = db.session.connection()
         at = now()
@@ -192,6 +200,7 @@ def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutco
         notifications.queue_confirmation(details.email, signature_id)
         db.session.commit()
         return SignOutcome.SIGNED
+    raise SignatureNotRecorded(petition.slug)
 
 
 class AlreadySigned(Exception):
@@ -210,7 +219,7 @@ def record_partner_signature(
     """
     values = _new_signature_values(petition, details)
     canonical, key = values["email_canonical"], values["name_key"]
-    while True:
+    for _try in range(MAX_TRIES):
         begin_write()
         at = now()
         if not is_open(petition, at):
@@ -236,6 +245,7 @@ def record_partner_signature(
             notifications.queue_confirmation(details.email, signature_id)
         db.session.commit()
         return db.session.get(Signature, signature_id)
+    raise SignatureNotRecorded(petition.slug)
 
 
 def confirm_signature(signature: Signature) -> ConfirmOutcome:

@@ -25,7 +25,12 @@ from app.web.form_parts import clean_source
 from app.web.lookups import public_petition_or_404
 from app.web.signing.forms import SignForm
 from app.web.signing.routes import thanks_texts
-from app.web.signing.submission import Outcome, sign_rate_limit, submit_sign_form
+from app.web.signing.submission import (
+    RETRY_AFTER_SECONDS,
+    Outcome,
+    sign_rate_limit,
+    submit_sign_form,
+)
 
 bp = Blueprint("embed", __name__)
 
@@ -96,6 +101,9 @@ def sign(slug: str):
         return _render(submission.petition, notice=notice), 403
     if submission.outcome == Outcome.INVALID:
         return _render(submission.petition, submission.form, submission.notice), 400
+    if submission.outcome == Outcome.NOT_RECORDED:
+        page = _render(submission.petition, submission.form, submission.notice)
+        return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return redirect(url_for(".thanks", slug=slug, **_kept_arguments()), 303)
 
 

@@ -22,7 +22,12 @@ from app.web.caching import never_cached, stateless
 from app.web.form_parts import ButtonForm
 from app.web.lookups import public_petition_or_404
 from app.web.petition_page import render_petition_page
-from app.web.signing.submission import Outcome, sign_rate_limit, submit_sign_form
+from app.web.signing.submission import (
+    RETRY_AFTER_SECONDS,
+    Outcome,
+    sign_rate_limit,
+    submit_sign_form,
+)
 
 bp = Blueprint("signing", __name__)
 
@@ -74,6 +79,12 @@ def sign(slug: str):
         return render_petition_page(
             submission.petition, submission.form, status=400, notice=submission.notice
         )
+    if submission.outcome == Outcome.NOT_RECORDED:
+        response = render_petition_page(
+            submission.petition, submission.form, status=503, notice=submission.notice
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     # The same answer whatever happened: only the email says if this address had signed.
     return redirect(url_for(".thanks", slug=slug), 303)
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import limiter
 from app.models import NameDisplay, Petition
 from app.petitions import deadlines
-from app.signing import PetitionNotOpen, SignerDetails, sign_petition
+from app.signing import PetitionNotOpen, SignatureNotRecorded, SignerDetails, sign_petition
 from app.web.lookups import public_glance_or_404, public_petition_or_404
 from app.web.request_origin import sent_from_another_site
 from app.web.signing.forms import FORM_REFUSED, SignForm
@@ -25,10 +26,19 @@ def _sign_limit() -> str:
 sign_rate_limit = limiter.shared_limit(_sign_limit, scope="sign")
 
 
+NOT_RECORDED = _l(
+    "We could not record your signature just now. Nothing was lost: your details are below. "
+    "Please send the form again in a moment."
+)
+# Seconds a visitor is asked to wait before sending a form we could not record.
+RETRY_AFTER_SECONDS = 5
+
+
 class Outcome(enum.Enum):
     SIGNED = "signed"  # or a bot thanked and forgotten: the answer is the same
     INVALID = "invalid"  # re-show the filled form with its errors (400)
     CLOSED = "closed"  # the petition takes no signatures now
+    NOT_RECORDED = "not_recorded"  # a fault, not the form's: re-show it filled in (503)
 
 
 @dataclass(frozen=True)
@@ -70,4 +80,7 @@ def submit_sign_form(slug: str, default_source: str | None = None) -> Submission
         sign_petition(glance, details)
     except PetitionNotOpen:
         return Submission(Outcome.CLOSED, public_petition_or_404(slug))
+    except SignatureNotRecorded:
+        petition = public_petition_or_404(slug)
+        return Submission(Outcome.NOT_RECORDED, petition, form, str(NOT_RECORDED))
     return Submission(Outcome.SIGNED)
