@@ -3,9 +3,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := APP_ENV=development $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# HOST and PORT reach every command: the worker writes emailed links on them (config.py).
+FLASK := APP_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app app
 
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 

@@ -29,6 +29,17 @@ def _database_url(default_file: str) -> str:
     return url
 
 
+def _served_at() -> str:
+    """The development server's own address, from the HOST and PORT it is started with."""
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    # Served on every address of the machine (compared here, not bound): loopback is one.
+    if host in ("0.0.0.0", "::"):  # noqa: S104 # nosec B104
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ.get('PORT', '').strip() or 5000}"
+
+
 class Config:
     APP_ENV = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -137,7 +148,9 @@ class DevelopmentConfig(Config):
     APP_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = _database_url("petitions-dev.sqlite3")
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Where `make run` serves (HOST and PORT, as it passes them on), so that emailed links
+    # lead back to it.
+    BASE_URL = (os.environ.get("BASE_URL") or _served_at()).rstrip("/")
     MAIL_TO_LOG = not os.environ.get("MAIL_SERVER")
 
 

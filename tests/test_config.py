@@ -119,3 +119,52 @@ def test_development_prints_each_email_with_its_links_to_the_log(caplog):
     assert report.sent == 1
     assert "To: ana@example.org" in caplog.text
     assert "http://127.0.0.1:5000/petitions/x/confirm/abc" in caplog.text
+
+
+def _development_base_url(monkeypatch, **environ) -> str:
+    import importlib
+
+    import config
+
+    for name in ("BASE_URL", "HOST", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    try:
+        return importlib.reload(config).DevelopmentConfig.BASE_URL
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
+
+
+def test_in_development_emailed_links_follow_host_and_port(monkeypatch):
+    assert _development_base_url(monkeypatch) == "http://127.0.0.1:5000"
+    assert _development_base_url(monkeypatch, PORT="5601") == "http://127.0.0.1:5601"
+    assert _development_base_url(monkeypatch, HOST="0.0.0.0", PORT="8080") == (
+        "http://127.0.0.1:8080"  # every address of the machine: loopback is one of them
+    )
+    assert _development_base_url(monkeypatch, HOST="192.168.1.20") == "http://192.168.1.20:5000"
+    assert _development_base_url(monkeypatch, HOST="::1", PORT="5601") == "http://[::1]:5601"
+    assert (
+        _development_base_url(monkeypatch, BASE_URL="https://dev.example/", PORT="5601")
+        == "https://dev.example"
+    )
+
+
+def test_make_run_gives_host_and_port_to_the_server_and_the_worker():
+    """`PORT=5601 make run`: the worker writes the emails, so it must know the port too."""
+    import subprocess
+    from pathlib import Path
+
+    plan = subprocess.run(
+        ["make", "-n", "run", "PORT=5601", "HOST=127.0.0.2"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    commands = [line for line in plan.splitlines() if "/flask --app app" in line]
+    assert any("outbox send" in line for line in commands)
+    assert any(" run --host 127.0.0.2 --port 5601" in line for line in commands)
+    for line in commands:
+        assert "PORT=5601" in line and "HOST=127.0.0.2" in line, line
