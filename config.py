@@ -4,6 +4,7 @@
 development (what `make run` uses) or testing.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -32,12 +33,18 @@ def _database_url(default_file: str) -> str:
 def _served_at() -> str:
     """The development server's own address, from the HOST and PORT it is started with."""
     host = os.environ.get("HOST", "").strip() or "127.0.0.1"
-    # Served on every address of the machine (compared here, not bound): loopback is one.
-    if host in ("0.0.0.0", "::"):  # noqa: S104 # nosec B104
+    if _is_every_address(host):  # served on every address: loopback is one of them
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{os.environ.get('PORT', '').strip() or 5000}"
+
+
+def _is_every_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:  # a name
+        return False
 
 
 class Config:
