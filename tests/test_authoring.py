@@ -3,7 +3,7 @@ languages, published; its slug, its targets, its Markdown, and its record of cha
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -782,3 +782,46 @@ def test_two_rows_naming_the_same_target_make_two_targets(app, organizer_client)
             (1, "Maria Quiñones-Sánchez"),
             (2, "Cherelle Parker"),
         ]
+
+
+# --- time zones when starting a petition -------------------------------------------------
+
+
+def test_the_new_petition_form_leaves_opening_empty_and_says_in_which_zone(organizer_client):
+    html = organizer_client.get("/organizer/petitions/new").text
+    opens = re.search(r'<input[^>]*name="opens_at"[^>]*>', html).group(0)
+    assert 'value="' not in opens or 'value=""' in opens
+    assert "Empty: signing opens as soon as it is published." in html
+    assert "in the time zone chosen above" in html.lower()
+
+
+def test_a_blank_opening_in_another_zone_opens_at_once_when_published(
+    app, organizer_client, clock
+):
+    """Pacific time, opening left empty: signing starts as soon as it is published, not
+    three hours after (the form once held New York's time, read as Pacific)."""
+    clock.move_to(instants.OPEN)
+    slug = start(organizer_client, time_zone="America/Los_Angeles", opens_at="")
+    with app.app_context():
+        assert petition_by_slug(slug).opens_at <= instants.OPEN + timedelta(seconds=5)
+    published = publish(organizer_client, slug)
+    assert published.status_code == 303
+    dashboard = organizer_client.get(published.headers["Location"]).text
+    assert "Published: anyone can now sign it" in dashboard
+    assert 'name="form_token"' in organizer_client.get(f"/petitions/{slug}").text
+
+
+def test_publishing_a_petition_that_opens_later_says_when(app, organizer_client, clock):
+    clock.move_to(instants.OPEN)  # July 15, 2027
+    slug = start(
+        organizer_client, time_zone="America/Los_Angeles", opens_at="2027-08-02T09:00"
+    )
+    with app.app_context():
+        # 09:00 Pacific daylight time.
+        assert petition_by_slug(slug).opens_at == datetime(2027, 8, 2, 16, 0, tzinfo=UTC)
+    dashboard = organizer_client.get(publish(organizer_client, slug).headers["Location"]).text
+    assert "anyone can now sign it" not in dashboard
+    assert "Published. Signing opens on August 2, 2027 at 9:00" in unescape(dashboard)
+    assert "Pacific Time" in dashboard
+    page = organizer_client.get(f"/petitions/{slug}").text
+    assert 'name="form_token"' not in page and "This petition opens on" in page

@@ -11,9 +11,10 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.clock import as_utc, default_time_zone, now
+from app.core.clock import as_utc, default_time_zone, is_time_zone, now
 from app.i18n import supported_languages
 from app.models import Petition
+from app.petitions import deadlines
 from app.petitions.authoring import (
     MAX_TARGETS,
     AuthoringRefused,
@@ -30,6 +31,7 @@ from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.petition_forms import PetitionForm, local_datetime, zip_prefixes
 from app.web.organizer.routes import bp
 from app.web.petition_page import render_preview
+from app.web.template_helpers import local_date, local_time, zone_name
 
 ADD_TARGET = "add-target"
 
@@ -39,21 +41,15 @@ def _organizer():
 
 
 def _blank_form() -> PetitionForm:
-    """A new petition's form: the default time zone, open from now for 30 days (to the end
-    of that day), one empty target row."""
+    """A new petition's form: the default time zone, opening left empty (as soon as it is
+    published: a time written here would be read in whatever zone is chosen), closing 30
+    days from now at the end of that day, one empty target row."""
     zone_name = default_time_zone()
-    zone = ZoneInfo(zone_name)
-    opens = local_datetime(now(), zone).replace(second=0, microsecond=0)
-    closes = (opens + timedelta(days=30)).replace(hour=23, minute=59, second=59)
+    today = local_datetime(now(), ZoneInfo(zone_name))
+    closes = (today + timedelta(days=30)).replace(hour=23, minute=59, second=59, microsecond=0)
     return PetitionForm(
         formdata=None,
-        data={
-            "time_zone": zone_name,
-            "goal": 100,
-            "opens_at": opens,
-            "closes_at": closes,
-            "targets": [{}],
-        },
+        data={"time_zone": zone_name, "goal": 100, "closes_at": closes, "targets": [{}]},
     )
 
 
@@ -89,7 +85,7 @@ def _wanted(form: PetitionForm) -> PetitionFields:
         slug=form.slug.data or None,
         time_zone=form.time_zone.data,
         goal=form.goal.data,
-        opens_at=as_utc(form.opens_at.data.replace(tzinfo=zone)),
+        opens_at=as_utc(form.opens_at.data.replace(tzinfo=zone)) if form.opens_at.data else now(),
         closes_at=as_utc(form.closes_at.data.replace(tzinfo=zone)),
         resident_zip_prefixes=" ".join(zip_prefixes(form.resident_zip_prefixes.data)),
         resident_label=form.resident_label.data or "",
@@ -142,6 +138,8 @@ def _form_page(form: PetitionForm, petition: Petition | None, status: int = 200)
         publish_form=ButtonForm(),
         languages=supported_languages(),
         public_url=canonical_url(petition) if petition is not None else None,
+        # The zone the dates are read in, named beside them (the one chosen, if it is one).
+        chosen_zone=form.time_zone.data if is_time_zone(form.time_zone.data or "") else None,
     ), status
 
 
@@ -210,7 +208,19 @@ def publish(slug: str):
         for reason in refusal.reasons:
             flash(str(reason), "error")
         return redirect(url_for(".edit", slug=slug), 303)
-    if published:
+    if published and not deadlines.has_opened(petition):
+        flash(
+            _(
+                "Published. Signing opens on %(date)s at %(time)s, %(zone)s; until then its "
+                "page at %(url)s says when.",
+                date=local_date(petition.opens_at, petition),
+                time=local_time(petition.opens_at, petition),
+                zone=zone_name(petition),
+                url=canonical_url(petition),
+            ),
+            "info",
+        )
+    elif published:
         flash(
             _("Published: anyone can now sign it at %(url)s", url=canonical_url(petition)), "info"
         )

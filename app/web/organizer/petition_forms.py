@@ -176,10 +176,11 @@ class PetitionForm(FlaskForm):
         validate_choice=False,
         validators=[validate_zone],
     )
+    # Empty: signing opens as soon as the petition is published.
     opens_at = DateTimeLocalField(
         _l("Opens at"),
         format=DATETIME_FORMATS,
-        validators=[InputRequired(_l("Enter when the petition opens.")), within_years],
+        validators=[Optional(), within_years],
         render_kw={"step": "1"},
     )
     closes_at = DateTimeLocalField(
