@@ -276,3 +276,20 @@ def test_set_target_from_the_command_line_refuses_what_the_forms_refuse(app, run
     assert "invisible" in result.output
     with app.app_context():
         assert petition_by_slug(slug).targets[0].name == "Michael Nutter"
+
+
+def test_organizer_pages_show_every_instant_one_way_in_the_petitions_zone(
+    app, organizer_client
+):
+    """The record of changes, the exports, the letters: "September 30, 2027, 6:00 PM PDT",
+    never a raw UTC string, whatever page."""
+    with app.app_context():
+        slug = make_petition(time_zone="America/Los_Angeles").slug
+    form = settings_form(organizer_client, slug, closes_at="2027-09-30T18:00", goal="250")
+    assert organizer_client.post(f"/organizer/petitions/{slug}/settings", data=form).status_code
+    settings = organizer_client.get(f"/organizer/petitions/{slug}/settings").text
+    changes = settings[settings.index("changes-heading") :]
+    assert "September 30, 2027, 6:00\u202fPM PDT" in changes  # the new deadline
+    assert "August 31, 2027, 8:59\u202fPM PDT" in changes  # the old one, in this petition's zone
+    assert "2027-09-30T" not in changes and "+00:00" not in changes
+    assert "July 15, 2027, 9:00\u202fAM PDT" in changes  # when it was changed (instants.OPEN)

@@ -402,4 +402,4 @@ def test_times_of_no_petition_say_their_zone(app, client, clock):
         make_organizer("admin@example.org", admin=True)
     log_in(client, "admin@example.org", ORGANIZER_PASSWORD)
     page = client.get("/organizer/organizers").text
-    assert "July 15, 2027 12:00\u202fPM EDT" in page
+    assert "July 15, 2027, 12:00\u202fPM EDT" in page  # as every instant on these pages

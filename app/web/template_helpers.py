@@ -1,5 +1,6 @@
 """Filters and globals the templates use to show numbers, and times in a petition's zone."""
 
+import re
 from datetime import date, datetime, timedelta
 
 from babel.dates import get_timezone_name
@@ -28,11 +29,24 @@ def local_time(moment: datetime, petition=None) -> str:
     return format_time(in_zone(moment, zone_of(petition)), "short", rebase=False)
 
 
-def zoned_time(moment: datetime, petition=None) -> str:
-    """The time of day with its zone's abbreviation, "11:59 PM EDT": for times shown apart
-    from any petition, where the zone is not otherwise said."""
+def when(moment: datetime, petition=None) -> str:
+    """An instant as the organizer pages show every one: its day, time and zone, in the
+    petition's zone (the default zone without one): "August 31, 2027, 11:59 PM EDT"."""
     local = in_zone(moment, zone_of(petition))
-    return f"{format_time(local, 'short', rebase=False)} {local.tzname()}"
+    day = format_date(local, "long", rebase=False)
+    return f"{day}, {format_time(local, 'short', rebase=False)} {local.tzname()}"
+
+
+# A recorded change's value that is an instant (a deadline, an opening, when it was
+# published), kept as ISO 8601 text with its offset.
+_RECORDED_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
+
+
+def change_value(value: str | None, petition=None) -> str:
+    """A value in the record of changes, an instant shown as `when` shows it."""
+    if value and _RECORDED_INSTANT.fullmatch(value):
+        return when(datetime.fromisoformat(value), petition)
+    return value or ""
 
 
 def zone_name(petition=None) -> str:
@@ -90,7 +104,8 @@ def init_app(app: Flask) -> None:
         number=number,
         local_date=local_date,
         local_time=local_time,
-        zoned_time=zoned_time,
+        when=when,
+        change_value=change_value,
         time_left=time_left,
     )
     app.jinja_env.globals.update(

@@ -3,18 +3,16 @@ login like every page there): write one in English with its Spanish translation 
 preview it as the page and the email show it, send a test to yourself, publish it, and email
 it to the signers once, following its progress."""
 
-from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from app.core.clock import as_utc
 from app.core.markdown import render_markdown
 from app.core.text_rules import tidy
 from app.extensions import db
@@ -73,15 +71,6 @@ class SendUpdateForm(FlaskForm):
     )
 
 
-def _in_zone(petition: Petition):
-    """For templates: an instant as a date and time in the petition's own zone."""
-
-    def shown(moment: datetime) -> str:
-        return format_datetime(as_utc(moment).astimezone(petition.zone), "medium", rebase=False)
-
-    return shown
-
-
 def _update_or_404(petition: Petition, update_id: int) -> Update:
     update = update_of(petition, update_id)
     if update is None:
@@ -104,7 +93,6 @@ def updates(slug: str):
         petition=petition,
         updates=found,
         progress=sending_progress(found),
-        when=_in_zone(petition),
     )
 
 
@@ -183,7 +171,6 @@ def _update_page(petition: Petition, update: Update, send_form: SendUpdateForm, 
         progress=sending_progress([update]).get(update.id),
         recipients=recipient_estimate(petition),
         send_form=send_form,
-        when=_in_zone(petition),
     ), status
 
 
