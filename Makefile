@@ -29,7 +29,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --width=100 \
 		-o app/translations/messages.pot app templates
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --width=100
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete --width=100
 
 run: install
 	$(FLASK) db upgrade

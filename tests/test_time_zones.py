@@ -403,3 +403,25 @@ def test_times_of_no_petition_say_their_zone(app, client, clock):
     log_in(client, "admin@example.org", ORGANIZER_PASSWORD)
     page = client.get("/organizer/organizers").text
     assert "July 15, 2027, 12:00\u202fPM EDT" in page  # as every instant on these pages
+
+
+def test_the_zip_code_example_comes_from_the_petitions_own_rule(app, client, la_slug, pars_slug):
+    """Los Angeles is not told "like 19107"; Philadelphia still is."""
+    response = sign(client, la_slug, zip_code="9000")
+    assert response.status_code == 400
+    assert "Enter a 5-digit ZIP code, like 90007." in response.text
+    assert "19107" not in response.text
+    embed = client.get(f"/petitions/{la_slug}/embed").text
+    refused = client.post(
+        f"/petitions/{la_slug}/embed",
+        data={"zip_code": "x", "form_token": form_token_from(embed), "first_name": "Ana"},
+    )
+    assert "Enter a 5-digit ZIP code, like 90007." in refused.text
+    assert "like 19107." in sign(client, pars_slug, zip_code="1910").text
+
+
+def test_without_a_residency_rule_the_zip_code_is_asked_for_without_an_example(app, client):
+    with app.app_context():
+        slug = make_petition(resident_zip_prefixes="", resident_label="").slug
+    response = sign(client, slug, zip_code="abc")
+    assert "Enter a 5-digit ZIP code." in response.text

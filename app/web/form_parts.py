@@ -86,10 +86,25 @@ def validate_email(form, field) -> None:
         raise ValidationError(_l("Enter an email address like name@example.com.")) from None
 
 
+def zip_example(resident_zip_prefixes: str) -> str | None:
+    """A ZIP code that fits a petition's own residency rule, for its forms' messages: 19107
+    for PARS's "191", 90007 for "900 902"; None for a petition without a rule."""
+    prefixes = resident_zip_prefixes.split()
+    if not prefixes:
+        return None
+    first = prefixes[0]
+    return (first + "0" * (3 - len(first)) + "07")[:5]
+
+
 def validate_zip(form, field) -> None:
+    """A 5-digit ZIP code (ZIP+4 is kept as its 5 digits). The message's example is the
+    form's `zip_example`, which a form about a petition takes from its residency rule."""
     match = ZIP_CODE.match(field.data or "")
     if not match:
-        raise ValidationError(_l("Enter a 5-digit ZIP code, like 19107."))
+        example = getattr(form, "zip_example", None)
+        if not example:
+            raise ValidationError(_l("Enter a 5-digit ZIP code."))
+        raise ValidationError(_l("Enter a 5-digit ZIP code, like %(example)s.", example=example))
     field.data = match.group(1)
 
 

@@ -90,7 +90,7 @@ def _render(
 
 def _rendered_blank_page(slug: str, open_now: bool, source: str | None, with_others: bool):
     petition = public_petition_or_404(slug)
-    form = SignForm(petition_id=petition.id, source=source) if open_now else None
+    form = SignForm(petition=petition, source=source) if open_now else None
     response = make_response(_render(petition, form, open_now, with_others=with_others))
     response.add_etag()
     return RenderedPage(response.get_data(as_text=True), response.get_etag()[0])
@@ -143,7 +143,7 @@ def render_petition_page(
     theirs alone, so it is never stored."""
     open_now = deadlines.is_open(petition)
     if open_now and form is None:
-        form = SignForm(petition_id=petition.id, source=clean_source(request.args.get("source")))
+        form = SignForm(petition=petition, source=clean_source(request.args.get("source")))
     notices = (("error", notice),) if notice else ()
     response = make_response(_render(petition, form, open_now, notices=notices), status)
     response.vary.update(VARIES_ON)
@@ -155,7 +155,7 @@ def render_preview(petition: Petition, locale: str):
     as a preview, its form sends nothing, search engines keep out."""
     open_now = deadlines.is_open(petition)
     with force_locale(locale):
-        form = SignForm(petition_id=petition.id) if open_now else None
+        form = SignForm(petition=petition) if open_now else None
         html = _render(petition, form, open_now, preview=True)
     response = make_response(html)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

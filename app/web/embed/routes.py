@@ -53,7 +53,7 @@ def _render(petition: Petition, form: SignForm | None = None, notice: str = "") 
     open_now = deadlines.is_open(petition)
     if open_now and form is None:
         source = clean_source(request.args.get("source")) or EMBED_SOURCE
-        form = SignForm(petition_id=petition.id, source=source)
+        form = SignForm(petition=petition, source=source)
     if form is not None:
         form.renew_token()
     count = petition.signature_count

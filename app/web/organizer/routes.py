@@ -79,7 +79,7 @@ from app.stats import dashboard as dashboard_figures
 from app.updates.queries import sending_progress, updates_of
 from app.web.caching import no_store
 from app.web.embed.iframe import iframe_code
-from app.web.form_parts import ButtonForm
+from app.web.form_parts import ButtonForm, zip_example
 from app.web.organizer.access import managed_petition_or_404, refuse_unmanaged_petitions
 from app.web.organizer.chart import daily_bars
 from app.web.organizer.forms import (
@@ -343,6 +343,7 @@ def generated_file(slug: str, file_id: int):
 def paper(slug: str):
     petition = managed_petition_or_404(slug)
     form = PaperSignatureForm()
+    form.zip_example = zip_example(petition.resident_zip_prefixes)
     today = local_day(now(), petition.zone)
     form.signed_on.render_kw = {"max": today.isoformat()}
     if request.method == "GET":

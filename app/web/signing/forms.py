@@ -22,6 +22,7 @@ from app.web.form_parts import (
     validate_email,
     validate_reason,
     validate_zip,
+    zip_example,
 )
 
 NAME_CHOICES = [
@@ -90,14 +91,19 @@ class SignerForm(FlaskForm):
     )
     wants_updates = BooleanField(_l("Email me updates about this campaign"), default=False)
 
+    def __init__(self, *args, zip_example: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zip_example = zip_example  # what the ZIP code's message gives as an example
+
 
 class SignForm(SignerForm):
     class Meta:
         csrf = False  # the form_token below stands for it
 
-    def __init__(self, *args, petition_id: int, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._token_scope = f"sign-{petition_id}"
+    def __init__(self, *args, petition, **kwargs) -> None:
+        """For `petition` (a Petition, or the light read of one the busiest requests make)."""
+        super().__init__(*args, zip_example=zip_example(petition.resident_zip_prefixes), **kwargs)
+        self._token_scope = f"sign-{petition.id}"
 
     def renew_token(self) -> None:
         """Put a token made now in the form, as a page shows it."""

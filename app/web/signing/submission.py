@@ -53,7 +53,7 @@ def submit_sign_form(slug: str, default_source: str | None = None) -> Submission
     """Check the sign form this request sent for the petition `slug`, and sign if it holds.
     `default_source` is recorded when the form names no source of its own."""
     glance = public_glance_or_404(slug)
-    form = SignForm(petition_id=glance.id)
+    form = SignForm(petition=glance)
     valid = form.validate_on_submit()
     from_elsewhere = sent_from_another_site()
     if not valid or from_elsewhere or form.website.data:
