@@ -471,6 +471,33 @@ def test_unknown_addresses_and_methods_answer_json(app, client, world):
     assert "GET" in wrong.headers["Allow"]
 
 
+HAL_JSON = "application/hal+json"
+
+
+def test_every_answer_is_hal_json_errors_too(app, client, world):
+    token = _token(app, write=True)
+    answers = [
+        _get(client, "/api/v1/", token),
+        _get(client, "/api/v1/petitions", token),
+        _get(client, f"/api/v1/petitions/{world['mine']}", token),
+        _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token),
+        _helper(client, world["mine"], token, _body()),
+        _get(client, "/api/v1/petitions/99999", token),  # 404
+        _get(client, "/api/v1/petitions", "not-a-token"),  # 401
+        _helper(client, world["mine"], token, {"person": "Rosa"}),  # 422
+        _get(client, "/api/v1/nothing-here", token),  # no such address
+    ]
+    for answer in answers:
+        assert answer.mimetype == HAL_JSON, (answer.status_code, answer.headers)
+        assert answer.is_json
+    spec = client.get("/api/v1/openapi.json")
+    assert spec.mimetype == "application/json", "the description is OpenAPI, not HAL"
+    documented = spec.json["paths"]["/api/v1/petitions"]["get"]["responses"]
+    assert list(documented["200"]["content"]) == [HAL_JSON]
+    errors = spec.json["components"]["responses"]["DEFAULT_ERROR"]
+    assert list(errors["content"]) == [HAL_JSON]
+
+
 def test_the_openapi_description(client):
     answer = client.get("/api/v1/openapi.json")
     assert answer.status_code == 200

@@ -37,6 +37,8 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 
 API_PREFIX = "/api/v1"
+# What the OSDI API answers, its errors included (OSDI's media type).
+HAL_JSON = "application/hal+json"
 # Headers of an error that the client needs whatever the body (405, 429, 401).
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
@@ -46,12 +48,14 @@ def is_api_request() -> bool:
 
 
 def api_error(status: int, message: str, errors: dict | None = None, headers=None):
-    """An error of the OSDI API: JSON, the shape flask-smorest documents (code, status,
+    """An error of the OSDI API: HAL+JSON, the shape flask-smorest documents (code, status,
     message, errors)."""
     payload = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Error"), "message": message}
     if errors:
         payload["errors"] = errors
-    return jsonify(payload), status, {**(headers or {}), "Cache-Control": "no-store"}
+    response = jsonify(payload)
+    response.mimetype = HAL_JSON
+    return response, status, {**(headers or {}), "Cache-Control": "no-store"}
 
 
 def _api_http_error(error: HTTPException):

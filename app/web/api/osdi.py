@@ -5,7 +5,7 @@ signature helper; described at /api/v1/openapi.json.
 Every request carries a token in the `OSDI-API-Token` header (made at /organizer/api-tokens
 or with `organizers token`); it acts for its organizer, on the published petitions they
 manage (admins: every published petition). Stateless: no session, no cookie, no CSRF (a
-token in a header is no ambient credential). Errors are JSON. Views hold no SQL and no
+token in a header is no ambient credential). Answers, errors included, are HAL+JSON. Views hold no SQL and no
 commit: the services in app.organizers and app.signing do.
 """
 
@@ -44,6 +44,7 @@ from app.web.api.schemas import (
     SignatureSchema,
 )
 from app.web.caching import no_store
+from app.web.errors import HAL_JSON
 from app.web.form_parts import clean_source
 from app.web.signing.forms import SignerForm
 
@@ -99,7 +100,9 @@ def _authenticate():
 
 
 @blp.after_request
-def _never_cached(response):
+def _hal_and_never_cached(response):
+    if response.mimetype == "application/json":  # flask-smorest's answers are jsonify's
+        response.mimetype = HAL_JSON
     return no_store(response)
 
 
@@ -290,6 +293,9 @@ def record_signature_helper(body, petition_id: str):
 
 
 class OsdiApi(Api):
+    # What the description says every answer is, errors included.
+    DEFAULT_RESPONSE_CONTENT_TYPE = HAL_JSON
+
     def _register_error_handlers(self):
         """None of flask-smorest's: app.web.errors answers every error, in JSON under
         /api/v1/ and as pages elsewhere."""
