@@ -118,6 +118,11 @@ def test_the_entry_point(app, client, world):
     assert body["_links"]["self"]["href"] == "http://petitions.test/api/v1/"
     assert body["_links"]["osdi:petitions"]["href"] == "http://petitions.test/api/v1/petitions"
     assert body["_links"]["curies"][0]["name"] == "osdi"
+    assert body["namespace"] == "petitions", "the prefix of its identifiers"
+    # RFC 8631's relation for a machine-readable description of the service.
+    described = body["_links"]["service-desc"]
+    assert described["href"] == "http://petitions.test/api/v1/openapi.json"
+    assert client.get(described["href"]).status_code == 200
     assert answer.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in answer.headers
 

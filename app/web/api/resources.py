@@ -24,14 +24,20 @@ def link(endpoint: str, **values) -> dict:
     return {"href": absolute_url(endpoint, **values)}
 
 
+def namespace() -> str:
+    """OSDI's name for this system: the prefix of its identifiers."""
+    return current_app.config["API_IDENTIFIER_PREFIX"]
+
+
 def identifier(number: int) -> str:
-    return f"{current_app.config['API_IDENTIFIER_PREFIX']}:{number}"
+    return f"{namespace()}:{number}"
 
 
 @dataclass(frozen=True)
 class EntryPoint:
     motd: str
     max_pagesize: int
+    namespace: str
     links: dict
     vendor_name: str = VENDOR_NAME
     product_name: str = PRODUCT_NAME
@@ -42,9 +48,11 @@ def entry_point() -> EntryPoint:
     return EntryPoint(
         motd=current_app.config["API_MOTD"],
         max_pagesize=current_app.config["API_MAX_PAGESIZE"],
+        namespace=namespace(),
         links={
             "self": link("osdi.entry_point"),
             "petitions": link("osdi.petitions"),
+            "service_description": link("api-docs.openapi_json"),
             "curies": CURIES,
         },
     )

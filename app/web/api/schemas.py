@@ -34,6 +34,12 @@ class CurieSchema(Schema):
 class EntryPointLinksSchema(Schema):
     self = fields.Nested(LinkSchema, required=True)
     petitions = fields.Nested(LinkSchema, required=True, data_key="osdi:petitions")
+    service_description = fields.Nested(
+        LinkSchema,
+        required=True,
+        data_key="service-desc",
+        metadata={"description": "this OpenAPI description (RFC 8631's relation)"},
+    )
     curies = fields.List(fields.Nested(CurieSchema), required=True)
 
 
@@ -67,6 +73,9 @@ class EntryPointSchema(Schema):
     vendor_name = fields.String(required=True)
     product_name = fields.String(required=True)
     osdi_version = fields.String(required=True)
+    namespace = fields.String(
+        required=True, metadata={"description": "the prefix of this system's identifiers"}
+    )
     links = fields.Nested(EntryPointLinksSchema, required=True, data_key="_links")
 
 
