@@ -110,7 +110,8 @@ class Config:
 
     # The OSDI API (/api/v1/): requests per token (or per address, without one), the most
     # records a page may hold (OSDI's default page is 25), the prefix of its identifiers
-    # ("petitions:42"), and the message of its entry point.
+    # ("petitions:petition-42", "petitions:signature-7"; its entry point's namespace), and
+    # the message of its entry point.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;5000 per hour")
     API_MAX_PAGESIZE = int(os.environ.get("API_MAX_PAGESIZE") or 100)
     API_IDENTIFIER_PREFIX = os.environ.get("API_IDENTIFIER_PREFIX", "").strip() or "petitions"

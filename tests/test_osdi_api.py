@@ -137,7 +137,7 @@ def test_an_organizer_sees_their_published_petitions_only(app, client, world):
     assert body["per_page"] == 25
     (petition,) = body["_embedded"]["osdi:petitions"]
     assert petition["title"] == "Fix the bus"
-    assert petition["identifiers"] == [f"petitions:{world['mine']}"]
+    assert petition["identifiers"] == [f"petitions:petition-{world['mine']}"]
     assert petition["total_signatures"] == 1
     assert petition["browser_url"] == "http://petitions.test/petitions/fix-the-bus"
     assert petition["target"][0] == {"name": "Mayor Michael Nutter"}
@@ -228,6 +228,30 @@ def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, wo
         assert records[0].actor == "API token 'test' of ana@example.org"
         assert records[0].row_count == 1 and records[0].finished_at is not None
         assert "API signatures page=1" in records[0].filters
+
+
+def test_a_petition_and_a_signature_never_share_an_identifier(app, client, clock, world):
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        for n in range(world["mine"]):  # a signature numbered as the petition is
+            signature_id = make_signature(petition, email=f"s{n}@example.org").id
+    assert signature_id >= world["mine"]
+    clock.shift(timedelta(seconds=3))
+    token = _token(app)
+    petitions = _get(client, "/api/v1/petitions", token).json["_embedded"]["osdi:petitions"]
+    signatures = _get(
+        client, f"/api/v1/petitions/{world['mine']}/signatures?per_page=100", token
+    ).json["_embedded"]["osdi:signatures"]
+    petition_ids = {i for p in petitions for i in p["identifiers"]}
+    signature_ids = {i for s in signatures for i in s["identifiers"]}
+    assert petition_ids == {f"petitions:petition-{world['mine']}"}
+    assert f"petitions:signature-{world['mine']}" in signature_ids
+    assert not petition_ids & signature_ids
+    # The addresses keep their numbers.
+    for signature in signatures:
+        number = signature["identifiers"][0].removeprefix("petitions:signature-")
+        assert signature["_links"]["self"]["href"].endswith(f"/signatures/{number}")
+        assert _get(client, signature["_links"]["self"]["href"], token).status_code == 200
 
 
 def test_erased_signers_are_never_listed(app, client, world):

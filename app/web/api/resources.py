@@ -29,8 +29,10 @@ def namespace() -> str:
     return current_app.config["API_IDENTIFIER_PREFIX"]
 
 
-def identifier(number: int) -> str:
-    return f"{namespace()}:{number}"
+def identifier(kind: str, number: int) -> str:
+    """`petitions:petition-42`, `petitions:signature-42`: OSDI's `system:id`, the id naming
+    its kind, since a petition and a signature may have the same number."""
+    return f"{namespace()}:{kind}-{number}"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def petition_resource(petition: Petition) -> PetitionResource:
     else:
         image = absolute_url("public.share_image", slug=petition.slug)
     return PetitionResource(
-        identifiers=[identifier(petition.id)],
+        identifiers=[identifier("petition", petition.id)],
         created_date=petition.created_at,
         modified_date=max(
             moment
@@ -133,7 +135,7 @@ def signature_resource(signature: Signature, *, personal_data: bool) -> Signatur
             }
         }
     return SignatureResource(
-        identifiers=[identifier(signature.id)],
+        identifiers=[identifier("signature", signature.id)],
         created_date=signature.created_at,
         modified_date=signature.confirmed_at or signature.created_at,
         action_date=signature.created_at,
