@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from app.core.clock import now
 from app.email_address import canonical_email
@@ -58,6 +59,11 @@ def _token(app, email="ana@example.org", **scopes) -> str:
 
 def _get(client, path, token, **kwargs):
     return client.get(path, headers={HEADER: token}, **kwargs)
+
+
+def _settle(clock):
+    """Move past the second or two before a confirmed signature is listed."""
+    clock.shift(timedelta(seconds=3))
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -178,11 +184,12 @@ def _petition(app, petition_id):
     return db.session.get(Petition, petition_id)
 
 
-def test_signatures_without_the_personal_data_scope_hide_the_signer(app, client, world):
+def test_signatures_without_the_personal_data_scope_hide_the_signer(app, client, clock, world):
     with app.app_context():
         petition = _petition(app, world["mine"])
         make_signature(petition, first_name="Maria", email="maria@example.org", reason="Because")
         make_signature(petition, status=SignatureStatus.PENDING, email="pending@example.org")
+    _settle(clock)
     answer = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", _token(app))
     assert answer.status_code == 200
     body = answer.json
@@ -199,7 +206,7 @@ def test_signatures_without_the_personal_data_scope_hide_the_signer(app, client,
         assert db.session.scalar(sa.select(sa.func.count(SignatureExport.id))) == 0
 
 
-def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, world):
+def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, clock, world):
     with app.app_context():
         petition = _petition(app, world["mine"])
         signed = make_signature(
@@ -211,6 +218,7 @@ def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, wo
             reason="Because",
             source="facebook",
         ).id
+    _settle(clock)
     token = _token(app, personal_data=True)
     body = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token).json
     (signature,) = body["_embedded"]["osdi:signatures"]
@@ -236,7 +244,7 @@ def test_a_petition_and_a_signature_never_share_an_identifier(app, client, clock
         for n in range(world["mine"]):  # a signature numbered as the petition is
             signature_id = make_signature(petition, email=f"s{n}@example.org").id
     assert signature_id >= world["mine"]
-    clock.shift(timedelta(seconds=3))
+    _settle(clock)
     token = _token(app)
     petitions = _get(client, "/api/v1/petitions", token).json["_embedded"]["osdi:petitions"]
     signatures = _get(
@@ -348,6 +356,68 @@ def test_new_signatures_since_yesterday(app, client, clock, world):
         assert "modified_date" in refused.json["message"] or "ISO 8601" in refused.json["message"]
 
 
+def _sync(client, url, token, since):
+    """One run of a client's incremental sync: every page of the signatures modified after
+    `since` (everything the first time). Returns their identifiers and the last
+    modified_date seen, as shown."""
+    query = {"per_page": 2}
+    if since:
+        query["filter"] = f"modified_date gt '{since}'"
+    seen, page = [], _get(client, url, token, query_string=query).json
+    while True:
+        for signature in page["_embedded"]["osdi:signatures"]:
+            seen.append(signature["identifiers"][0])
+            since = max(since or "", signature["modified_date"])
+        if "next" not in page["_links"]:
+            return seen, since
+        page = _get(client, page["_links"]["next"]["href"], token).json
+
+
+def test_an_incremental_sync_gets_each_signature_once(app, client, world):
+    """A client that asks for `modified_date gt` the last one it saw (shown to the second)
+    gets every signature once, two confirmed in the same second included, even when it
+    asks between them."""
+    url = f"/api/v1/petitions/{world['mine']}/signatures"
+    token = _token(app)
+    start = instants.OPEN + timedelta(minutes=5)
+
+    def at(seconds: float):
+        return start + timedelta(seconds=seconds)
+
+    # (what happens, when): confirmations, and the client's runs between them
+    timeline = [
+        ("confirm", 0.2),
+        ("confirm", 0.6),
+        ("sync", 0.7),  # in the second of the two before it, and of the next one
+        ("confirm", 0.9),
+        ("sync", 1.3),
+        ("confirm", 1.5),
+        ("sync", 2.05),
+        ("confirm", 2.1),
+        ("confirm", 2.1),  # two at the same instant
+        ("sync", 2.2),
+        ("sync", 3.4),
+        ("confirm", 3.999999),
+        ("sync", 4.0),
+        ("sync", 5.5),
+        ("sync", 9.0),
+        ("sync", 9.0),
+    ]
+    confirmed, fetched, since = [], [], None
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        for what, seconds in timeline:
+            with time_machine.travel(at(seconds), tick=False):
+                if what == "confirm":
+                    signature = make_signature(petition, confirmed_at=at(seconds))
+                    confirmed.append(f"petitions:signature-{signature.id}")
+                else:
+                    seen, since = _sync(client, url, token, since)
+                    fetched += seen
+    assert len(fetched) == len(set(fetched)), "a signature came twice"
+    assert sorted(fetched) == sorted(confirmed), "one was missed"
+
+
 # --- recording -------------------------------------------------------------------------------
 
 
@@ -378,7 +448,9 @@ def test_recording_needs_the_write_scope(app, client, world):
         assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
 
 
-def test_the_helper_records_a_pending_signature_and_emails_the_signer(app, client, smtp, world):
+def test_the_helper_records_a_pending_signature_and_emails_the_signer(
+    app, client, clock, smtp, world
+):
     token = _token(app, write=True)
     answer = _helper(client, world["mine"], token, _body())
     assert answer.status_code == 201, answer.json
@@ -399,6 +471,7 @@ def test_the_helper_records_a_pending_signature_and_emails_the_signer(app, clien
     assert press_button(client, confirm_url).status_code == 303
     with app.app_context():
         assert _petition(app, world["mine"]).signature_count == 1
+    _settle(clock)
     listed = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token).json
     assert listed["total_records"] == 1
     (confirmed,) = listed["_embedded"]["osdi:signatures"]

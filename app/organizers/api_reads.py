@@ -3,7 +3,7 @@ published petition), and their confirmed signatures. Reading signers' personal d
 recorded like an export."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -12,6 +12,12 @@ from app.core.database import begin_write
 from app.extensions import db
 from app.models import ApiToken, Petition, Signature, SignatureExport, SignatureStatus
 from app.petitions.membership import managed_petitions_query
+
+# A signature is listed once the second it was confirmed in is over, and this long more for
+# the transactions that confirmed in that second to commit. Modified dates are shown to the
+# second, so a client that then asks for what was modified after the last one it saw (that
+# second) would never be shown one confirmed later in the same second.
+SETTLING = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -61,17 +67,19 @@ def confirmed_signatures(
     *,
     page: int,
     per_page: int,
-    modified_after: datetime | None = None,
-    modified_before: datetime | None = None,
+    modified_since: datetime | None = None,
+    modified_until: datetime | None = None,
 ) -> Page:
-    """Confirmed signatures, in the order they came to count. A signature's modified date is
-    when it was confirmed (nothing in it changes after that but its erasure, which hides
-    it): `modified_after` finds the ones new since then."""
-    conditions = _confirmed(petition)
-    if modified_after is not None:
-        conditions.append(Signature.confirmed_at > modified_after)
-    if modified_before is not None:
-        conditions.append(Signature.confirmed_at < modified_before)
+    """Confirmed signatures, in the order they came to count, those confirmed in the last
+    second or two (SETTLING) left for later. A signature's modified date is when it was
+    confirmed (nothing in it changes after that but its erasure, which hides it): from
+    `modified_since` (included) until `modified_until` (excluded)."""
+    settled = (now() - SETTLING).replace(microsecond=0)
+    conditions = [*_confirmed(petition), Signature.confirmed_at < settled]
+    if modified_since is not None:
+        conditions.append(Signature.confirmed_at >= modified_since)
+    if modified_until is not None:
+        conditions.append(Signature.confirmed_at < modified_until)
     total = db.session.scalar(sa.select(sa.func.count(Signature.id)).where(*conditions))
     items = list(
         db.session.scalars(

@@ -5,8 +5,8 @@ signature helper; described at /api/v1/openapi.json.
 Every request carries a token in the `OSDI-API-Token` header (made at /organizer/api-tokens
 or with `organizers token`); it acts for its organizer, on the published petitions they
 manage (admins: every published petition). Stateless: no session, no cookie, no CSRF (a
-token in a header is no ambient credential). Answers, errors included, are HAL+JSON. Views hold no SQL and no
-commit: the services in app.organizers and app.signing do.
+token in a header is no ambient credential). Answers, errors included, are HAL+JSON. Views
+hold no SQL and no commit: the services in app.organizers and app.signing do.
 """
 
 from flask import Flask, current_app, g, request
@@ -162,9 +162,11 @@ def _record_read(petition: Petition, description: str, rows: int) -> None:
 @blp.arguments(SignatureArgsSchema, location="query")
 @blp.response(200, SignatureCollectionSchema)
 def signatures(args, petition_id: str):
-    """The petition's confirmed signatures, in the order they came to count. The signer's
-    name, addresses and comments only for a token with the personal data scope (each such
-    read is recorded with the petition's exports)."""
+    """The petition's confirmed signatures, in the order they came to count, from a second
+    or two after their confirmation (so that `modified_date gt` the last one seen, to the
+    second, never misses one confirmed in that same second). The signer's name, addresses
+    and comments only for a token with the personal data scope (each such read is recorded
+    with the petition's exports)."""
     petition = _petition_or_404(petition_id)
     try:
         wanted = parse_filter(args.get("filter"))
@@ -175,8 +177,8 @@ def signatures(args, petition_id: str):
         petition,
         page=page,
         per_page=per_page,
-        modified_after=wanted.after,
-        modified_before=wanted.before,
+        modified_since=wanted.since,
+        modified_until=wanted.until,
     )
     personal = _token().can_read_personal_data
     items = [resources.signature_resource(s, personal_data=personal) for s in found.items]
