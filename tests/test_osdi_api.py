@@ -346,7 +346,7 @@ def test_new_signatures_since_yesterday(app, client, clock, world):
     older = _get(client, base, token, query_string={"filter": f"modified_date lt '{yesterday}'"})
     assert older.json["total_records"] == 3
     for bad in (
-        "modified_date eq '2027-01-01'",
+        "modified_date gt '2027-01-01' or modified_date lt '2026-01-01'",
         "created_date gt '2027-01-01T00:00:00Z'",
         "modified_date gt 'yesterday'",
     ):
@@ -354,6 +354,35 @@ def test_new_signatures_since_yesterday(app, client, clock, world):
         assert refused.status_code == 400, bad
         assert refused.is_json
         assert "modified_date" in refused.json["message"] or "ISO 8601" in refused.json["message"]
+
+
+def test_eq_and_ne_compare_the_date_as_shown(app, client, world):
+    first = instants.OPEN - timedelta(hours=1)
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        ids = [
+            make_signature(petition, confirmed_at=first + timedelta(seconds=seconds)).id
+            for seconds in (0, 1.4, 2.999)
+        ]
+    token = _token(app)
+    base = f"/api/v1/petitions/{world['mine']}/signatures"
+
+    def found(text: str) -> list[int]:
+        answer = _get(client, base, token, query_string={"filter": text})
+        assert answer.status_code == 200, answer.json
+        return [
+            int(s["identifiers"][0].rsplit("-", 1)[1])
+            for s in answer.json["_embedded"]["osdi:signatures"]
+        ]
+
+    shown = (first + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")  # as 1.4 s shows
+    assert found(f"modified_date eq '{shown}'") == [ids[1]]
+    assert found(f"modified_date ne '{shown}'") == [ids[0], ids[2]]
+    assert found(f"MODIFIED_DATE NE '{shown}' and modified_date ge '{shown}'") == [ids[2]]
+    # Shown dates are whole seconds: none is equal to a time between two.
+    between = (first + timedelta(seconds=1.4)).isoformat()
+    assert found(f"modified_date eq '{between}'") == []
+    assert found(f"modified_date ne '{between}'") == ids
 
 
 def _sync(client, url, token, since):

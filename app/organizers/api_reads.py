@@ -26,6 +26,24 @@ class Page:
     total: int
 
 
+@dataclass(frozen=True)
+class ModifiedRange:
+    """Which modified dates a filter keeps: from `since` (included) until `until` (excluded),
+    outside each of `excluded`'s [start, end)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    excluded: tuple[tuple[datetime, datetime], ...] = ()
+
+    def conditions(self, column) -> list:
+        conditions = [sa.or_(column < start, column >= end) for start, end in self.excluded]
+        if self.since is not None:
+            conditions.append(column >= self.since)
+        if self.until is not None:
+            conditions.append(column < self.until)
+        return conditions
+
+
 def token_actor(token: ApiToken) -> str:
     """Who, in the organizers' records: the token and its organizer."""
     return f"API token {token.name!r} of {token.organizer.email}"[:300]
@@ -67,19 +85,17 @@ def confirmed_signatures(
     *,
     page: int,
     per_page: int,
-    modified_since: datetime | None = None,
-    modified_until: datetime | None = None,
+    modified: ModifiedRange = ModifiedRange(),
 ) -> Page:
     """Confirmed signatures, in the order they came to count, those confirmed in the last
     second or two (SETTLING) left for later. A signature's modified date is when it was
-    confirmed (nothing in it changes after that but its erasure, which hides it): from
-    `modified_since` (included) until `modified_until` (excluded)."""
+    confirmed (nothing in it changes after that but its erasure, which hides it)."""
     settled = (now() - SETTLING).replace(microsecond=0)
-    conditions = [*_confirmed(petition), Signature.confirmed_at < settled]
-    if modified_since is not None:
-        conditions.append(Signature.confirmed_at >= modified_since)
-    if modified_until is not None:
-        conditions.append(Signature.confirmed_at < modified_until)
+    conditions = [
+        *_confirmed(petition),
+        Signature.confirmed_at < settled,
+        *modified.conditions(Signature.confirmed_at),
+    ]
     total = db.session.scalar(sa.select(sa.func.count(Signature.id)).where(*conditions))
     items = list(
         db.session.scalars(

@@ -1,16 +1,18 @@
-"""The OData filter the OSDI API reads: `modified_date gt '2027-07-14T00:00:00Z'` (also lt, ge,
-le; several joined with `and`). Anything else is refused with a reason.
+"""The OData filter the OSDI API reads: `modified_date gt '2027-07-14T00:00:00Z'` (also ge, lt,
+le, eq, ne; several joined with `and`). Anything else is refused with a reason.
 
 A modified date is shown to the second (2027-07-14T16:00:00Z), so it is compared as shown:
-`gt '...T16:00:00Z'` keeps what was modified from 16:00:01 on, never the rest of 16:00:00. A
-client that asks for `gt` the last modified date it saw is not given that resource again.
+`gt '...T16:00:00Z'` keeps what was modified from 16:00:01 on, never the rest of 16:00:00,
+and `eq` keeps that whole second. A client that asks for `gt` the last modified date it saw
+is not given that resource again.
 """
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-_CLAUSE = re.compile(r"^modified_date\s+(gt|lt|ge|le)\s+'([^']{1,40})'$", re.IGNORECASE)
+from app.organizers.api_reads import ModifiedRange
+
+_CLAUSE = re.compile(r"^modified_date\s+(gt|ge|lt|le|eq|ne)\s+'([^']{1,40})'$", re.IGNORECASE)
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 SECOND = timedelta(seconds=1)
 
@@ -19,14 +21,6 @@ EXAMPLE = "modified_date gt '2027-07-14T00:00:00Z'"
 
 class FilterRefused(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class ModifiedRange:
-    """The instants a filter keeps: from `since` (included) until `until` (excluded)."""
-
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 def _instant(text: str) -> datetime:
@@ -44,34 +38,45 @@ def _instant(text: str) -> datetime:
         ) from None
 
 
-def _bounds(operator: str, moment: datetime) -> tuple[datetime | None, datetime | None]:
+def _clause(operator: str, moment: datetime) -> ModifiedRange:
     """The instants whose shown second (the instant without its fraction) compares so with
-    `moment`, as [since, until)."""
+    `moment`."""
     second = moment.replace(microsecond=0)
     # The first whole second at or after the moment.
     ceiling = second if second == moment else second + SECOND
+    if operator == "ne":
+        return ModifiedRange(excluded=((ceiling, second + SECOND),))
     return {
-        "gt": (second + SECOND, None),
-        "ge": (ceiling, None),
-        "lt": (None, ceiling),
-        "le": (None, second + SECOND),
+        "gt": ModifiedRange(since=second + SECOND),
+        "ge": ModifiedRange(since=ceiling),
+        "lt": ModifiedRange(until=ceiling),
+        "le": ModifiedRange(until=second + SECOND),
+        "eq": ModifiedRange(since=ceiling, until=second + SECOND),
     }[operator]
 
 
+def _both(one: ModifiedRange, other: ModifiedRange) -> ModifiedRange:
+    def bound(pick, a, b):
+        return b if a is None else a if b is None else pick(a, b)
+
+    return ModifiedRange(
+        since=bound(max, one.since, other.since),
+        until=bound(min, one.until, other.until),
+        excluded=one.excluded + other.excluded,
+    )
+
+
 def parse_filter(text: str | None) -> ModifiedRange:
+    wanted = ModifiedRange()
     if text is None or not text.strip():
-        return ModifiedRange()
-    since = until = None
+        return wanted
     for clause in _AND.split(text.strip()):
         match = _CLAUSE.match(clause.strip())
         if match is None:
             raise FilterRefused(
                 f"Cannot filter by {clause.strip()!r}: only modified_date can be filtered, with "
-                f"gt, lt, ge or le and a quoted date and time, like {EXAMPLE}."
+                f"gt, ge, lt, le, eq or ne and a quoted date and time, like {EXAMPLE}; several "
+                "joined with and."
             )
-        start, end = _bounds(match.group(1).lower(), _instant(match.group(2)))
-        if start is not None:
-            since = start if since is None else max(since, start)
-        if end is not None:
-            until = end if until is None else min(until, end)
-    return ModifiedRange(since, until)
+        wanted = _both(wanted, _clause(match.group(1).lower(), _instant(match.group(2))))
+    return wanted

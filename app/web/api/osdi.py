@@ -177,8 +177,7 @@ def signatures(args, petition_id: str):
         petition,
         page=page,
         per_page=per_page,
-        modified_since=wanted.since,
-        modified_until=wanted.until,
+        modified=wanted,
     )
     personal = _token().can_read_personal_data
     items = [resources.signature_resource(s, personal_data=personal) for s in found.items]

@@ -206,8 +206,8 @@ class SignatureArgsSchema(PageArgsSchema):
         load_default=None,
         validate=validate.Length(max=200),
         metadata={
-            "description": "OData: modified_date gt '2027-07-14T00:00:00Z' (also lt, ge, le, "
-            "joined with and)"
+            "description": "OData: modified_date gt '2027-07-14T00:00:00Z' (also ge, lt, le, "
+            "eq, ne; several joined with and), compared to the second, as dates are shown"
         },
     )
 
