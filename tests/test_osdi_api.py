@@ -14,6 +14,7 @@ from app.email_address import canonical_email
 from app.extensions import db
 from app.models import (
     NameDisplay,
+    Organizer,
     PetitionMember,
     Signature,
     SignatureExport,
@@ -176,6 +177,47 @@ def test_an_admin_sees_every_published_petition(app, client, world):
         p["_links"]["self"]["href"].rsplit("/", 1)[1] for p in body["_embedded"]["osdi:petitions"]
     }
     assert titles == {str(world["mine"]), str(world["theirs"])}
+
+
+def test_petitions_can_be_filtered_by_modified_date(app, client, world):
+    """A petition's modified date is the latest of when it was made, edited and published."""
+    day = instants.OPEN - timedelta(days=10)
+    with app.app_context():
+        edited = make_petition(slug="edited", created_at=day, published_at=day)
+        edited.updated_at = day + timedelta(days=5, seconds=0.5)
+        published_late = make_petition(
+            slug="published-late", created_at=day, published_at=day + timedelta(days=3)
+        )
+        untouched = make_petition(slug="untouched", created_at=day, published_at=day)
+        for petition in (edited, published_late, untouched):
+            _member(petition, db.session.get(Organizer, world["ana"]))
+        make_petition(slug="bobs-new", created_at=day, published_at=day + timedelta(days=6))
+        ids = {p.slug: p.id for p in (edited, published_late, untouched)}
+    token = _token(app)
+
+    def found(text: str) -> set[str]:
+        answer = _get(client, "/api/v1/petitions", token, query_string={"filter": text})
+        assert answer.status_code == 200, answer.json
+        if answer.json["total_pages"] == 1:
+            assert "filter=" in answer.json["_links"]["self"]["href"]
+        by_id = {v: k for k, v in ids.items()}
+        return {
+            by_id.get(int(p["identifiers"][0].rsplit("-", 1)[1]), "mine")
+            for p in answer.json["_embedded"]["osdi:petitions"]
+        }
+
+    def shown(moment) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    # "mine" was made now, ten days after the others.
+    assert found(f"modified_date gt '{shown(day)}'") == {"edited", "published-late", "mine"}
+    assert found(f"modified_date le '{shown(day)}'") == {"untouched"}
+    five_days = shown(day + timedelta(days=5))
+    assert found(f"modified_date eq '{five_days}'") == {"edited"}
+    assert found(f"modified_date gt '{five_days}'") == {"mine"}
+    refused = _get(client, "/api/v1/petitions", token, query_string={"filter": "title eq 'x'"})
+    assert refused.status_code == 400
+    assert "modified_date" in refused.json["message"]
 
 
 def _petition(app, petition_id):

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import begin_write, is_postgresql
 from app.extensions import db
 from app.models import ApiToken, Petition, Signature, SignatureExport, SignatureStatus
+from app.models.types import UTCDateTime
 from app.petitions.membership import managed_petitions_query
 
 # A signature is listed once the second it was confirmed in is over, and this long more for
@@ -53,8 +54,22 @@ def _visible(token: ApiToken) -> sa.Select:
     return managed_petitions_query(token.organizer).where(Petition.published_at.is_not(None))
 
 
-def visible_petitions(token: ApiToken, *, page: int, per_page: int) -> Page:
-    query = _visible(token)
+def _petition_modified_date() -> sa.ColumnElement:
+    """A petition's modified date as the API shows it: the latest of when it was made, last
+    edited and published (app.web.api.resources.petition_resource)."""
+    latest = sa.func.greatest if is_postgresql() else sa.func.max  # SQLite's max of several
+    moments = [
+        Petition.created_at,
+        sa.func.coalesce(Petition.updated_at, Petition.created_at),
+        sa.func.coalesce(Petition.published_at, Petition.created_at),
+    ]
+    return sa.type_coerce(latest(*moments), UTCDateTime)
+
+
+def visible_petitions(
+    token: ApiToken, *, page: int, per_page: int, modified: ModifiedRange = ModifiedRange()
+) -> Page:
+    query = _visible(token).where(*modified.conditions(_petition_modified_date()))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return Page(items, total)

@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import csrf, limiter
 from app.models import ApiToken, NameDisplay, Petition
 from app.organizers.api_reads import (
+    ModifiedRange,
     confirmed_signature,
     confirmed_signatures,
     record_personal_data_read,
@@ -35,10 +36,9 @@ from app.web.api import resources
 from app.web.api.filters import FilterRefused, parse_filter
 from app.web.api.schemas import (
     EntryPointSchema,
-    PageArgsSchema,
+    FilteredPageArgsSchema,
     PetitionCollectionSchema,
     PetitionSchema,
-    SignatureArgsSchema,
     SignatureCollectionSchema,
     SignatureHelperSchema,
     SignatureSchema,
@@ -133,16 +133,36 @@ def entry_point():
     return resources.entry_point()
 
 
+def _filter(args: dict) -> ModifiedRange:
+    try:
+        return parse_filter(args.get("filter"))
+    except FilterRefused as refusal:
+        abort(400, message=str(refusal))
+
+
+def _filter_kept(args: dict) -> dict:
+    """The filter, for the links to other pages."""
+    return {"filter": args["filter"]} if args.get("filter") else {}
+
+
 @blp.get("/petitions")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(FilteredPageArgsSchema, location="query")
 @blp.response(200, PetitionCollectionSchema)
 def petitions(args):
-    """The published petitions this token's organizer manages, newest first."""
+    """The published petitions this token's organizer manages, newest first. A petition's
+    modified date is the latest of when it was made, last edited and published."""
+    wanted = _filter(args)
     page, per_page = _paging(args)
-    found = visible_petitions(_token(), page=page, per_page=per_page)
+    found = visible_petitions(_token(), page=page, per_page=per_page, modified=wanted)
     items = [resources.petition_resource(petition) for petition in found.items]
     return resources.collection(
-        "osdi.petitions", "petitions", items, total=found.total, page=page, per_page=per_page
+        "osdi.petitions",
+        "petitions",
+        items,
+        total=found.total,
+        page=page,
+        per_page=per_page,
+        **_filter_kept(args),
     )
 
 
@@ -159,7 +179,7 @@ def _record_read(petition: Petition, description: str, rows: int) -> None:
 
 
 @blp.get("/petitions/<petition_id>/signatures")
-@blp.arguments(SignatureArgsSchema, location="query")
+@blp.arguments(FilteredPageArgsSchema, location="query")
 @blp.response(200, SignatureCollectionSchema)
 def signatures(args, petition_id: str):
     """The petition's confirmed signatures, in the order they came to count, from a second
@@ -168,10 +188,7 @@ def signatures(args, petition_id: str):
     and comments only for a token with the personal data scope (each such read is recorded
     with the petition's exports)."""
     petition = _petition_or_404(petition_id)
-    try:
-        wanted = parse_filter(args.get("filter"))
-    except FilterRefused as refusal:
-        abort(400, message=str(refusal))
+    wanted = _filter(args)
     page, per_page = _paging(args)
     found = confirmed_signatures(
         petition,
@@ -181,7 +198,6 @@ def signatures(args, petition_id: str):
     )
     personal = _token().can_read_personal_data
     items = [resources.signature_resource(s, personal_data=personal) for s in found.items]
-    extra = {"filter": args["filter"]} if args.get("filter") else {}
     # The resources are plain data: recording the read (a commit) leaves them as they are.
     answer = resources.collection(
         "osdi.signatures",
@@ -191,7 +207,7 @@ def signatures(args, petition_id: str):
         page=page,
         per_page=per_page,
         petition_id=petition.id,
-        **extra,
+        **_filter_kept(args),
     )
     description = f"API signatures page={page} per_page={per_page}"
     if args.get("filter"):

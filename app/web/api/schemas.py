@@ -201,7 +201,7 @@ class PageArgsSchema(Schema):
     )
 
 
-class SignatureArgsSchema(PageArgsSchema):
+class FilteredPageArgsSchema(PageArgsSchema):
     filter = fields.String(
         load_default=None,
         validate=validate.Length(max=200),
