@@ -601,6 +601,53 @@ def test_a_bad_body_is_a_422_and_records_nothing(app, client, world, body, where
         assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
 
 
+def _is_by_path(errors: dict) -> bool:
+    """The documented shape: {location: {"dotted.path": ["message", ...]}}."""
+    return all(
+        isinstance(by_path, dict)
+        and all(
+            isinstance(path, str)
+            and isinstance(messages, list)
+            and messages
+            and all(isinstance(m, str) for m in messages)
+            for path, messages in by_path.items()
+        )
+        for by_path in errors.values()
+    )
+
+
+def test_every_422_has_the_same_shape(app, client, world):
+    token = _token(app, write=True)
+    # The body's schema (a field missing, a list too short, not an object) and the sign
+    # form's rules (a bad address): the same shape, problems by their dotted path.
+    expected = [
+        ({"person": {"family_name": "Parks"}}, "person.given_name"),
+        (_body(email_addresses=[]), "person.email_addresses"),
+        (_body(email_addresses=[{"primary": True}]), "person.email_addresses.0.address"),
+        ({"person": "Rosa"}, "person"),
+        ([1, 2], "_schema"),
+        (
+            _body(email_addresses=[{"address": "not an address"}]),
+            "person.email_addresses.0.address",
+        ),
+        (_body(given_name="=HYPERLINK(1)"), "person.given_name"),
+    ]
+    for body, path in expected:
+        answer = _helper(client, world["mine"], token, body)
+        assert answer.status_code == 422, body
+        assert set(answer.json) == {"code", "status", "message", "errors"}
+        assert list(answer.json["errors"]) == ["json"]
+        assert _is_by_path(answer.json["errors"]), answer.json
+        assert path in answer.json["errors"]["json"], (path, answer.json)
+    query = _get(client, "/api/v1/petitions?page=0", token)
+    assert query.status_code == 422
+    assert _is_by_path(query.json["errors"]) and "page" in query.json["errors"]["query"]
+    # ... and the description says so.
+    spec = client.get("/api/v1/openapi.json").json
+    errors = spec["components"]["schemas"]["Error"]["properties"]["errors"]
+    assert errors["additionalProperties"]["additionalProperties"]["items"]["type"] == "string"
+
+
 def test_not_json_at_all_is_a_4xx(app, client, world):
     answer = client.post(
         f"/api/v1/petitions/{world['mine']}/record_signature_helper",

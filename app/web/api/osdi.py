@@ -36,6 +36,7 @@ from app.web.api import resources
 from app.web.api.filters import FilterRefused, parse_filter
 from app.web.api.schemas import (
     EntryPointSchema,
+    ErrorSchema,
     FilteredPageArgsSchema,
     PetitionCollectionSchema,
     PetitionSchema,
@@ -312,6 +313,7 @@ def record_signature_helper(body, petition_id: str):
 class OsdiApi(Api):
     # What the description says every answer is, errors included.
     DEFAULT_RESPONSE_CONTENT_TYPE = HAL_JSON
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
         """None of flask-smorest's: app.web.errors answers every error, in JSON under

@@ -186,6 +186,24 @@ class SignatureCollectionSchema(_CollectionSchema):
     embedded = fields.Nested(SignaturesEmbeddedSchema, required=True, data_key="_embedded")
 
 
+class ErrorSchema(Schema):
+    """Every error the API answers (app.web.errors.api_error)."""
+
+    code = fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    status = fields.String(required=True, metadata={"description": "its name"})
+    message = fields.String(required=True, metadata={"description": "what went wrong"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.List(fields.String())),
+        metadata={
+            "description": "A 422's (and a 400's for a body that is not JSON) problems: by "
+            'where the request carries them ("json": the body, "query": the address), then '
+            'by their dotted path in it ("person.email_addresses.0.address"; "_schema" for '
+            "the body itself), a list of messages each"
+        },
+    )
+
+
 # --- what clients send ----------------------------------------------------------------------
 
 
