@@ -219,13 +219,23 @@ class PageArgsSchema(Schema):
     )
 
 
+# The filters the description promises to take (the parser, app.web.api.filters, also takes
+# other cases, offsets and fractions of a second; what it cannot use is a 400 saying why).
+_FILTER_CLAUSE = (
+    r"modified_date (gt|ge|lt|le|eq|ne) '[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z'"
+)
+FILTER_PATTERN = rf"^{_FILTER_CLAUSE}( and {_FILTER_CLAUSE})*$"
+
+
 class FilteredPageArgsSchema(PageArgsSchema):
     filter = fields.String(
         load_default=None,
         validate=validate.Length(max=200),
         metadata={
             "description": "OData: modified_date gt '2027-07-14T00:00:00Z' (also ge, lt, le, "
-            "eq, ne; several joined with and), compared to the second, as dates are shown"
+            "eq, ne; several joined with and), compared to the second, as dates are shown",
+            "pattern": FILTER_PATTERN,
         },
     )
 
