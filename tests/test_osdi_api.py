@@ -659,6 +659,33 @@ def test_not_json_at_all_is_a_4xx(app, client, world):
     assert answer.is_json
 
 
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_a_deeply_nested_body_is_a_4xx_not_a_500(app, client, world, depth):
+    for nested in ("[" * depth, '{"a":' * depth, '{"person": ' + "[" * depth):
+        answer = client.post(
+            f"/api/v1/petitions/{world['mine']}/record_signature_helper",
+            data=nested,
+            content_type="application/json",
+            headers={HEADER: _token(app, write=True)},
+        )
+        assert 400 <= answer.status_code < 500, answer.status_code
+        assert answer.is_json
+
+
+def test_the_scope_is_checked_before_the_body(app, client, world):
+    read_only = _token(app, personal_data=True)
+    for body in ({"person": "Rosa"}, [1, 2]):
+        answer = _helper(client, world["mine"], read_only, body)
+        assert answer.status_code == 403, answer.json
+    nested = client.post(
+        f"/api/v1/petitions/{world['mine']}/record_signature_helper",
+        data="[" * 100_000,
+        content_type="application/json",
+        headers={HEADER: read_only},
+    )
+    assert nested.status_code == 403
+
+
 def test_import_confirmed_counts_at_once_without_an_email(app, client, smtp, world):
     token = _token(app, write=True, import_confirmed=True, personal_data=True)
     body = {**_body(), "referrer_data": {"source": "partner-site"}, "name_display": "full"}

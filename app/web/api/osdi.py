@@ -9,10 +9,13 @@ token in a header is no ambient credential). Answers, errors included, are HAL+J
 hold no SQL and no commit: the services in app.organizers and app.signing do.
 """
 
+from functools import wraps
+
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api, Blueprint, abort
+from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import csrf, limiter
@@ -54,7 +57,21 @@ SECURITY_SCHEME = "OSDI-API-Token"
 DEFAULT_PAGESIZE = 25  # OSDI's
 API_SOURCE = "api"  # a signature's source when the partner names none
 
-blp = Blueprint(
+
+class OsdiParser(FlaskParser):
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # Python's json gives up on a body nested some thousand levels deep ("[[[[...").
+            abort(400, messages={"json": ["The JSON body is nested too deeply."]})
+
+
+class OsdiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = OsdiParser()
+
+
+blp = OsdiBlueprint(
     "osdi",
     __name__,
     url_prefix="/api/v1",
@@ -109,6 +126,19 @@ def _hal_and_never_cached(response):
 
 def _token() -> ApiToken:
     return g.api_token
+
+
+def _needs_write_scope(view):
+    """Above `blp.arguments`: a token that may not write is refused before its body is read
+    (it learns nothing from our checks of it, and costs no parsing)."""
+
+    @wraps(view)  # keeps flask-smorest's description of the view (its __dict__)
+    def checked(*args, **kwargs):
+        if not _token().can_write:
+            abort(403, message="This token may not record signatures: it needs the write scope.")
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def _petition_or_404(petition_id: str) -> Petition:
@@ -286,6 +316,7 @@ def _signer_details(body: dict) -> SignerDetails:
 
 
 @blp.post("/petitions/<petition_id>/record_signature_helper")
+@_needs_write_scope
 @blp.arguments(SignatureHelperSchema)
 @blp.response(201, SignatureSchema)
 def record_signature_helper(body, petition_id: str):
@@ -294,8 +325,6 @@ def record_signature_helper(body, petition_id: str):
     counts at once and no email is sent. 409 if this person already signed, or the petition
     does not take signatures."""
     token = _token()
-    if not token.can_write:
-        abort(403, message="This token may not record signatures: it needs the write scope.")
     petition = _petition_or_404(petition_id)
     details = _signer_details(body)
     try:
