@@ -524,9 +524,10 @@ def test_the_helper_records_a_pending_signature_and_emails_the_signer(
 ):
     token = _token(app, write=True)
     answer = _helper(client, world["mine"], token, _body())
-    assert answer.status_code == 201, answer.json
+    assert answer.status_code == 202, answer.json
     assert answer.json["status"] == "pending"
     assert "self" not in answer.json["_links"], "not listed until confirmed: no address yet"
+    assert answer.json["identifiers"] == [], "none of ours: the answer says nothing we keep"
     assert answer.json["referrer_data"] == {"source": "api"}
     assert "Set-Cookie" not in answer.headers
     with app.app_context():
@@ -546,22 +547,52 @@ def test_the_helper_records_a_pending_signature_and_emails_the_signer(
     listed = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token).json
     assert listed["total_records"] == 1
     (confirmed,) = listed["_embedded"]["osdi:signatures"]
-    assert confirmed["identifiers"] == answer.json["identifiers"]
+    assert confirmed["identifiers"][0].startswith("petitions:signature-")
+    assert confirmed["referrer_data"] == {"source": "api"}
     assert _get(client, confirmed["_links"]["self"]["href"], token).status_code == 200
 
 
-def test_the_same_person_twice_is_a_409_and_sends_nothing(app, client, smtp, world):
+def _answer_without_dates(answer) -> tuple:
+    body = {k: v for k, v in answer.json.items() if not k.endswith("_date")}
+    return answer.status_code, sorted(answer.headers.keys()), body
+
+
+def test_a_new_signer_and_one_who_signed_get_the_same_answer(app, client, clock, smtp, world):
+    """A write token cannot learn whether someone signed: the same answer, with nothing from
+    our records in it. Only the signer's mailbox is told, as the sign form does."""
     token = _token(app, write=True)
-    assert _helper(client, world["mine"], token, _body()).status_code == 201
-    deliver_mail(app)
-    smtp.wait_for(1)
+    new = _helper(client, world["mine"], token, _body())
+    assert new.status_code == 202, new.json
+    assert "Location" not in new.headers
+    assert not any(i.startswith("petitions:") for i in new.json["identifiers"])
+    assert deliver_mail(app).sent == 1
+    (confirmation,) = smtp.wait_for(1)
+    assert confirmation["To"] == "rosa@example.org"
     smtp.clear()
+
+    # Again at once, the same person (case aside): the same answer, no second email yet.
     again = _helper(client, world["mine"], token, _body(given_name="ROSA"))
-    assert again.status_code == 409
-    assert "already signed" in again.json["message"]
+    assert _answer_without_dates(again) == _answer_without_dates(new)
     assert deliver_mail(app).sent == 0
+
+    # Confirmed, then again minutes later: the same answer; her mailbox hears she signed.
+    (confirm_url,) = links_in(text_of(confirmation), "confirm")
+    assert press_button(client, confirm_url).status_code == 303
+    clock.shift(timedelta(minutes=5))
+    later = _helper(client, world["mine"], token, _body())
+    assert "Set-Cookie" not in later.headers, "the confirm page's session is not the API's"
+    assert _answer_without_dates(later) == _answer_without_dates(new)
+    assert deliver_mail(app).sent == 1
+    (told,) = smtp.wait_for(1)
+    assert told["To"] == "rosa@example.org"
+    assert told["Subject"].startswith("You have already signed")
+
+    # A household of two at one address is full: a third name gets the same answer too.
+    for name in ("Raymond", "Third"):
+        other = _helper(client, world["mine"], token, _body(given_name=name))
+        assert _answer_without_dates(other) == _answer_without_dates(new)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 2
 
 
 def test_a_closed_petition_is_a_409(app, client, clock, world):
@@ -705,7 +736,7 @@ def test_no_csrf_token_is_needed_and_no_session_is_read(app, client, world):
     # A logged-in organizer's session cookie changes nothing: the token alone counts.
     client.set_cookie("session", "garbage")
     answer = _helper(client, world["mine"], _token(app, write=True), _body())
-    assert answer.status_code == 201
+    assert answer.status_code == 202
     assert "Set-Cookie" not in answer.headers
 
 

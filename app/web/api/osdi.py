@@ -33,7 +33,8 @@ from app.signing import (
     AlreadySigned,
     PetitionNotOpen,
     SignerDetails,
-    record_partner_signature,
+    record_confirmed_signature,
+    sign_petition,
 )
 from app.web.api import resources
 from app.web.api.filters import FilterRefused, parse_filter
@@ -318,22 +319,42 @@ def _signer_details(body: dict) -> SignerDetails:
 @blp.post("/petitions/<petition_id>/record_signature_helper")
 @_needs_write_scope
 @blp.arguments(SignatureHelperSchema)
-@blp.response(201, SignatureSchema)
+@blp.response(
+    202,
+    SignatureSchema,
+    description="Taken, for the signer to confirm: the same answer whether or not this person "
+    "had signed (nothing in it comes from our records)",
+)
+@blp.alt_response(
+    201,
+    schema=SignatureSchema,
+    description="Recorded as confirmed (a token with the import confirmed scope)",
+)
 def record_signature_helper(body, petition_id: str):
-    """Record a signature a partner collected (write scope). It is pending and the signer
-    gets our confirmation email, unless the token may import confirmed signatures: then it
-    counts at once and no email is sent. 409 if this person already signed, or the petition
-    does not take signatures."""
+    """Record a signature a partner collected (write scope).
+
+    Usually it is taken for its signer to confirm, as the sign form's are: 202, and our
+    confirmation email goes to the signer, or, if this person had signed, a reminder or an
+    "already signed" email (at most one every few minutes). The answer is the same either
+    way, so a token cannot learn who signed. With the import confirmed scope the signature
+    counts at once and no email is sent: 201, or 409 if this person had signed. 409 too if
+    the petition does not take signatures."""
     token = _token()
     petition = _petition_or_404(petition_id)
     details = _signer_details(body)
+    personal = token.can_read_personal_data
     try:
-        recorded = record_partner_signature(petition, details, confirmed=token.can_import_confirmed)
+        if not token.can_import_confirmed:
+            sign_petition(petition, details)
+            return resources.signature_request_resource(
+                petition, details, personal_data=personal
+            ), 202
+        recorded = record_confirmed_signature(petition, details)
     except PetitionNotOpen:
         abort(409, message="This petition does not take signatures now (closed or not open yet).")
     except AlreadySigned:
         abort(409, message="This person has already signed this petition with this address.")
-    return resources.signature_resource(recorded, personal_data=token.can_read_personal_data)
+    return resources.signature_resource(recorded, personal_data=personal), 201
 
 
 # --- the application ------------------------------------------------------------------------

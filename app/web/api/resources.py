@@ -7,10 +7,12 @@ from math import ceil
 
 from flask import current_app
 
+from app.core.clock import now
 from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
 from app.models import Petition, Signature, SignatureStatus
 from app.sharing import canonical_url
+from app.signing import SignerDetails
 
 OSDI_VERSION = "1.1"
 PRODUCT_NAME = "Petitions"
@@ -120,20 +122,24 @@ class SignatureResource:
     origin_system: str = PRODUCT_NAME
 
 
+def _signer(first_name: str, last_name: str, email: str | None, zip_code: str) -> dict:
+    return {
+        "person": {
+            "given_name": first_name,
+            "family_name": last_name,
+            "email_addresses": [{"address": email, "primary": True}] if email else [],
+            "postal_addresses": [{"postal_code": zip_code, "primary": True}],
+        }
+    }
+
+
 def signature_resource(signature: Signature, *, personal_data: bool) -> SignatureResource:
     """A signature; the signer's name, addresses and comments only with `personal_data`."""
     person = None
     if personal_data:
-        person = {
-            "person": {
-                "given_name": signature.first_name,
-                "family_name": signature.last_name,
-                "email_addresses": (
-                    [{"address": signature.email, "primary": True}] if signature.email else []
-                ),
-                "postal_addresses": [{"postal_code": signature.zip_code, "primary": True}],
-            }
-        }
+        person = _signer(
+            signature.first_name, signature.last_name, signature.email, signature.zip_code
+        )
     return SignatureResource(
         identifiers=[identifier("signature", signature.id)],
         created_date=signature.created_at,
@@ -144,6 +150,30 @@ def signature_resource(signature: Signature, *, personal_data: bool) -> Signatur
         comments=signature.reason if personal_data else None,
         embedded=person,
         links=_signature_links(signature),
+    )
+
+
+def signature_request_resource(
+    petition: Petition, details: SignerDetails, *, personal_data: bool
+) -> SignatureResource:
+    """The answer to a signature taken for its signer to confirm, made from the request alone:
+    the same whether this person had signed or not (only their mailbox is told). So it has
+    none of our identifiers and no address; the signature gets both once confirmed."""
+    at = now()
+    return SignatureResource(
+        identifiers=[],
+        created_date=at,
+        modified_date=at,
+        action_date=at,
+        status=SignatureStatus.PENDING.value,
+        referrer_data={"source": details.source},
+        comments=details.reason if personal_data else None,
+        embedded=(
+            _signer(details.first_name, details.last_name, details.email, details.zip_code)
+            if personal_data
+            else None
+        ),
+        links={"petition": link("osdi.petition", petition_id=petition.id)},
     )
 
 
