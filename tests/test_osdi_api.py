@@ -723,7 +723,12 @@ def test_import_confirmed_counts_at_once_without_an_email(app, client, smtp, wor
     answer = _helper(client, world["mine"], token, body)
     assert answer.status_code == 201
     assert answer.json["status"] == "confirmed"
-    assert _get(client, answer.json["_links"]["self"]["href"], token).status_code == 200
+    assert answer.headers["Location"] == answer.json["_links"]["self"]["href"]
+    assert _get(client, answer.headers["Location"], token).status_code == 200
+    spec = client.get("/api/v1/openapi.json").json
+    helper = spec["paths"]["/api/v1/petitions/{petition_id}/record_signature_helper"]["post"]
+    assert "Location" in helper["responses"]["201"]["headers"]
+    assert "headers" not in helper["responses"]["202"], "a pending one has no address"
     assert answer.json["_embedded"]["osdi:person"]["given_name"] == "Rosa"
     assert answer.json["referrer_data"] == {"source": "partner-site"}
     assert deliver_mail(app).sent == 0

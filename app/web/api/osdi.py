@@ -329,6 +329,13 @@ def _signer_details(body: dict) -> SignerDetails:
     201,
     schema=SignatureSchema,
     description="Recorded as confirmed (a token with the import confirmed scope)",
+    headers={
+        "Location": {
+            "description": "the signature's address (its self link)",
+            "schema": {"type": "string"},
+            "required": True,
+        }
+    },
 )
 def record_signature_helper(body, petition_id: str):
     """Record a signature a partner collected (write scope).
@@ -354,7 +361,8 @@ def record_signature_helper(body, petition_id: str):
         abort(409, message="This petition does not take signatures now (closed or not open yet).")
     except AlreadySigned:
         abort(409, message="This person has already signed this petition with this address.")
-    return resources.signature_resource(recorded, personal_data=personal), 201
+    resource = resources.signature_resource(recorded, personal_data=personal)
+    return resource, 201, {"Location": resource.links["self"]["href"]}
 
 
 # --- the application ------------------------------------------------------------------------
