@@ -595,6 +595,53 @@ def test_a_new_signer_and_one_who_signed_get_the_same_answer(app, client, clock,
         assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 2
 
 
+REFERRER = {
+    "source": "partner-site",
+    "referrer": "jane-doe",
+    "website": "facebook.com",
+    "url": "https://facebook.com/posts/12345",
+}
+
+
+def test_the_helper_echoes_identifiers_and_referrer_data(app, client, smtp, world):
+    """As OSDI's helper does: the caller's identifiers and referrer data come back in the
+    answer (we keep only the source). An autoresponse trigger changes nothing: the signer
+    gets our confirmation email (double opt-in) whatever it says."""
+    body = {
+        **_body(),
+        "identifiers": ["partner_crm:123"],
+        "referrer_data": REFERRER,
+        "triggers": {"autoresponse": {"enabled": False, "identifiers": ["partner_crm:9"]}},
+    }
+    pending = _helper(client, world["mine"], _token(app, write=True), body)
+    assert pending.status_code == 202, pending.json
+    assert pending.json["identifiers"] == ["partner_crm:123"]
+    assert pending.json["referrer_data"] == REFERRER
+    assert deliver_mail(app).sent == 1, "our confirmation email, autoresponse or not"
+    assert smtp.wait_for(1)[0]["To"] == "rosa@example.org"
+    with app.app_context():
+        assert db.session.scalar(sa.select(Signature.source)) == "partner-site"
+
+    importer = _token(app, write=True, import_confirmed=True)
+    body = {**body, "person": _body(email_addresses=[{"address": "ida@example.org"}])["person"]}
+    body["referrer_data"] = {**REFERRER, "source": "not a source name!"}
+    confirmed = _helper(client, world["mine"], importer, body)
+    assert confirmed.status_code == 201, confirmed.json
+    ours, theirs = confirmed.json["identifiers"]
+    assert ours.startswith("petitions:signature-") and theirs == "partner_crm:123"
+    assert confirmed.json["referrer_data"] == {**REFERRER, "source": "api"}, "as kept"
+
+    for identifiers in (["petitions:signature-1"], ["no system"], ["x:" + "1" * 300]):
+        refused = _helper(client, world["mine"], importer, {**body, "identifiers": identifiers})
+        assert refused.status_code == 422, identifiers
+        assert "identifiers.0" in refused.json["errors"]["json"]
+
+    spec = client.get("/api/v1/openapi.json").json
+    helper = spec["components"]["schemas"]["SignatureHelper"]["properties"]
+    assert "no effect" in helper["triggers"]["description"]
+    assert "identifiers" in helper
+
+
 def test_a_closed_petition_is_a_409(app, client, clock, world):
     clock.move_to(instants.AFTER_GRACE)
     answer = _helper(client, world["mine"], _token(app, write=True), _body())

@@ -345,7 +345,8 @@ def record_signature_helper(body, petition_id: str):
     "already signed" email (at most one every few minutes). The answer is the same either
     way, so a token cannot learn who signed. With the import confirmed scope the signature
     counts at once and no email is sent: 201, or 409 if this person had signed. 409 too if
-    the petition does not take signatures."""
+    the petition does not take signatures. The answer echoes the body's identifiers and
+    referrer data; triggers have no effect (see the field)."""
     token = _token()
     petition = _petition_or_404(petition_id)
     details = _signer_details(body)
@@ -353,16 +354,16 @@ def record_signature_helper(body, petition_id: str):
     try:
         if not token.can_import_confirmed:
             sign_petition(petition, details)
-            return resources.signature_request_resource(
-                petition, details, personal_data=personal
-            ), 202
+            taken = resources.signature_request_resource(petition, details, personal_data=personal)
+            return resources.with_request_echoed(taken, body), 202
         recorded = record_confirmed_signature(petition, details)
     except PetitionNotOpen:
         abort(409, message="This petition does not take signatures now (closed or not open yet).")
     except AlreadySigned:
         abort(409, message="This person has already signed this petition with this address.")
     resource = resources.signature_resource(recorded, personal_data=personal)
-    return resource, 201, {"Location": resource.links["self"]["href"]}
+    answer = resources.with_request_echoed(resource, body)
+    return answer, 201, {"Location": resource.links["self"]["href"]}
 
 
 # --- the application ------------------------------------------------------------------------

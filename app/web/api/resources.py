@@ -1,7 +1,7 @@
 """The OSDI API's resources, made from our models: plain data the schemas (schemas.py) turn
 into HAL+JSON. No query here: the services give the models."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from math import ceil
 
@@ -174,6 +174,17 @@ def signature_request_resource(
             else None
         ),
         links={"petition": link("osdi.petition", petition_id=petition.id)},
+    )
+
+
+def with_request_echoed(resource: SignatureResource, body: dict) -> SignatureResource:
+    """The helper's answer echoes the caller's own identifiers (after ours) and referrer data,
+    as OSDI's does; we keep neither, but the source, shown as kept."""
+    referrer = {k: v for k, v in (body.get("referrer_data") or {}).items() if v is not None}
+    return replace(
+        resource,
+        identifiers=[*resource.identifiers, *body.get("identifiers", [])],
+        referrer_data={**referrer, "source": resource.referrer_data["source"]},
     )
 
 

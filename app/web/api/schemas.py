@@ -3,7 +3,8 @@ it answers and what it accepts. They make /api/v1/openapi.json, so it says what 
 
 from datetime import UTC
 
-from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
+from flask import current_app
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate, validates
 
 from app.models import NameDisplay
 
@@ -127,7 +128,28 @@ class ReferrerDataSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    source = fields.String(allow_none=True)
+    source = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "kept as the signature's source when it is a valid source name "
+            "(as ?source= on the petition page), else api"
+        },
+    )
+    referrer = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "echoed by the helper, not kept"},
+    )
+    website = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "echoed by the helper, not kept"},
+    )
+    url = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "echoed by the helper, not kept"},
+    )
 
 
 class SignatureEmbeddedSchema(Schema):
@@ -255,16 +277,60 @@ class NewPersonSchema(Schema):
     languages_spoken = fields.List(fields.String(), validate=validate.Length(max=10))
 
 
+class AutoresponseSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    enabled = fields.Boolean()
+    identifiers = fields.List(fields.String(), validate=validate.Length(max=10))
+
+
+class TriggersSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    autoresponse = fields.Nested(AutoresponseSchema)
+
+
+# OSDI's identifiers: `system:id`.
+_FOREIGN_IDENTIFIER = validate.Regexp(r"^[^:\s]+:\S+$", error="Write it system:id.")
+
+
 class SignatureHelperSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    identifiers = fields.List(
+        fields.String(validate=[validate.Length(max=200), _FOREIGN_IDENTIFIER]),
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "the signature's identifiers in your systems (system:id): echoed "
+            "in the answer, not kept"
+        },
+    )
     person = fields.Nested(NewPersonSchema, required=True)
     comments = fields.String(allow_none=True)
     referrer_data = fields.Nested(ReferrerDataSchema)
     add_tags = fields.List(
         fields.String(), metadata={"description": "accepted and ignored: we keep no tags"}
     )
+    triggers = fields.Nested(
+        TriggersSchema,
+        metadata={
+            "description": "accepted, with no effect: a signature to be confirmed always gets "
+            "our own confirmation email (double opt-in: it counts only once its signer "
+            "confirms their address), whatever autoresponse says, and one recorded as "
+            "confirmed (import confirmed scope) never gets an email"
+        },
+    )
+
+    @validates("identifiers")
+    def _not_ours(self, identifiers: list[str], **kwargs) -> None:
+        ours = current_app.config["API_IDENTIFIER_PREFIX"] + ":"
+        for position, identifier in enumerate(identifiers):
+            if identifier.startswith(ours):
+                raise ValidationError({position: [f"{ours} is this system's own: give yours."]})
+
     name_display = fields.String(
         load_default=NameDisplay.HIDDEN.value,
         validate=validate.OneOf([choice.value for choice in NameDisplay]),
