@@ -304,6 +304,61 @@ def test_a_petition_and_a_signature_never_share_an_identifier(app, client, clock
         assert _get(client, signature["_links"]["self"]["href"], token).status_code == 200
 
 
+def test_the_email_status_says_whether_the_signer_gets_updates(app, client, clock, world):
+    """OSDI's email_addresses[].status: subscribed when the signer ticked "Email me updates"
+    and their address is not suppressed (unsubscribed, or refused by its mail server)."""
+    from app.core.database import begin_write
+    from app.models import SuppressionReason
+    from app.updates.suppression import suppress
+
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        wants = make_signature(petition, email="wants@example.org", wants_updates=True).id
+        declined = make_signature(petition, email="declined@example.org").id
+        left = make_signature(petition, email="left@example.org", wants_updates=True).id
+        begin_write()
+        suppress(petition.id, "left@example.org", SuppressionReason.UNSUBSCRIBED)
+        db.session.commit()
+    _settle(clock)
+    token = _token(app, personal_data=True)
+    base = f"/api/v1/petitions/{world['mine']}/signatures"
+    listed = _get(client, base, token).json["_embedded"]["osdi:signatures"]
+    status = {
+        int(s["identifiers"][0].rsplit("-", 1)[1]): s["_embedded"]["osdi:person"][
+            "email_addresses"
+        ][0]["status"]
+        for s in listed
+    }
+    assert status == {wants: "subscribed", declined: "unsubscribed", left: "unsubscribed"}
+    one = _get(client, f"{base}/{wants}", token).json
+    assert one["_embedded"]["osdi:person"]["email_addresses"][0]["status"] == "subscribed"
+
+
+def test_the_helper_takes_the_updates_consent_from_the_email_status(app, client, world):
+    token = _token(app, write=True, personal_data=True)
+    for email, status, wants in (
+        ("yes@example.org", "subscribed", True),
+        ("no@example.org", "unsubscribed", False),
+        ("unsaid@example.org", None, False),
+    ):
+        address = {"address": email, **({"status": status} if status else {})}
+        answer = _helper(client, world["mine"], token, _body(email_addresses=[address]))
+        assert answer.status_code == 202, answer.json
+        shown = answer.json["_embedded"]["osdi:person"]["email_addresses"][0]["status"]
+        assert shown == ("subscribed" if wants else "unsubscribed")
+        with app.app_context():
+            recorded = db.session.scalar(sa.select(Signature).where(Signature.email == email))
+            assert recorded.wants_updates is wants, email
+    refused = _helper(
+        client,
+        world["mine"],
+        token,
+        _body(email_addresses=[{"address": "x@example.org", "status": "maybe"}]),
+    )
+    assert refused.status_code == 422
+    assert "person.email_addresses.0.status" in refused.json["errors"]["json"]
+
+
 def test_erased_signers_are_never_listed(app, client, world):
     with app.app_context():
         petition = _petition(app, world["mine"])

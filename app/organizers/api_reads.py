@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import ApiToken, Petition, Signature, SignatureExport, SignatureStatus
 from app.models.types import UTCDateTime
 from app.petitions.membership import managed_petitions_query
+from app.updates.suppression import email_hashes, suppressed_among
 
 # A signature is listed once the second it was confirmed in is over, and this long more for
 # the transactions that confirmed in that second to commit. Modified dates are shown to the
@@ -128,6 +129,15 @@ def confirmed_signature(petition: Petition, signature_id: int) -> Signature | No
     return db.session.scalar(
         sa.select(Signature).where(*_confirmed(petition), Signature.id == signature_id)
     )
+
+
+def subscribed_to_updates(petition: Petition, signatures: list[Signature]) -> set[int]:
+    """Which of these signatures' signers get updates about the petition: they asked for them
+    and their address is not suppressed (unsubscribed, or refused by its mail server)."""
+    asking = {s.id: s.email for s in signatures if s.wants_updates and s.email}
+    hashes = dict(zip(asking, email_hashes(asking.values()), strict=True))
+    suppressed = suppressed_among(petition.id, hashes.values())
+    return {signature_id for signature_id, hashed in hashes.items() if hashed not in suppressed}
 
 
 def record_personal_data_read(

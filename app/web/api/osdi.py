@@ -19,12 +19,13 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import csrf, limiter
-from app.models import ApiToken, NameDisplay, Petition
+from app.models import ApiToken, NameDisplay, Petition, Signature
 from app.organizers.api_reads import (
     ModifiedRange,
     confirmed_signature,
     confirmed_signatures,
     record_personal_data_read,
+    subscribed_to_updates,
     visible_petition,
     visible_petitions,
 )
@@ -39,6 +40,7 @@ from app.signing import (
 from app.web.api import resources
 from app.web.api.filters import FilterRefused, parse_filter
 from app.web.api.schemas import (
+    SUBSCRIBED,
     EntryPointSchema,
     ErrorSchema,
     FilteredPageArgsSchema,
@@ -205,6 +207,12 @@ def petition(petition_id: str):
     return resources.petition_resource(_petition_or_404(petition_id))
 
 
+def _signature_answer(petition: Petition, signature: Signature, token: ApiToken):
+    personal = token.can_read_personal_data
+    subscribed = personal and signature.id in subscribed_to_updates(petition, [signature])
+    return resources.signature_resource(signature, personal_data=personal, subscribed=subscribed)
+
+
 def _record_read(petition: Petition, description: str, rows: int) -> None:
     if rows and _token().can_read_personal_data:
         record_personal_data_read(petition, _token(), description, rows)
@@ -229,7 +237,11 @@ def signatures(args, petition_id: str):
         modified=wanted,
     )
     personal = _token().can_read_personal_data
-    items = [resources.signature_resource(s, personal_data=personal) for s in found.items]
+    subscribed = subscribed_to_updates(petition, found.items) if personal else set()
+    items = [
+        resources.signature_resource(s, personal_data=personal, subscribed=s.id in subscribed)
+        for s in found.items
+    ]
     # The resources are plain data: recording the read (a commit) leaves them as they are.
     answer = resources.collection(
         "osdi.signatures",
@@ -256,7 +268,7 @@ def signature(petition_id: str, signature_id: int):
     found = confirmed_signature(petition, signature_id)
     if found is None:
         abort(404, message=f"No confirmed signature {signature_id} on this petition.")
-    answer = resources.signature_resource(found, personal_data=_token().can_read_personal_data)
+    answer = _signature_answer(petition, found, _token())
     _record_read(petition, f"API signature {signature_id}", 1)
     return answer
 
@@ -304,6 +316,7 @@ def _signer_details(body: dict) -> SignerDetails:
     spoken = [language.lower()[:2] for language in person.get("languages_spoken") or []]
     locale = next((language for language in spoken if language in languages), str(get_locale()))
     source = clean_source((body.get("referrer_data") or {}).get("source")) or API_SOURCE
+    email_address = _primary(person["email_addresses"])
     return SignerDetails(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -311,6 +324,7 @@ def _signer_details(body: dict) -> SignerDetails:
         zip_code=form.zip_code.data,
         reason=form.reason.data or None,
         name_display=NameDisplay(form.name_display.data),
+        wants_updates=email_address.get("status") == SUBSCRIBED,
         source=source,
         locale=locale,
     )
@@ -361,7 +375,7 @@ def record_signature_helper(body, petition_id: str):
         abort(409, message="This petition does not take signatures now (closed or not open yet).")
     except AlreadySigned:
         abort(409, message="This person has already signed this petition with this address.")
-    resource = resources.signature_resource(recorded, personal_data=personal)
+    resource = _signature_answer(petition, recorded, token)
     answer = resources.with_request_echoed(resource, body)
     return answer, 201, {"Location": resource.links["self"]["href"]}
 

@@ -13,6 +13,7 @@ from app.core.urls import absolute_url
 from app.models import Petition, Signature, SignatureStatus
 from app.sharing import canonical_url
 from app.signing import SignerDetails
+from app.web.api.schemas import SUBSCRIBED, UNSUBSCRIBED
 
 OSDI_VERSION = "1.1"
 PRODUCT_NAME = "Petitions"
@@ -122,23 +123,37 @@ class SignatureResource:
     origin_system: str = PRODUCT_NAME
 
 
-def _signer(first_name: str, last_name: str, email: str | None, zip_code: str) -> dict:
+def _signer(
+    first_name: str, last_name: str, email: str | None, zip_code: str, *, subscribed: bool
+) -> dict:
+    email_address = {
+        "address": email,
+        "primary": True,
+        "status": SUBSCRIBED if subscribed else UNSUBSCRIBED,
+    }
     return {
         "person": {
             "given_name": first_name,
             "family_name": last_name,
-            "email_addresses": [{"address": email, "primary": True}] if email else [],
+            "email_addresses": [email_address] if email else [],
             "postal_addresses": [{"postal_code": zip_code, "primary": True}],
         }
     }
 
 
-def signature_resource(signature: Signature, *, personal_data: bool) -> SignatureResource:
-    """A signature; the signer's name, addresses and comments only with `personal_data`."""
+def signature_resource(
+    signature: Signature, *, personal_data: bool, subscribed: bool = False
+) -> SignatureResource:
+    """A signature; the signer's name, addresses and comments only with `personal_data`.
+    `subscribed`: the signer gets updates (app.organizers.api_reads.subscribed_to_updates)."""
     person = None
     if personal_data:
         person = _signer(
-            signature.first_name, signature.last_name, signature.email, signature.zip_code
+            signature.first_name,
+            signature.last_name,
+            signature.email,
+            signature.zip_code,
+            subscribed=subscribed,
         )
     return SignatureResource(
         identifiers=[identifier("signature", signature.id)],
@@ -169,7 +184,13 @@ def signature_request_resource(
         referrer_data={"source": details.source},
         comments=details.reason if personal_data else None,
         embedded=(
-            _signer(details.first_name, details.last_name, details.email, details.zip_code)
+            _signer(
+                details.first_name,
+                details.last_name,
+                details.email,
+                details.zip_code,
+                subscribed=details.wants_updates,  # as asked: whether suppressed is ours
+            )
             if personal_data
             else None
         ),

@@ -101,12 +101,36 @@ class PetitionSchema(Schema):
     links = fields.Nested(PetitionLinksSchema, required=True, data_key="_links")
 
 
+SUBSCRIBED, UNSUBSCRIBED = "subscribed", "unsubscribed"
+
+
 class EmailAddressSchema(Schema):
+    address = fields.String(required=True)
+    primary = fields.Boolean()
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf([SUBSCRIBED, UNSUBSCRIBED]),
+        metadata={
+            "description": "subscribed: the signer ticked “Email me updates” (or a partner "
+            "said so) and has not unsubscribed since, nor had its mail server refuse "
+            "them; else unsubscribed"
+        },
+    )
+
+
+class NewEmailAddressSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
     address = fields.String(required=True)
     primary = fields.Boolean()
+    status = fields.String(
+        validate=validate.OneOf([SUBSCRIBED, UNSUBSCRIBED, "bouncing", "spam complaints"]),
+        metadata={
+            "description": "subscribed: the signer asked for updates about this petition "
+            "(our sign form's “Email me updates”); anything else, or none: they did not"
+        },
+    )
 
 
 class PostalAddressSchema(Schema):
@@ -269,7 +293,9 @@ class NewPersonSchema(Schema):
     given_name = fields.String(required=True)
     family_name = fields.String(required=True)
     email_addresses = fields.List(
-        fields.Nested(EmailAddressSchema), required=True, validate=validate.Length(min=1, max=10)
+        fields.Nested(NewEmailAddressSchema),
+        required=True,
+        validate=validate.Length(min=1, max=10),
     )
     postal_addresses = fields.List(
         fields.Nested(PostalAddressSchema), required=True, validate=validate.Length(min=1, max=10)
