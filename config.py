@@ -116,6 +116,9 @@ class Config:
     API_MAX_PAGESIZE = int(os.environ.get("API_MAX_PAGESIZE") or 100)
     API_IDENTIFIER_PREFIX = os.environ.get("API_IDENTIFIER_PREFIX", "").strip() or "petitions"
     API_MOTD = os.environ.get("API_MOTD", "Petitions OSDI API: petitions and their signatures.")
+    # How many live (unrevoked) tokens one organizer may hold: a leaked account cannot mint
+    # tokens without end, and old ones get revoked rather than piling up.
+    API_TOKENS_PER_ORGANIZER = int(os.environ.get("API_TOKENS_PER_ORGANIZER") or 20)
     # flask-smorest, which describes it at /api/v1/openapi.json.
     API_TITLE = "Petitions OSDI API"
     API_VERSION = "1.1"
