@@ -113,6 +113,9 @@ class Config:
     # ("petitions:petition-42", "petitions:signature-7"; its entry point's namespace), and
     # the message of its entry point.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;5000 per hour")
+    # Signatures recorded through the API per token, on top of API_RATE_LIMIT: by default the
+    # sign form's allowance per visitor. A partner importing a backlog may need more.
+    API_SIGN_RATE_LIMIT = os.environ.get("API_SIGN_RATE_LIMIT") or RATELIMIT_SIGN
     API_MAX_PAGESIZE = int(os.environ.get("API_MAX_PAGESIZE") or 100)
     API_IDENTIFIER_PREFIX = os.environ.get("API_IDENTIFIER_PREFIX", "").strip() or "petitions"
     API_MOTD = os.environ.get("API_MOTD", "Petitions OSDI API: petitions and their signatures.")

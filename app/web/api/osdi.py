@@ -107,6 +107,25 @@ def _rate_key() -> str:
 limiter.shared_limit(_rate_limit, scope="osdi-api", key_func=_rate_key)(blp)
 
 
+def _sign_rate_limit() -> str:
+    return current_app.config["API_SIGN_RATE_LIMIT"]
+
+
+def _not_recording_a_signature() -> bool:
+    return request.endpoint != "osdi.record_signature_helper"
+
+
+# And one per token for recording signatures, as the sign form has per visitor. A blueprint
+# limit that spares the other views: a decorated view would leave the limiter's
+# before_request, which also counts the requests that fail to authenticate.
+limiter.shared_limit(
+    _sign_rate_limit,
+    scope="osdi-sign",
+    key_func=_rate_key,
+    exempt_when=_not_recording_a_signature,
+)(blp)
+
+
 @blp.before_request
 def _authenticate():
     g.stateless = True  # never read or write a session: no cookie
