@@ -249,12 +249,7 @@ def signatures(args, petition_id: str):
     petition = _petition_or_404(petition_id)
     wanted = _filter(args)
     page, per_page = _paging(args)
-    found = confirmed_signatures(
-        petition,
-        page=page,
-        per_page=per_page,
-        modified=wanted,
-    )
+    found = confirmed_signatures(petition, page=page, per_page=per_page, modified=wanted)
     personal = _token().can_read_personal_data
     subscribed = subscribed_to_updates(petition, found.items) if personal else set()
     items = [
@@ -313,12 +308,13 @@ def _signer_details(body: dict) -> SignerDetails:
     """The helper's body checked by the sign form's own rules; 422 with every problem, by
     where it is in the body."""
     person = body["person"]
+    email_address = _primary(person["email_addresses"])
     form = SignerForm(
         formdata=MultiDict(
             {
                 "first_name": person["given_name"],
                 "last_name": person["family_name"],
-                "email": _primary(person["email_addresses"])["address"],
+                "email": email_address["address"],
                 "zip_code": _primary(person["postal_addresses"])["postal_code"],
                 "reason": body.get("comments") or "",
                 "name_display": body["name_display"],
@@ -335,7 +331,6 @@ def _signer_details(body: dict) -> SignerDetails:
     spoken = [language.lower()[:2] for language in person.get("languages_spoken") or []]
     locale = next((language for language in spoken if language in languages), str(get_locale()))
     source = clean_source((body.get("referrer_data") or {}).get("source")) or API_SOURCE
-    email_address = _primary(person["email_addresses"])
     return SignerDetails(
         first_name=form.first_name.data,
         last_name=form.last_name.data,

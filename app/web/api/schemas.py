@@ -318,8 +318,9 @@ class TriggersSchema(Schema):
     autoresponse = fields.Nested(AutoresponseSchema)
 
 
-# OSDI's identifiers: `system:id`.
-_FOREIGN_IDENTIFIER = validate.Regexp(r"^[^:\s]+:\S+$", error="Write it system:id.")
+# OSDI's identifiers: `system:id` (a system named like "action_network"; an id without
+# spaces or control characters).
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.\-]+:[^\x00-\x20\x7f]+$"
 
 
 class SignatureHelperSchema(Schema):
@@ -327,7 +328,13 @@ class SignatureHelperSchema(Schema):
         unknown = EXCLUDE
 
     identifiers = fields.List(
-        fields.String(validate=[validate.Length(max=200), _FOREIGN_IDENTIFIER]),
+        fields.String(
+            validate=[
+                validate.Length(max=200),
+                validate.Regexp(IDENTIFIER_PATTERN, error="Write it system:id."),
+            ],
+            metadata={"pattern": IDENTIFIER_PATTERN},
+        ),
         validate=validate.Length(max=10),
         metadata={
             "description": "the signature's identifiers in your systems (system:id): echoed "
