@@ -133,11 +133,18 @@ class Config:
 
     # The OSDI API (/api/v1/): requests per token (or per address, without one), the most
     # records a page may hold (OSDI's default page is 25), the prefix of its identifiers
-    # ("petitions:42"), and the message of its entry point.
+    # ("petitions:petition-42", "petitions:signature-7"; its entry point's namespace), and
+    # the message of its entry point.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;5000 per hour")
+    # Signatures recorded through the API per token, on top of API_RATE_LIMIT: by default the
+    # sign form's allowance per visitor. A partner importing a backlog may need more.
+    API_SIGN_RATE_LIMIT = os.environ.get("API_SIGN_RATE_LIMIT") or RATELIMIT_SIGN
     API_MAX_PAGESIZE = int(os.environ.get("API_MAX_PAGESIZE") or 100)
     API_IDENTIFIER_PREFIX = os.environ.get("API_IDENTIFIER_PREFIX", "").strip() or "petitions"
     API_MOTD = os.environ.get("API_MOTD", "Petitions OSDI API: petitions and their signatures.")
+    # How many live (unrevoked) tokens one organizer may hold: a leaked account cannot mint
+    # tokens without end, and old ones get revoked rather than piling up.
+    API_TOKENS_PER_ORGANIZER = int(os.environ.get("API_TOKENS_PER_ORGANIZER") or 20)
     # flask-smorest, which describes it at /api/v1/openapi.json.
     API_TITLE = "Petitions OSDI API"
     API_VERSION = "1.1"

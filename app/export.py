@@ -49,6 +49,7 @@ HEADER = (
     "created_at",
     "confirmed_at",
     "paper_signed_on",
+    "wants_updates",  # last: added after the others, whose positions scripts may rely on
 )
 
 
@@ -156,6 +157,7 @@ _CELLS_QUOTED = (
     False,
     False,
     False,
+    False,
 )
 
 
@@ -182,6 +184,8 @@ def _cells(time=_local_time) -> list[sa.ColumnElement]:
         time(Signature.created_at),
         time(Signature.confirmed_at),
         _sheet_date(Signature.signed_on),
+        # Unsubscribing (or a bounce) clears it: whether the signer gets the updates.
+        sa.case((Signature.wants_updates, "yes"), else_="no"),
     ]
 
 
@@ -218,8 +222,8 @@ def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[
             return
         lines = []
         for _id, text in rows:
-            head, created_at, confirmed_at, signed_on = text.rsplit(",", 3)  # comma-free cells
-            lines.append(f"{head},{iso(created_at)},{iso(confirmed_at)},{signed_on}")
+            head, created_at, confirmed_at, signed_on, wants = text.rsplit(",", 4)  # comma-free
+            lines.append(f"{head},{iso(created_at)},{iso(confirmed_at)},{signed_on},{wants}")
         yield LINE_END.join(lines) + LINE_END, len(rows)
         last_id = rows[-1][0]
 

@@ -161,7 +161,7 @@ def _new_signature_values(petition: PetitionGlance | Petition, details: SignerDe
     }
 
 
-def sign_petition(petition: PetitionGlance, details: SignerDetails) -> SignOutcome:
+def sign_petition(petition: PetitionGlance | Petition, details: SignerDetails) -> SignOutcome:
     """Record a pending signature and queue its confirmation email, in one transaction.
 
     One address signs a petition at most twice, the second time under another name (a
@@ -207,15 +207,14 @@ class AlreadySigned(Exception):
     """This person (or a household of two) already signed the petition with this address."""
 
 
-def record_partner_signature(
-    petition: Petition, details: SignerDetails, *, confirmed: bool = False
-) -> Signature:
-    """A signature a partner's tool collected (the OSDI API), in one transaction.
+def record_confirmed_signature(petition: Petition, details: SignerDetails) -> Signature:
+    """A signature a partner's tool collected and confirmed itself (the OSDI API, with a token
+    the organizer trusted to confirm its signers), in one transaction: it counts at once,
+    and no email is sent.
 
     The same rules as the form: one address at most twice, under two names. Unlike the form,
-    the partner is told when the person had signed (AlreadySigned), and nothing is sent. A
-    pending signature gets our confirmation email; `confirmed` (a token the organizer
-    trusted to confirm its signers) makes it count at once, without an email.
+    the partner is told when the person had signed (AlreadySigned). A partner's signature
+    to be confirmed by its signer goes through `sign_petition`, as the form's does.
     """
     values = _new_signature_values(petition, details)
     canonical, key = values["email_canonical"], values["name_key"]
@@ -225,9 +224,9 @@ def record_partner_signature(
         if not is_open(petition, at):
             db.session.rollback()
             raise PetitionNotOpen(petition.slug)
-        values.update(created_at=at, last_emailed_at=None if confirmed else at)
-        if confirmed:
-            values.update(status=SignatureStatus.CONFIRMED, confirmed_at=at)
+        values.update(
+            created_at=at, last_emailed_at=None, status=SignatureStatus.CONFIRMED, confirmed_at=at
+        )
         existing = signatures_with_email(petition.id, canonical)
         slot = free_household_slot(existing)
         if slot is None or any(s.name_key == key for s in existing):
@@ -239,10 +238,7 @@ def record_partner_signature(
         except sa.exc.IntegrityError:
             db.session.rollback()  # another request took this slot or name: look again
             continue
-        if confirmed:
-            change_count(petition.id, +1)
-        else:
-            notifications.queue_confirmation(details.email, signature_id)
+        change_count(petition.id, +1)
         db.session.commit()
         return db.session.get(Signature, signature_id)
     raise SignatureNotRecorded(petition.slug)

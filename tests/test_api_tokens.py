@@ -133,3 +133,38 @@ def test_the_command_prints_a_token(app, runner):
     refused = runner.invoke(args=["organizers", "token", "ana@example.org", "--import-confirmed"])
     assert refused.exit_code == 1
     assert "write scope" in refused.output
+
+
+def test_an_organizer_holds_a_limited_number_of_live_tokens(app, client):
+    app.config["API_TOKENS_PER_ORGANIZER"] = 2
+    _logged_in(app, client)
+    assert _make(client, name="one").status_code == 201
+    assert _make(client, name="two").status_code == 201
+    refused = _make(client, name="three")
+    assert refused.status_code == 400
+    assert "You already have 2 live tokens" in refused.text
+    assert "Revoke one" in refused.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 2
+        token_id = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "one"))
+    page = client.get("/organizer/api-tokens")
+    client.post(
+        f"/organizer/api-tokens/{token_id}/revoke", data={"csrf_token": csrf_token_from(page.text)}
+    )
+    assert _make(client, name="three").status_code == 201, "a revoked token frees its place"
+    # In Spanish too.
+    client.set_cookie("lang", "es")
+    spanish = _make(client, name="four")
+    assert spanish.status_code == 400
+    assert "Ya tienes 2 tokens activos" in spanish.text
+
+
+def test_the_command_refuses_a_token_beyond_the_limit(app, runner):
+    app.config["API_TOKENS_PER_ORGANIZER"] = 1
+    with app.app_context():
+        make_organizer("ana@example.org")
+    assert runner.invoke(args=["organizers", "token", "ana@example.org"]).exit_code == 0
+    refused = runner.invoke(args=["organizers", "token", "ana@example.org"])
+    assert refused.exit_code == 1
+    assert "already has 1 live token" in refused.output
+    assert "API_TOKENS_PER_ORGANIZER" in refused.output

@@ -36,6 +36,7 @@ def petition_slug(app):
             zip_code="19107",
             reason="Por mi familia",
             source="facebook",
+            wants_updates=True,
             confirmed_at=datetime(2027, 7, 15, 16, 0, tzinfo=UTC),
             created_at=datetime(2027, 7, 15, 15, 0, tzinfo=UTC),
         )
@@ -74,9 +75,28 @@ def export_text(app, slug: str, filters: ExportFilters) -> str:
         return "".join(export_signatures_csv(petition_by_slug(slug), filters))
 
 
+# The columns as they were before the updates consent came: still there, in this order.
+EARLIER_COLUMNS = (
+    "status",
+    "channel",
+    "first_name",
+    "last_name",
+    "name_display",
+    "email",
+    "zip_code",
+    "resident",
+    "reason",
+    "source",
+    "created_at",
+    "confirmed_at",
+    "paper_signed_on",
+)
+
+
 def test_columns_and_rows(app, petition_slug):
     text = export_text(app, petition_slug, ExportFilters(status=SignatureStatus.CONFIRMED))
     assert text.splitlines()[0] == "\ufeff" + ",".join(HEADER)
+    assert HEADER == (*EARLIER_COLUMNS, "wants_updates")
     rows = parse(text)
     assert len(rows) == 3
     maria = rows[0]
@@ -94,8 +114,10 @@ def test_columns_and_rows(app, petition_slug):
         "created_at": "2027-07-15T11:00:00-04:00",
         "confirmed_at": "2027-07-15T12:00:00-04:00",
         "paper_signed_on": "",
+        "wants_updates": "yes",
     }
     assert rows[1]["first_name"] == "王" and rows[1]["resident"] == "no"
+    assert rows[1]["wants_updates"] == "no"
     assert rows[1]["name_display"] == "hidden"
     assert rows[2]["channel"] == "paper" and rows[2]["email"] == ""
     assert rows[2]["paper_signed_on"] == "2027-07-04"

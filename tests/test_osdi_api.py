@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from app.core.clock import now
 from app.email_address import canonical_email
 from app.extensions import db
 from app.models import (
     NameDisplay,
+    Organizer,
     PetitionMember,
     Signature,
     SignatureExport,
@@ -58,6 +60,11 @@ def _token(app, email="ana@example.org", **scopes) -> str:
 
 def _get(client, path, token, **kwargs):
     return client.get(path, headers={HEADER: token}, **kwargs)
+
+
+def _settle(clock):
+    """Move past the second or two before a confirmed signature is listed."""
+    clock.shift(timedelta(seconds=3))
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -118,6 +125,11 @@ def test_the_entry_point(app, client, world):
     assert body["_links"]["self"]["href"] == "http://petitions.test/api/v1/"
     assert body["_links"]["osdi:petitions"]["href"] == "http://petitions.test/api/v1/petitions"
     assert body["_links"]["curies"][0]["name"] == "osdi"
+    assert body["namespace"] == "petitions", "the prefix of its identifiers"
+    # RFC 8631's relation for a machine-readable description of the service.
+    described = body["_links"]["service-desc"]
+    assert described["href"] == "http://petitions.test/api/v1/openapi.json"
+    assert client.get(described["href"]).status_code == 200
     assert answer.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in answer.headers
 
@@ -132,7 +144,7 @@ def test_an_organizer_sees_their_published_petitions_only(app, client, world):
     assert body["per_page"] == 25
     (petition,) = body["_embedded"]["osdi:petitions"]
     assert petition["title"] == "Fix the bus"
-    assert petition["identifiers"] == [f"petitions:{world['mine']}"]
+    assert petition["identifiers"] == [f"petitions:petition-{world['mine']}"]
     assert petition["total_signatures"] == 1
     assert petition["browser_url"] == "http://petitions.test/petitions/fix-the-bus"
     assert petition["target"][0] == {"name": "Mayor Michael Nutter"}
@@ -167,17 +179,59 @@ def test_an_admin_sees_every_published_petition(app, client, world):
     assert titles == {str(world["mine"]), str(world["theirs"])}
 
 
+def test_petitions_can_be_filtered_by_modified_date(app, client, world):
+    """A petition's modified date is the latest of when it was made, edited and published."""
+    day = instants.OPEN - timedelta(days=10)
+    with app.app_context():
+        edited = make_petition(slug="edited", created_at=day, published_at=day)
+        edited.updated_at = day + timedelta(days=5, seconds=0.5)
+        published_late = make_petition(
+            slug="published-late", created_at=day, published_at=day + timedelta(days=3)
+        )
+        untouched = make_petition(slug="untouched", created_at=day, published_at=day)
+        for petition in (edited, published_late, untouched):
+            _member(petition, db.session.get(Organizer, world["ana"]))
+        make_petition(slug="bobs-new", created_at=day, published_at=day + timedelta(days=6))
+        ids = {p.slug: p.id for p in (edited, published_late, untouched)}
+    token = _token(app)
+
+    def found(text: str) -> set[str]:
+        answer = _get(client, "/api/v1/petitions", token, query_string={"filter": text})
+        assert answer.status_code == 200, answer.json
+        if answer.json["total_pages"] == 1:
+            assert "filter=" in answer.json["_links"]["self"]["href"]
+        by_id = {v: k for k, v in ids.items()}
+        return {
+            by_id.get(int(p["identifiers"][0].rsplit("-", 1)[1]), "mine")
+            for p in answer.json["_embedded"]["osdi:petitions"]
+        }
+
+    def shown(moment) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    # "mine" was made now, ten days after the others.
+    assert found(f"modified_date gt '{shown(day)}'") == {"edited", "published-late", "mine"}
+    assert found(f"modified_date le '{shown(day)}'") == {"untouched"}
+    five_days = shown(day + timedelta(days=5))
+    assert found(f"modified_date eq '{five_days}'") == {"edited"}
+    assert found(f"modified_date gt '{five_days}'") == {"mine"}
+    refused = _get(client, "/api/v1/petitions", token, query_string={"filter": "title eq 'x'"})
+    assert refused.status_code == 400
+    assert "modified_date" in refused.json["message"]
+
+
 def _petition(app, petition_id):
     from app.models import Petition
 
     return db.session.get(Petition, petition_id)
 
 
-def test_signatures_without_the_personal_data_scope_hide_the_signer(app, client, world):
+def test_signatures_without_the_personal_data_scope_hide_the_signer(app, client, clock, world):
     with app.app_context():
         petition = _petition(app, world["mine"])
         make_signature(petition, first_name="Maria", email="maria@example.org", reason="Because")
         make_signature(petition, status=SignatureStatus.PENDING, email="pending@example.org")
+    _settle(clock)
     answer = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", _token(app))
     assert answer.status_code == 200
     body = answer.json
@@ -194,7 +248,7 @@ def test_signatures_without_the_personal_data_scope_hide_the_signer(app, client,
         assert db.session.scalar(sa.select(sa.func.count(SignatureExport.id))) == 0
 
 
-def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, world):
+def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, clock, world):
     with app.app_context():
         petition = _petition(app, world["mine"])
         signed = make_signature(
@@ -206,6 +260,7 @@ def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, wo
             reason="Because",
             source="facebook",
         ).id
+    _settle(clock)
     token = _token(app, personal_data=True)
     body = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token).json
     (signature,) = body["_embedded"]["osdi:signatures"]
@@ -223,6 +278,85 @@ def test_personal_data_with_its_scope_and_every_read_is_recorded(app, client, wo
         assert records[0].actor == "API token 'test' of ana@example.org"
         assert records[0].row_count == 1 and records[0].finished_at is not None
         assert "API signatures page=1" in records[0].filters
+
+
+def test_a_petition_and_a_signature_never_share_an_identifier(app, client, clock, world):
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        for n in range(world["mine"]):  # a signature numbered as the petition is
+            signature_id = make_signature(petition, email=f"s{n}@example.org").id
+    assert signature_id >= world["mine"]
+    _settle(clock)
+    token = _token(app)
+    petitions = _get(client, "/api/v1/petitions", token).json["_embedded"]["osdi:petitions"]
+    signatures = _get(
+        client, f"/api/v1/petitions/{world['mine']}/signatures?per_page=100", token
+    ).json["_embedded"]["osdi:signatures"]
+    petition_ids = {i for p in petitions for i in p["identifiers"]}
+    signature_ids = {i for s in signatures for i in s["identifiers"]}
+    assert petition_ids == {f"petitions:petition-{world['mine']}"}
+    assert f"petitions:signature-{world['mine']}" in signature_ids
+    assert not petition_ids & signature_ids
+    # The addresses keep their numbers.
+    for signature in signatures:
+        number = signature["identifiers"][0].removeprefix("petitions:signature-")
+        assert signature["_links"]["self"]["href"].endswith(f"/signatures/{number}")
+        assert _get(client, signature["_links"]["self"]["href"], token).status_code == 200
+
+
+def test_the_email_status_says_whether_the_signer_gets_updates(app, client, clock, world):
+    """OSDI's email_addresses[].status: subscribed when the signer ticked "Email me updates"
+    and their address is not suppressed (unsubscribed, or refused by its mail server)."""
+    from app.core.database import begin_write
+    from app.models import SuppressionReason
+    from app.updates.suppression import suppress
+
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        wants = make_signature(petition, email="wants@example.org", wants_updates=True).id
+        declined = make_signature(petition, email="declined@example.org").id
+        left = make_signature(petition, email="left@example.org", wants_updates=True).id
+        begin_write()
+        suppress(petition.id, "left@example.org", SuppressionReason.UNSUBSCRIBED)
+        db.session.commit()
+    _settle(clock)
+    token = _token(app, personal_data=True)
+    base = f"/api/v1/petitions/{world['mine']}/signatures"
+    listed = _get(client, base, token).json["_embedded"]["osdi:signatures"]
+    status = {
+        int(s["identifiers"][0].rsplit("-", 1)[1]): s["_embedded"]["osdi:person"][
+            "email_addresses"
+        ][0]["status"]
+        for s in listed
+    }
+    assert status == {wants: "subscribed", declined: "unsubscribed", left: "unsubscribed"}
+    one = _get(client, f"{base}/{wants}", token).json
+    assert one["_embedded"]["osdi:person"]["email_addresses"][0]["status"] == "subscribed"
+
+
+def test_the_helper_takes_the_updates_consent_from_the_email_status(app, client, world):
+    token = _token(app, write=True, personal_data=True)
+    for email, status, wants in (
+        ("yes@example.org", "subscribed", True),
+        ("no@example.org", "unsubscribed", False),
+        ("unsaid@example.org", None, False),
+    ):
+        address = {"address": email, **({"status": status} if status else {})}
+        answer = _helper(client, world["mine"], token, _body(email_addresses=[address]))
+        assert answer.status_code == 202, answer.json
+        shown = answer.json["_embedded"]["osdi:person"]["email_addresses"][0]["status"]
+        assert shown == ("subscribed" if wants else "unsubscribed")
+        with app.app_context():
+            recorded = db.session.scalar(sa.select(Signature).where(Signature.email == email))
+            assert recorded.wants_updates is wants, email
+    refused = _helper(
+        client,
+        world["mine"],
+        token,
+        _body(email_addresses=[{"address": "x@example.org", "status": "maybe"}]),
+    )
+    assert refused.status_code == 422
+    assert "person.email_addresses.0.status" in refused.json["errors"]["json"]
 
 
 def test_erased_signers_are_never_listed(app, client, world):
@@ -309,7 +443,7 @@ def test_new_signatures_since_yesterday(app, client, clock, world):
     older = _get(client, base, token, query_string={"filter": f"modified_date lt '{yesterday}'"})
     assert older.json["total_records"] == 3
     for bad in (
-        "modified_date eq '2027-01-01'",
+        "modified_date gt '2027-01-01' or modified_date lt '2026-01-01'",
         "created_date gt '2027-01-01T00:00:00Z'",
         "modified_date gt 'yesterday'",
     ):
@@ -317,6 +451,97 @@ def test_new_signatures_since_yesterday(app, client, clock, world):
         assert refused.status_code == 400, bad
         assert refused.is_json
         assert "modified_date" in refused.json["message"] or "ISO 8601" in refused.json["message"]
+
+
+def test_eq_and_ne_compare_the_date_as_shown(app, client, world):
+    first = instants.OPEN - timedelta(hours=1)
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        ids = [
+            make_signature(petition, confirmed_at=first + timedelta(seconds=seconds)).id
+            for seconds in (0, 1.4, 2.999)
+        ]
+    token = _token(app)
+    base = f"/api/v1/petitions/{world['mine']}/signatures"
+
+    def found(text: str) -> list[int]:
+        answer = _get(client, base, token, query_string={"filter": text})
+        assert answer.status_code == 200, answer.json
+        return [
+            int(s["identifiers"][0].rsplit("-", 1)[1])
+            for s in answer.json["_embedded"]["osdi:signatures"]
+        ]
+
+    shown = (first + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")  # as 1.4 s shows
+    assert found(f"modified_date eq '{shown}'") == [ids[1]]
+    assert found(f"modified_date ne '{shown}'") == [ids[0], ids[2]]
+    assert found(f"MODIFIED_DATE NE '{shown}' and modified_date ge '{shown}'") == [ids[2]]
+    # Shown dates are whole seconds: none is equal to a time between two.
+    between = (first + timedelta(seconds=1.4)).isoformat()
+    assert found(f"modified_date eq '{between}'") == []
+    assert found(f"modified_date ne '{between}'") == ids
+
+
+def _sync(client, url, token, since):
+    """One run of a client's incremental sync: every page of the signatures modified after
+    `since` (everything the first time). Returns their identifiers and the last
+    modified_date seen, as shown."""
+    query = {"per_page": 2}
+    if since:
+        query["filter"] = f"modified_date gt '{since}'"
+    seen, page = [], _get(client, url, token, query_string=query).json
+    while True:
+        for signature in page["_embedded"]["osdi:signatures"]:
+            seen.append(signature["identifiers"][0])
+            since = max(since or "", signature["modified_date"])
+        if "next" not in page["_links"]:
+            return seen, since
+        page = _get(client, page["_links"]["next"]["href"], token).json
+
+
+def test_an_incremental_sync_gets_each_signature_once(app, client, world):
+    """A client that asks for `modified_date gt` the last one it saw (shown to the second)
+    gets every signature once, two confirmed in the same second included, even when it
+    asks between them."""
+    url = f"/api/v1/petitions/{world['mine']}/signatures"
+    token = _token(app)
+    start = instants.OPEN + timedelta(minutes=5)
+
+    def at(seconds: float):
+        return start + timedelta(seconds=seconds)
+
+    # (what happens, when): confirmations, and the client's runs between them
+    timeline = [
+        ("confirm", 0.2),
+        ("confirm", 0.6),
+        ("sync", 0.7),  # in the second of the two before it, and of the next one
+        ("confirm", 0.9),
+        ("sync", 1.3),
+        ("confirm", 1.5),
+        ("sync", 2.05),
+        ("confirm", 2.1),
+        ("confirm", 2.1),  # two at the same instant
+        ("sync", 2.2),
+        ("sync", 3.4),
+        ("confirm", 3.999999),
+        ("sync", 4.0),
+        ("sync", 5.5),
+        ("sync", 9.0),
+        ("sync", 9.0),
+    ]
+    confirmed, fetched, since = [], [], None
+    with app.app_context():
+        petition = _petition(app, world["mine"])
+        for what, seconds in timeline:
+            with time_machine.travel(at(seconds), tick=False):
+                if what == "confirm":
+                    signature = make_signature(petition, confirmed_at=at(seconds))
+                    confirmed.append(f"petitions:signature-{signature.id}")
+                else:
+                    seen, since = _sync(client, url, token, since)
+                    fetched += seen
+    assert len(fetched) == len(set(fetched)), "a signature came twice"
+    assert sorted(fetched) == sorted(confirmed), "one was missed"
 
 
 # --- recording -------------------------------------------------------------------------------
@@ -349,12 +574,15 @@ def test_recording_needs_the_write_scope(app, client, world):
         assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
 
 
-def test_the_helper_records_a_pending_signature_and_emails_the_signer(app, client, smtp, world):
+def test_the_helper_records_a_pending_signature_and_emails_the_signer(
+    app, client, clock, smtp, world
+):
     token = _token(app, write=True)
     answer = _helper(client, world["mine"], token, _body())
-    assert answer.status_code == 201, answer.json
+    assert answer.status_code == 202, answer.json
     assert answer.json["status"] == "pending"
     assert "self" not in answer.json["_links"], "not listed until confirmed: no address yet"
+    assert answer.json["identifiers"] == [], "none of ours: the answer says nothing we keep"
     assert answer.json["referrer_data"] == {"source": "api"}
     assert "Set-Cookie" not in answer.headers
     with app.app_context():
@@ -370,25 +598,103 @@ def test_the_helper_records_a_pending_signature_and_emails_the_signer(app, clien
     assert press_button(client, confirm_url).status_code == 303
     with app.app_context():
         assert _petition(app, world["mine"]).signature_count == 1
+    _settle(clock)
     listed = _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token).json
     assert listed["total_records"] == 1
     (confirmed,) = listed["_embedded"]["osdi:signatures"]
-    assert confirmed["identifiers"] == answer.json["identifiers"]
+    assert confirmed["identifiers"][0].startswith("petitions:signature-")
+    assert confirmed["referrer_data"] == {"source": "api"}
     assert _get(client, confirmed["_links"]["self"]["href"], token).status_code == 200
 
 
-def test_the_same_person_twice_is_a_409_and_sends_nothing(app, client, smtp, world):
+def _answer_without_dates(answer) -> tuple:
+    body = {k: v for k, v in answer.json.items() if not k.endswith("_date")}
+    return answer.status_code, sorted(answer.headers.keys()), body
+
+
+def test_a_new_signer_and_one_who_signed_get_the_same_answer(app, client, clock, smtp, world):
+    """A write token cannot learn whether someone signed: the same answer, with nothing from
+    our records in it. Only the signer's mailbox is told, as the sign form does."""
     token = _token(app, write=True)
-    assert _helper(client, world["mine"], token, _body()).status_code == 201
-    deliver_mail(app)
-    smtp.wait_for(1)
+    new = _helper(client, world["mine"], token, _body())
+    assert new.status_code == 202, new.json
+    assert "Location" not in new.headers
+    assert not any(i.startswith("petitions:") for i in new.json["identifiers"])
+    assert deliver_mail(app).sent == 1
+    (confirmation,) = smtp.wait_for(1)
+    assert confirmation["To"] == "rosa@example.org"
     smtp.clear()
+
+    # Again at once, the same person (case aside): the same answer, no second email yet.
     again = _helper(client, world["mine"], token, _body(given_name="ROSA"))
-    assert again.status_code == 409
-    assert "already signed" in again.json["message"]
+    assert _answer_without_dates(again) == _answer_without_dates(new)
     assert deliver_mail(app).sent == 0
+
+    # Confirmed, then again minutes later: the same answer; her mailbox hears she signed.
+    (confirm_url,) = links_in(text_of(confirmation), "confirm")
+    assert press_button(client, confirm_url).status_code == 303
+    clock.shift(timedelta(minutes=5))
+    later = _helper(client, world["mine"], token, _body())
+    assert "Set-Cookie" not in later.headers, "the confirm page's session is not the API's"
+    assert _answer_without_dates(later) == _answer_without_dates(new)
+    assert deliver_mail(app).sent == 1
+    (told,) = smtp.wait_for(1)
+    assert told["To"] == "rosa@example.org"
+    assert told["Subject"].startswith("You have already signed")
+
+    # A household of two at one address is full: a third name gets the same answer too.
+    for name in ("Raymond", "Third"):
+        other = _helper(client, world["mine"], token, _body(given_name=name))
+        assert _answer_without_dates(other) == _answer_without_dates(new)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 2
+
+
+REFERRER = {
+    "source": "partner-site",
+    "referrer": "jane-doe",
+    "website": "facebook.com",
+    "url": "https://facebook.com/posts/12345",
+}
+
+
+def test_the_helper_echoes_identifiers_and_referrer_data(app, client, smtp, world):
+    """As OSDI's helper does: the caller's identifiers and referrer data come back in the
+    answer (we keep only the source). An autoresponse trigger changes nothing: the signer
+    gets our confirmation email (double opt-in) whatever it says."""
+    body = {
+        **_body(),
+        "identifiers": ["partner_crm:123"],
+        "referrer_data": REFERRER,
+        "triggers": {"autoresponse": {"enabled": False, "identifiers": ["partner_crm:9"]}},
+    }
+    pending = _helper(client, world["mine"], _token(app, write=True), body)
+    assert pending.status_code == 202, pending.json
+    assert pending.json["identifiers"] == ["partner_crm:123"]
+    assert pending.json["referrer_data"] == REFERRER
+    assert deliver_mail(app).sent == 1, "our confirmation email, autoresponse or not"
+    assert smtp.wait_for(1)[0]["To"] == "rosa@example.org"
+    with app.app_context():
+        assert db.session.scalar(sa.select(Signature.source)) == "partner-site"
+
+    importer = _token(app, write=True, import_confirmed=True)
+    body = {**body, "person": _body(email_addresses=[{"address": "ida@example.org"}])["person"]}
+    body["referrer_data"] = {**REFERRER, "source": "not a source name!"}
+    confirmed = _helper(client, world["mine"], importer, body)
+    assert confirmed.status_code == 201, confirmed.json
+    ours, theirs = confirmed.json["identifiers"]
+    assert ours.startswith("petitions:signature-") and theirs == "partner_crm:123"
+    assert confirmed.json["referrer_data"] == {**REFERRER, "source": "api"}, "as kept"
+
+    for identifiers in (["petitions:signature-1"], ["no system"], ["x:" + "1" * 300]):
+        refused = _helper(client, world["mine"], importer, {**body, "identifiers": identifiers})
+        assert refused.status_code == 422, identifiers
+        assert "identifiers.0" in refused.json["errors"]["json"]
+
+    spec = client.get("/api/v1/openapi.json").json
+    helper = spec["components"]["schemas"]["SignatureHelper"]["properties"]
+    assert "no effect" in helper["triggers"]["description"]
+    assert "identifiers" in helper
 
 
 def test_a_closed_petition_is_a_409(app, client, clock, world):
@@ -428,6 +734,53 @@ def test_a_bad_body_is_a_422_and_records_nothing(app, client, world, body, where
         assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
 
 
+def _is_by_path(errors: dict) -> bool:
+    """The documented shape: {location: {"dotted.path": ["message", ...]}}."""
+    return all(
+        isinstance(by_path, dict)
+        and all(
+            isinstance(path, str)
+            and isinstance(messages, list)
+            and messages
+            and all(isinstance(m, str) for m in messages)
+            for path, messages in by_path.items()
+        )
+        for by_path in errors.values()
+    )
+
+
+def test_every_422_has_the_same_shape(app, client, world):
+    token = _token(app, write=True)
+    # The body's schema (a field missing, a list too short, not an object) and the sign
+    # form's rules (a bad address): the same shape, problems by their dotted path.
+    expected = [
+        ({"person": {"family_name": "Parks"}}, "person.given_name"),
+        (_body(email_addresses=[]), "person.email_addresses"),
+        (_body(email_addresses=[{"primary": True}]), "person.email_addresses.0.address"),
+        ({"person": "Rosa"}, "person"),
+        ([1, 2], "_schema"),
+        (
+            _body(email_addresses=[{"address": "not an address"}]),
+            "person.email_addresses.0.address",
+        ),
+        (_body(given_name="=HYPERLINK(1)"), "person.given_name"),
+    ]
+    for body, path in expected:
+        answer = _helper(client, world["mine"], token, body)
+        assert answer.status_code == 422, body
+        assert set(answer.json) == {"code", "status", "message", "errors"}
+        assert list(answer.json["errors"]) == ["json"]
+        assert _is_by_path(answer.json["errors"]), answer.json
+        assert path in answer.json["errors"]["json"], (path, answer.json)
+    query = _get(client, "/api/v1/petitions?page=0", token)
+    assert query.status_code == 422
+    assert _is_by_path(query.json["errors"]) and "page" in query.json["errors"]["query"]
+    # ... and the description says so.
+    spec = client.get("/api/v1/openapi.json").json
+    errors = spec["components"]["schemas"]["Error"]["properties"]["errors"]
+    assert errors["additionalProperties"]["additionalProperties"]["items"]["type"] == "string"
+
+
 def test_not_json_at_all_is_a_4xx(app, client, world):
     answer = client.post(
         f"/api/v1/petitions/{world['mine']}/record_signature_helper",
@@ -439,13 +792,45 @@ def test_not_json_at_all_is_a_4xx(app, client, world):
     assert answer.is_json
 
 
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_a_deeply_nested_body_is_a_4xx_not_a_500(app, client, world, depth):
+    for nested in ("[" * depth, '{"a":' * depth, '{"person": ' + "[" * depth):
+        answer = client.post(
+            f"/api/v1/petitions/{world['mine']}/record_signature_helper",
+            data=nested,
+            content_type="application/json",
+            headers={HEADER: _token(app, write=True)},
+        )
+        assert 400 <= answer.status_code < 500, answer.status_code
+        assert answer.is_json
+
+
+def test_the_scope_is_checked_before_the_body(app, client, world):
+    read_only = _token(app, personal_data=True)
+    for body in ({"person": "Rosa"}, [1, 2]):
+        answer = _helper(client, world["mine"], read_only, body)
+        assert answer.status_code == 403, answer.json
+    nested = client.post(
+        f"/api/v1/petitions/{world['mine']}/record_signature_helper",
+        data="[" * 100_000,
+        content_type="application/json",
+        headers={HEADER: read_only},
+    )
+    assert nested.status_code == 403
+
+
 def test_import_confirmed_counts_at_once_without_an_email(app, client, smtp, world):
     token = _token(app, write=True, import_confirmed=True, personal_data=True)
     body = {**_body(), "referrer_data": {"source": "partner-site"}, "name_display": "full"}
     answer = _helper(client, world["mine"], token, body)
     assert answer.status_code == 201
     assert answer.json["status"] == "confirmed"
-    assert _get(client, answer.json["_links"]["self"]["href"], token).status_code == 200
+    assert answer.headers["Location"] == answer.json["_links"]["self"]["href"]
+    assert _get(client, answer.headers["Location"], token).status_code == 200
+    spec = client.get("/api/v1/openapi.json").json
+    helper = spec["paths"]["/api/v1/petitions/{petition_id}/record_signature_helper"]["post"]
+    assert "Location" in helper["responses"]["201"]["headers"]
+    assert "headers" not in helper["responses"]["202"], "a pending one has no address"
     assert answer.json["_embedded"]["osdi:person"]["given_name"] == "Rosa"
     assert answer.json["referrer_data"] == {"source": "partner-site"}
     assert deliver_mail(app).sent == 0
@@ -458,7 +843,7 @@ def test_no_csrf_token_is_needed_and_no_session_is_read(app, client, world):
     # A logged-in organizer's session cookie changes nothing: the token alone counts.
     client.set_cookie("session", "garbage")
     answer = _helper(client, world["mine"], _token(app, write=True), _body())
-    assert answer.status_code == 201
+    assert answer.status_code == 202
     assert "Set-Cookie" not in answer.headers
 
 
@@ -469,6 +854,33 @@ def test_unknown_addresses_and_methods_answer_json(app, client, world):
     wrong = client.delete("/api/v1/petitions", headers={HEADER: token})
     assert wrong.status_code == 405 and wrong.is_json
     assert "GET" in wrong.headers["Allow"]
+
+
+HAL_JSON = "application/hal+json"
+
+
+def test_every_answer_is_hal_json_errors_too(app, client, world):
+    token = _token(app, write=True)
+    answers = [
+        _get(client, "/api/v1/", token),
+        _get(client, "/api/v1/petitions", token),
+        _get(client, f"/api/v1/petitions/{world['mine']}", token),
+        _get(client, f"/api/v1/petitions/{world['mine']}/signatures", token),
+        _helper(client, world["mine"], token, _body()),
+        _get(client, "/api/v1/petitions/99999", token),  # 404
+        _get(client, "/api/v1/petitions", "not-a-token"),  # 401
+        _helper(client, world["mine"], token, {"person": "Rosa"}),  # 422
+        _get(client, "/api/v1/nothing-here", token),  # no such address
+    ]
+    for answer in answers:
+        assert answer.mimetype == HAL_JSON, (answer.status_code, answer.headers)
+        assert answer.is_json
+    spec = client.get("/api/v1/openapi.json")
+    assert spec.mimetype == "application/json", "the description is OpenAPI, not HAL"
+    documented = spec.json["paths"]["/api/v1/petitions"]["get"]["responses"]
+    assert list(documented["200"]["content"]) == [HAL_JSON]
+    errors = spec.json["components"]["responses"]["DEFAULT_ERROR"]
+    assert list(errors["content"]) == [HAL_JSON]
 
 
 def test_the_openapi_description(client):
@@ -482,3 +894,31 @@ def test_the_openapi_description(client):
     }
     assert "/api/v1/petitions/{petition_id}/record_signature_helper" in spec["paths"]
     assert "Set-Cookie" not in answer.headers
+
+
+def test_a_zip_code_refused_by_the_helper_is_told_with_the_petitions_own_example(
+    app, client, world
+):
+    with app.app_context():
+        la = make_petition(slug="la-buses", resident_zip_prefixes="900 902")
+        _member(la, db.session.get(Organizer, world["ana"]))
+        la_id = la.id
+    answer = _helper(
+        client, la_id, _token(app, write=True), _body(postal_addresses=[{"postal_code": "9"}])
+    )
+    assert answer.status_code == 422
+    assert "like 90007" in str(answer.json["errors"]) and "19107" not in str(answer.json)
+
+
+def test_a_signature_the_database_never_takes_is_a_503_not_a_500(app, client, world):
+    from tests.test_concurrent_signing import ALWAYS_TAKEN, NOT_TAKEN, _run_on_the_database
+
+    token = _token(app, write=True)
+    _run_on_the_database(app, ALWAYS_TAKEN)
+    try:
+        answer = _helper(client, world["mine"], token, _body())
+    finally:
+        _run_on_the_database(app, NOT_TAKEN)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"]
+    assert "not recorded" in answer.json["message"]

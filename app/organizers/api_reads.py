@@ -3,21 +3,47 @@ published petition), and their confirmed signatures. Reading signers' personal d
 recorded like an export."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import begin_write, is_postgresql
 from app.extensions import db
 from app.models import ApiToken, Petition, Signature, SignatureExport, SignatureStatus
+from app.models.types import UTCDateTime
 from app.petitions.membership import managed_petitions_query
+from app.updates.suppression import email_hashes, suppressed_among
+
+# A signature is listed once the second it was confirmed in is over, and this long more for
+# the transactions that confirmed in that second to commit. Modified dates are shown to the
+# second, so a client that then asks for what was modified after the last one it saw (that
+# second) would never be shown one confirmed later in the same second.
+SETTLING = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
 class Page:
     items: list
     total: int
+
+
+@dataclass(frozen=True)
+class ModifiedRange:
+    """Which modified dates a filter keeps: from `since` (included) until `until` (excluded),
+    outside each of `excluded`'s [start, end)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    excluded: tuple[tuple[datetime, datetime], ...] = ()
+
+    def conditions(self, column) -> list:
+        conditions = [sa.or_(column < start, column >= end) for start, end in self.excluded]
+        if self.since is not None:
+            conditions.append(column >= self.since)
+        if self.until is not None:
+            conditions.append(column < self.until)
+        return conditions
 
 
 def token_actor(token: ApiToken) -> str:
@@ -29,8 +55,22 @@ def _visible(token: ApiToken) -> sa.Select:
     return managed_petitions_query(token.organizer).where(Petition.published_at.is_not(None))
 
 
-def visible_petitions(token: ApiToken, *, page: int, per_page: int) -> Page:
-    query = _visible(token)
+def _petition_modified_date() -> sa.ColumnElement:
+    """A petition's modified date as the API shows it: the latest of when it was made, last
+    edited and published (app.web.api.resources.petition_resource)."""
+    latest = sa.func.greatest if is_postgresql() else sa.func.max  # SQLite's max of several
+    moments = [
+        Petition.created_at,
+        sa.func.coalesce(Petition.updated_at, Petition.created_at),
+        sa.func.coalesce(Petition.published_at, Petition.created_at),
+    ]
+    return sa.type_coerce(latest(*moments), UTCDateTime)
+
+
+def visible_petitions(
+    token: ApiToken, *, page: int, per_page: int, modified: ModifiedRange = ModifiedRange()
+) -> Page:
+    query = _visible(token).where(*modified.conditions(_petition_modified_date()))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return Page(items, total)
@@ -61,17 +101,17 @@ def confirmed_signatures(
     *,
     page: int,
     per_page: int,
-    modified_after: datetime | None = None,
-    modified_before: datetime | None = None,
+    modified: ModifiedRange = ModifiedRange(),
 ) -> Page:
-    """Confirmed signatures, in the order they came to count. A signature's modified date is
-    when it was confirmed (nothing in it changes after that but its erasure, which hides
-    it): `modified_after` finds the ones new since then."""
-    conditions = _confirmed(petition)
-    if modified_after is not None:
-        conditions.append(Signature.confirmed_at > modified_after)
-    if modified_before is not None:
-        conditions.append(Signature.confirmed_at < modified_before)
+    """Confirmed signatures, in the order they came to count, those confirmed in the last
+    second or two (SETTLING) left for later. A signature's modified date is when it was
+    confirmed (nothing in it changes after that but its erasure, which hides it)."""
+    settled = (now() - SETTLING).replace(microsecond=0)
+    conditions = [
+        *_confirmed(petition),
+        Signature.confirmed_at < settled,
+        *modified.conditions(Signature.confirmed_at),
+    ]
     total = db.session.scalar(sa.select(sa.func.count(Signature.id)).where(*conditions))
     items = list(
         db.session.scalars(
@@ -89,6 +129,15 @@ def confirmed_signature(petition: Petition, signature_id: int) -> Signature | No
     return db.session.scalar(
         sa.select(Signature).where(*_confirmed(petition), Signature.id == signature_id)
     )
+
+
+def subscribed_to_updates(petition: Petition, signatures: list[Signature]) -> set[int]:
+    """Which of these signatures' signers get updates about the petition: they asked for them
+    and their address is not suppressed (unsubscribed, or refused by its mail server)."""
+    asking = {s.id: s.email for s in signatures if s.wants_updates and s.email}
+    hashes = dict(zip(asking, email_hashes(asking.values()), strict=True))
+    suppressed = suppressed_among(petition.id, hashes.values())
+    return {signature_id for signature_id, hashed in hashes.items() if hashed not in suppressed}
 
 
 def record_personal_data_read(

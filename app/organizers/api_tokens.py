@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.core.clock import now
 from app.core.database import begin_write
@@ -20,6 +21,18 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 class TokenRefused(ValueError):
     pass
+
+
+class TooManyTokens(TokenRefused):
+    """The organizer holds as many live tokens as they may (API_TOKENS_PER_ORGANIZER)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        plural = "" if limit == 1 else "s"
+        super().__init__(
+            f"This organizer already has {limit} live token{plural}, the most one may hold "
+            "(API_TOKENS_PER_ORGANIZER): revoke one no longer used, then make the new one."
+        )
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,16 @@ def create_api_token(organizer: Organizer, name: str, scopes: TokenScopes) -> tu
     if scopes.import_confirmed and not scopes.write:
         raise TokenRefused("Recording signatures as confirmed needs the write scope too.")
     secret = secrets.token_urlsafe(32)
+    limit = current_app.config["API_TOKENS_PER_ORGANIZER"]
     begin_write()
+    # The organizer's row, locked, makes two requests at once count one after the other
+    # (PostgreSQL; SQLite's write lock already does).
+    db.session.execute(
+        sa.select(Organizer.id).where(Organizer.id == organizer.id).with_for_update()
+    )
+    if live_token_count(organizer) >= limit:
+        db.session.rollback()
+        raise TooManyTokens(limit)
     token = ApiToken(
         organizer_id=organizer.id,
         name=name,
@@ -59,6 +81,14 @@ def create_api_token(organizer: Organizer, name: str, scopes: TokenScopes) -> tu
     db.session.add(token)
     db.session.commit()
     return token, secret
+
+
+def live_token_count(organizer: Organizer) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(ApiToken.id)).where(
+            ApiToken.organizer_id == organizer.id, ApiToken.revoked_at.is_(None)
+        )
+    )
 
 
 def tokens_of(organizer: Organizer) -> list[ApiToken]:

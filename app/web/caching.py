@@ -8,6 +8,8 @@ from functools import wraps
 from flask import g, make_response
 from flask.sessions import SecureCookieSessionInterface
 
+from app.web.errors import API_PREFIX
+
 PUBLIC_MAX_AGE = 5
 PUBLIC_STALE_WHILE_REVALIDATE = 30
 
@@ -56,8 +58,12 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app, request):
         # A visitor without a session cookie (most of a crowd) gets an empty session without
-        # building the cookie's signer first.
+        # building the cookie's signer first. The API acts for its token alone: a browser's
+        # session there would be read by Flask-Login (through any template rendered, such as
+        # an email), whose session protection then clears the remember cookie.
         if request.cookies.get(self.get_cookie_name(app)) is None and app.secret_key:
+            return self.session_class()
+        if request.path.startswith(API_PREFIX):
             return self.session_class()
         return super().open_session(app, request)
 

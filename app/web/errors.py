@@ -37,6 +37,8 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 
 API_PREFIX = "/api/v1"
+# What the OSDI API answers, its errors included (OSDI's media type).
+HAL_JSON = "application/hal+json"
 # Headers of an error that the client needs whatever the body (405, 429, 401).
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
@@ -46,25 +48,54 @@ def is_api_request() -> bool:
 
 
 def api_error(status: int, message: str, errors: dict | None = None, headers=None):
-    """An error of the OSDI API: JSON, the shape flask-smorest documents (code, status,
+    """An error of the OSDI API: HAL+JSON, the shape flask-smorest documents (code, status,
     message, errors)."""
     payload = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Error"), "message": message}
     if errors:
         payload["errors"] = errors
-    return jsonify(payload), status, {**(headers or {}), "Cache-Control": "no-store"}
+    response = jsonify(payload)
+    response.mimetype = HAL_JSON
+    return response, status, {**(headers or {}), "Cache-Control": "no-store"}
+
+
+# Where a problem is when it is the whole body (or query), not one of its fields.
+WHOLE = "_schema"
+
+
+def _by_path(messages, path: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Marshmallow's nested messages ({"person": {"email_addresses": {0: {"address": [...]}}}})
+    as {"person.email_addresses.0.address": [...]}. Its `_schema` (the object itself) is the
+    object's own path."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, inner in messages.items():
+            for where, said in _by_path(inner, path if key == WHOLE else (*path, str(key))).items():
+                flat.setdefault(where, []).extend(said)
+        return flat
+    said = messages if isinstance(messages, list | tuple) else [messages]
+    return {".".join(path) or WHOLE: [str(message) for message in said]}
+
+
+def api_errors_by_path(errors: dict) -> dict[str, dict[str, list[str]]]:
+    """Every API error's `errors`, one shape: {location: {"dotted.path": [messages]}}, the
+    location being where the request carries it (json: the body, query: the address)."""
+    return {location: _by_path(messages) for location, messages in errors.items()}
 
 
 def _api_http_error(error: HTTPException):
     data = getattr(error, "data", None) or {}
     headers = {name: value for name, value in error.get_headers() if name in _KEPT_HEADERS}
     headers.update(data.get("headers") or {})
+    errors = data.get("errors") or data.get("messages")
     message = data.get("message") or _messages().get(error.code, (None, None))[1]
     if error.code == 429:
         message = f"Too many requests for this token: the limit is {error.description}."
+    elif errors and not data.get("message"):
+        message = "The request does not fit what this address takes: see errors."
     return api_error(
         error.code,
         str(message or error.description),
-        data.get("errors") or data.get("messages"),
+        api_errors_by_path(errors) if errors else None,
         headers,
     )
 

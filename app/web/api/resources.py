@@ -1,16 +1,19 @@
 """The OSDI API's resources, made from our models: plain data the schemas (schemas.py) turn
 into HAL+JSON. No query here: the services give the models."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from math import ceil
 
 from flask import current_app
 
+from app.core.clock import now
 from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
 from app.models import Petition, Signature, SignatureStatus
 from app.sharing import canonical_url
+from app.signing import SignerDetails
+from app.web.api.schemas import SUBSCRIBED, UNSUBSCRIBED
 
 OSDI_VERSION = "1.1"
 PRODUCT_NAME = "Petitions"
@@ -24,14 +27,22 @@ def link(endpoint: str, **values) -> dict:
     return {"href": absolute_url(endpoint, **values)}
 
 
-def identifier(number: int) -> str:
-    return f"{current_app.config['API_IDENTIFIER_PREFIX']}:{number}"
+def namespace() -> str:
+    """OSDI's name for this system: the prefix of its identifiers."""
+    return current_app.config["API_IDENTIFIER_PREFIX"]
+
+
+def identifier(kind: str, number: int) -> str:
+    """`petitions:petition-42`, `petitions:signature-42`: OSDI's `system:id`, the id naming
+    its kind, since a petition and a signature may have the same number."""
+    return f"{namespace()}:{kind}-{number}"
 
 
 @dataclass(frozen=True)
 class EntryPoint:
     motd: str
     max_pagesize: int
+    namespace: str
     links: dict
     vendor_name: str = VENDOR_NAME
     product_name: str = PRODUCT_NAME
@@ -42,9 +53,11 @@ def entry_point() -> EntryPoint:
     return EntryPoint(
         motd=current_app.config["API_MOTD"],
         max_pagesize=current_app.config["API_MAX_PAGESIZE"],
+        namespace=namespace(),
         links={
             "self": link("osdi.entry_point"),
             "petitions": link("osdi.petitions"),
+            "service_description": link("api-docs.openapi_json"),
             "curies": CURIES,
         },
     )
@@ -72,7 +85,7 @@ def petition_resource(petition: Petition) -> PetitionResource:
     else:
         image = absolute_url("public.share_image", slug=petition.slug)
     return PetitionResource(
-        identifiers=[identifier(petition.id)],
+        identifiers=[identifier("petition", petition.id)],
         created_date=petition.created_at,
         modified_date=max(
             moment
@@ -110,22 +123,40 @@ class SignatureResource:
     origin_system: str = PRODUCT_NAME
 
 
-def signature_resource(signature: Signature, *, personal_data: bool) -> SignatureResource:
-    """A signature; the signer's name, addresses and comments only with `personal_data`."""
+def _signer(
+    first_name: str, last_name: str, email: str | None, zip_code: str, *, subscribed: bool
+) -> dict:
+    email_address = {
+        "address": email,
+        "primary": True,
+        "status": SUBSCRIBED if subscribed else UNSUBSCRIBED,
+    }
+    return {
+        "person": {
+            "given_name": first_name,
+            "family_name": last_name,
+            "email_addresses": [email_address] if email else [],
+            "postal_addresses": [{"postal_code": zip_code, "primary": True}],
+        }
+    }
+
+
+def signature_resource(
+    signature: Signature, *, personal_data: bool, subscribed: bool = False
+) -> SignatureResource:
+    """A signature; the signer's name, addresses and comments only with `personal_data`.
+    `subscribed`: the signer gets updates (app.organizers.api_reads.subscribed_to_updates)."""
     person = None
     if personal_data:
-        person = {
-            "person": {
-                "given_name": signature.first_name,
-                "family_name": signature.last_name,
-                "email_addresses": (
-                    [{"address": signature.email, "primary": True}] if signature.email else []
-                ),
-                "postal_addresses": [{"postal_code": signature.zip_code, "primary": True}],
-            }
-        }
+        person = _signer(
+            signature.first_name,
+            signature.last_name,
+            signature.email,
+            signature.zip_code,
+            subscribed=subscribed,
+        )
     return SignatureResource(
-        identifiers=[identifier(signature.id)],
+        identifiers=[identifier("signature", signature.id)],
         created_date=signature.created_at,
         modified_date=signature.confirmed_at or signature.created_at,
         action_date=signature.created_at,
@@ -134,6 +165,47 @@ def signature_resource(signature: Signature, *, personal_data: bool) -> Signatur
         comments=signature.reason if personal_data else None,
         embedded=person,
         links=_signature_links(signature),
+    )
+
+
+def signature_request_resource(
+    petition: Petition, details: SignerDetails, *, personal_data: bool
+) -> SignatureResource:
+    """The answer to a signature taken for its signer to confirm, made from the request alone:
+    the same whether this person had signed or not (only their mailbox is told). So it has
+    none of our identifiers and no address; the signature gets both once confirmed."""
+    at = now()
+    return SignatureResource(
+        identifiers=[],
+        created_date=at,
+        modified_date=at,
+        action_date=at,
+        status=SignatureStatus.PENDING.value,
+        referrer_data={"source": details.source},
+        comments=details.reason if personal_data else None,
+        embedded=(
+            _signer(
+                details.first_name,
+                details.last_name,
+                details.email,
+                details.zip_code,
+                subscribed=details.wants_updates,  # as asked: whether suppressed is ours
+            )
+            if personal_data
+            else None
+        ),
+        links={"petition": link("osdi.petition", petition_id=petition.id)},
+    )
+
+
+def with_request_echoed(resource: SignatureResource, body: dict) -> SignatureResource:
+    """The helper's answer echoes the caller's own identifiers (after ours) and referrer data,
+    as OSDI's does; we keep neither, but the source, shown as kept."""
+    referrer = {k: v for k, v in (body.get("referrer_data") or {}).items() if v is not None}
+    return replace(
+        resource,
+        identifiers=[*resource.identifiers, *body.get("identifiers", [])],
+        referrer_data={**referrer, "source": resource.referrer_data["source"]},
     )
 
 

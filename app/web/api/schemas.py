@@ -3,7 +3,8 @@ it answers and what it accepts. They make /api/v1/openapi.json, so it says what 
 
 from datetime import UTC
 
-from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
+from flask import current_app
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate, validates
 
 from app.models import NameDisplay
 
@@ -34,6 +35,12 @@ class CurieSchema(Schema):
 class EntryPointLinksSchema(Schema):
     self = fields.Nested(LinkSchema, required=True)
     petitions = fields.Nested(LinkSchema, required=True, data_key="osdi:petitions")
+    service_description = fields.Nested(
+        LinkSchema,
+        required=True,
+        data_key="service-desc",
+        metadata={"description": "this OpenAPI description (RFC 8631's relation)"},
+    )
     curies = fields.List(fields.Nested(CurieSchema), required=True)
 
 
@@ -67,6 +74,9 @@ class EntryPointSchema(Schema):
     vendor_name = fields.String(required=True)
     product_name = fields.String(required=True)
     osdi_version = fields.String(required=True)
+    namespace = fields.String(
+        required=True, metadata={"description": "the prefix of this system's identifiers"}
+    )
     links = fields.Nested(EntryPointLinksSchema, required=True, data_key="_links")
 
 
@@ -91,12 +101,36 @@ class PetitionSchema(Schema):
     links = fields.Nested(PetitionLinksSchema, required=True, data_key="_links")
 
 
+SUBSCRIBED, UNSUBSCRIBED = "subscribed", "unsubscribed"
+
+
 class EmailAddressSchema(Schema):
+    address = fields.String(required=True)
+    primary = fields.Boolean()
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf([SUBSCRIBED, UNSUBSCRIBED]),
+        metadata={
+            "description": "subscribed: the signer ticked “Email me updates” (or a partner "
+            "said so) and has not unsubscribed since, nor had its mail server refuse "
+            "them; else unsubscribed"
+        },
+    )
+
+
+class NewEmailAddressSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
     address = fields.String(required=True)
     primary = fields.Boolean()
+    status = fields.String(
+        validate=validate.OneOf([SUBSCRIBED, UNSUBSCRIBED, "bouncing", "spam complaints"]),
+        metadata={
+            "description": "subscribed: the signer asked for updates about this petition "
+            "(our sign form's “Email me updates”); anything else, or none: they did not"
+        },
+    )
 
 
 class PostalAddressSchema(Schema):
@@ -118,7 +152,28 @@ class ReferrerDataSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    source = fields.String(allow_none=True)
+    source = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "kept as the signature's source when it is a valid source name "
+            "(as ?source= on the petition page), else api"
+        },
+    )
+    referrer = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "echoed by the helper, not kept"},
+    )
+    website = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "echoed by the helper, not kept"},
+    )
+    url = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "echoed by the helper, not kept"},
+    )
 
 
 class SignatureEmbeddedSchema(Schema):
@@ -177,6 +232,24 @@ class SignatureCollectionSchema(_CollectionSchema):
     embedded = fields.Nested(SignaturesEmbeddedSchema, required=True, data_key="_embedded")
 
 
+class ErrorSchema(Schema):
+    """Every error the API answers (app.web.errors.api_error)."""
+
+    code = fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    status = fields.String(required=True, metadata={"description": "its name"})
+    message = fields.String(required=True, metadata={"description": "what went wrong"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.List(fields.String())),
+        metadata={
+            "description": "A 422's (and a 400's for a body that is not JSON) problems: by "
+            'where the request carries them ("json": the body, "query": the address), then '
+            'by their dotted path in it ("person.email_addresses.0.address"; "_schema" for '
+            "the body itself), a list of messages each"
+        },
+    )
+
+
 # --- what clients send ----------------------------------------------------------------------
 
 
@@ -192,13 +265,23 @@ class PageArgsSchema(Schema):
     )
 
 
-class SignatureArgsSchema(PageArgsSchema):
+# The filters the description promises to take (the parser, app.web.api.filters, also takes
+# other cases, offsets and fractions of a second; what it cannot use is a 400 saying why).
+_FILTER_CLAUSE = (
+    r"modified_date (gt|ge|lt|le|eq|ne) '[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z'"
+)
+FILTER_PATTERN = rf"^{_FILTER_CLAUSE}( and {_FILTER_CLAUSE})*$"
+
+
+class FilteredPageArgsSchema(PageArgsSchema):
     filter = fields.String(
         load_default=None,
         validate=validate.Length(max=200),
         metadata={
-            "description": "OData: modified_date gt '2027-07-14T00:00:00Z' (also lt, ge, le, "
-            "joined with and)"
+            "description": "OData: modified_date gt '2027-07-14T00:00:00Z' (also ge, lt, le, "
+            "eq, ne; several joined with and), compared to the second, as dates are shown",
+            "pattern": FILTER_PATTERN,
         },
     )
 
@@ -210,7 +293,9 @@ class NewPersonSchema(Schema):
     given_name = fields.String(required=True)
     family_name = fields.String(required=True)
     email_addresses = fields.List(
-        fields.Nested(EmailAddressSchema), required=True, validate=validate.Length(min=1, max=10)
+        fields.Nested(NewEmailAddressSchema),
+        required=True,
+        validate=validate.Length(min=1, max=10),
     )
     postal_addresses = fields.List(
         fields.Nested(PostalAddressSchema), required=True, validate=validate.Length(min=1, max=10)
@@ -218,16 +303,67 @@ class NewPersonSchema(Schema):
     languages_spoken = fields.List(fields.String(), validate=validate.Length(max=10))
 
 
+class AutoresponseSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    enabled = fields.Boolean()
+    identifiers = fields.List(fields.String(), validate=validate.Length(max=10))
+
+
+class TriggersSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    autoresponse = fields.Nested(AutoresponseSchema)
+
+
+# OSDI's identifiers: `system:id` (a system named like "action_network"; an id without
+# spaces or control characters).
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.\-]+:[^\x00-\x20\x7f]+$"
+
+
 class SignatureHelperSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    identifiers = fields.List(
+        fields.String(
+            validate=[
+                validate.Length(max=200),
+                validate.Regexp(IDENTIFIER_PATTERN, error="Write it system:id."),
+            ],
+            metadata={"pattern": IDENTIFIER_PATTERN},
+        ),
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "the signature's identifiers in your systems (system:id): echoed "
+            "in the answer, not kept"
+        },
+    )
     person = fields.Nested(NewPersonSchema, required=True)
     comments = fields.String(allow_none=True)
     referrer_data = fields.Nested(ReferrerDataSchema)
     add_tags = fields.List(
         fields.String(), metadata={"description": "accepted and ignored: we keep no tags"}
     )
+    triggers = fields.Nested(
+        TriggersSchema,
+        metadata={
+            "description": "accepted, with no effect: a signature to be confirmed always gets "
+            "our own confirmation email (double opt-in: it counts only once its signer "
+            "confirms their address), whatever autoresponse says, and one recorded as "
+            "confirmed (import confirmed scope) never gets an email"
+        },
+    )
+
+    @validates("identifiers")
+    def _not_ours(self, identifiers: list[str], **kwargs) -> None:
+        ours = current_app.config["API_IDENTIFIER_PREFIX"] + ":"
+        for position, identifier in enumerate(identifiers):
+            if identifier.startswith(ours):
+                raise ValidationError({position: [f"{ours} is this system's own: give yours."]})
+
     name_display = fields.String(
         load_default=NameDisplay.HIDDEN.value,
         validate=validate.OneOf([choice.value for choice in NameDisplay]),

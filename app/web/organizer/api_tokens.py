@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.extensions import db
@@ -9,6 +10,7 @@ from app.models import Organizer
 from app.organizers.api_tokens import (
     TokenRefused,
     TokenScopes,
+    TooManyTokens,
     create_api_token,
     revoke_api_token,
     tokens_of,
@@ -49,6 +51,17 @@ def create_api_token_view():
     )
     try:
         token, secret = create_api_token(_me(), form.name.data, scopes)
+    except TooManyTokens as refusal:
+        form.name.errors.append(
+            ngettext(
+                "You already have %(num)d live token, the most an organizer may hold. Revoke "
+                "one you no longer use, then make this one.",
+                "You already have %(num)d live tokens, the most an organizer may hold. Revoke "
+                "one you no longer use, then make this one.",
+                refusal.limit,
+            )
+        )
+        return _tokens_page(form, 400)
     except TokenRefused as refusal:
         form.name.errors.append(str(refusal))
         return _tokens_page(form, 400)
