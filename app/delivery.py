@@ -133,6 +133,8 @@ def record_deliveries(
             body_text=item.email.body_text,
             body_html=item.email.body_html,
             attachments=(Attachment(item.letter.filename, PDF_MIME, item.letter.data),),
+            sender_name=petition.organizer_name,
+            reply_to=petition.contact_email,
         )
         delivery = Delivery(
             petition_id=petition.id,

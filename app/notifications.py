@@ -34,6 +34,7 @@ class SignerEmail:
     subject: str
     body_text: str
     body_html: str
+    sender_name: str  # the petition's organizer, on the From line
 
     def queue(self, recipient: str, signature_id: int) -> None:
         enqueue_email(
@@ -43,6 +44,7 @@ class SignerEmail:
             body_text=self.body_text,
             body_html=self.body_html,
             signature_id=signature_id,
+            sender_name=self.sender_name,
         )
 
 
@@ -65,6 +67,7 @@ def _render(template: str, subject: str, petition, link_key: str, **context) -> 
         subject=subject,
         body_text=render_template(f"email/{template}.txt", **context),
         body_html=render_template(f"email/{template}.html", **context),
+        sender_name=petition.organizer_name,
     )
 
 
@@ -132,7 +135,11 @@ def _write_confirmation(message: QueuedMessage) -> QueuedMessage | None:
         return None  # withdrawn or erased meanwhile
     email = confirmation_email(row, row.first_name, row.locale, row.link_key)
     return dataclasses.replace(
-        message, subject=email.subject, body_text=email.body_text, body_html=email.body_html
+        message,
+        subject=email.subject,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        sender_name=email.sender_name,
     )
 
 

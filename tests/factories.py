@@ -32,6 +32,7 @@ def make_petition(**fields) -> Petition:
         "closes_at": instants.CLOSES_AT,
         "featured": True,
         "published_at": instants.OPENS_AT,
+        "share_channel": "facebook",  # as PARS asks
     }
     values.update(fields)
     petition = Petition(**values)

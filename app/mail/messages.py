@@ -48,6 +48,8 @@ class OutgoingEmail:
     signature_id: int | None = None
     update_id: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    sender_name: str | None = None  # on the From line, before the platform's address
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,5 @@ class QueuedMessage:
     headers: tuple[tuple[str, str], ...] = ()
     purpose: str = ""
     queued_at: datetime | None = None
+    sender_name: str | None = None  # on the From line, before the platform's address
+    reply_to: str | None = None

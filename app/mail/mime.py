@@ -19,7 +19,7 @@ import random
 import re
 import sys
 from email import policy
-from email.utils import formatdate
+from email.utils import formataddr, formatdate, parseaddr
 from functools import lru_cache
 
 from flask_mail import Message, sanitize_address, sanitize_addresses, sanitize_subject
@@ -44,9 +44,14 @@ def _subject(subject: str, charset: str) -> str:
     return sanitize_subject(subject, charset)
 
 
-@lru_cache(maxsize=64)
-def _address(address: str, charset: str) -> str:
-    return sanitize_address(address, charset)
+@lru_cache(maxsize=256)
+def from_header(sender: str, charset: str = "utf-8") -> str:
+    """The From line. A name is quoted where it holds specials, and encoded (RFC 2047) only
+    when it is not ASCII: Flask-Mail encodes every name, and a reader that decodes
+    `Vecinos "Unidos", Norte` before splitting the line finds two addresses in it."""
+    name, address = parseaddr(sender)
+    address = sanitize_address(address, charset)  # an international domain in its ASCII form
+    return formataddr((name, address), charset) if name else address
 
 
 def fast_path_applies(message: Message) -> bool:
@@ -110,7 +115,7 @@ def message_bytes(message: Message) -> bytes:
     headers = b""
     if message.subject:
         headers += _fold("Subject", _subject(str(message.subject), charset))
-    headers += _fold("From", _address(message.sender, charset))
+    headers += _fold("From", from_header(message.sender, charset))
     to = ", ".join(list(set(sanitize_addresses(message.recipients, charset))))
     headers += POLICY.fold_binary("To", to)
     headers += POLICY.fold_binary("Date", formatdate(message.date, localtime=True))

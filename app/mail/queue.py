@@ -30,9 +30,13 @@ def enqueue_email(
     signature_id: int | None = None,
     attachments: tuple[Attachment, ...] = (),
     headers: Mapping[str, str] | None = None,
+    sender_name: str | None = None,
+    reply_to: str | None = None,
 ) -> int:
     """Queue a message in the caller's transaction (it is sent once that commits); its id.
-    `headers` are sent with it as they are (subscription mail's list headers).
+    `headers` are sent with it as they are (subscription mail's list headers); `sender_name`
+    goes before the platform's address on the From line (the petition's organizer), and
+    `reply_to` is where replies go.
 
     A plain INSERT, not an ORM object: this runs inside the signing transaction, where every
     fraction of a millisecond is time the database's write lock is held.
@@ -50,6 +54,8 @@ def enqueue_email(
                 body_html=body_html,
                 signature_id=signature_id,
                 headers=headers or {},
+                sender_name=sender_name,
+                reply_to=reply_to,
             ),
             at,
         ),
@@ -88,6 +94,8 @@ def _row(message: OutgoingEmail, at) -> dict:
         "signature_id": message.signature_id,
         "update_id": message.update_id,
         "headers": json.dumps(dict(message.headers)) if message.headers else None,
+        "sender_name": message.sender_name,
+        "reply_to": message.reply_to,
         "status": OutboxStatus.PENDING,
         "attempts": 0,
         "created_at": at,
@@ -141,6 +149,8 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
             OutboxMessage.headers,
             OutboxMessage.purpose,
             OutboxMessage.created_at,
+            OutboxMessage.sender_name,
+            OutboxMessage.reply_to,
         )
         .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(OutboxMessage.id)
@@ -165,6 +175,8 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
             headers=tuple(json.loads(row.headers).items()) if row.headers else (),
             purpose=row.purpose,
             queued_at=row.created_at,
+            sender_name=row.sender_name,
+            reply_to=row.reply_to,
         )
         for row in rows
     ]

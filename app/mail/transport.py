@@ -7,7 +7,9 @@ import smtplib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from email.utils import formataddr, make_msgid, parseaddr
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import flask_mail
 from flask import current_app
@@ -54,21 +56,44 @@ class _Message(Message):
     def _message(self):
         mail = super()._message()
         mail.policy = mime.POLICY
+        mail.replace_header("From", mime.from_header(self.sender, self.charset or "utf-8"))
         return mail
 
 
 def _as_mail(message: QueuedMessage) -> Message:
+    platform = current_app.config["MAIL_DEFAULT_SENDER"]
     mail_message = _Message(
         subject=message.subject,
         recipients=[address_for_sending(message.recipient)],
         body=message.body_text,
         html=message.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=_sender(platform, message.sender_name),
+        reply_to=address_for_sending(message.reply_to) if message.reply_to else None,
         extra_headers=dict(message.headers) or None,
     )
+    # Flask-Mail names the message after this machine (socket.getfqdn(): "localhost" on many
+    # servers), which spam filters hold against it: name it after the site instead.
+    mail_message.msgId = make_msgid(domain=_site_domain(platform))
     for attachment in message.attachments:
         mail_message.attach(attachment.filename, attachment.content_type, attachment.data)
     return mail_message
+
+
+def _sender(platform: str, name: str | None) -> str:
+    """The platform's address, under the petition organizer's name when the message has one
+    (a name on one line: Flask-Mail refuses a header with a line break in it)."""
+    if not name:
+        return platform
+    return formataddr((" ".join(name.split()), parseaddr(platform)[1]))
+
+
+def _site_domain(platform: str) -> str:
+    """The site's own domain, from BASE_URL (else the platform address's)."""
+    return (
+        urlsplit(current_app.config.get("BASE_URL") or "").hostname
+        or parseaddr(platform)[1].rpartition("@")[2]
+        or "localhost"
+    )
 
 
 class _TimedConnection(flask_mail.Connection):

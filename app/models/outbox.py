@@ -43,6 +43,10 @@ class OutboxMessage(db.Model):
         sa.ForeignKey("petition_update.id", ondelete="CASCADE")
     )
     headers: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The name on the From line, before the platform's address: the petition's organizer.
+    sender_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # Where replies go (a letter to an official: the organizers' contact address).
+    reply_to: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     status: so.Mapped[OutboxStatus] = so.mapped_column(
         string_enum(OutboxStatus),
         default=OutboxStatus.PENDING,

@@ -60,6 +60,12 @@ class Petition(db.Model):
     image_height: so.Mapped[int | None]
     # When signers' personal data was erased (after closing and delivery); counts remain.
     purged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Where the officials' replies go: the Reply-To of the letters (and reports) sent to them.
+    # Never shown publicly.
+    contact_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    # The network signers are asked to share on after signing (app.sharing
+    # SHARE_CHANNELS); None asks them to share wherever their friends are.
+    share_channel: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     # Declared by the organizers (app.petitions.outcomes); shown as a banner.
     outcome: so.Mapped[Outcome] = so.mapped_column(string_enum(Outcome), default=Outcome.NONE)
     outcome_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -30,6 +30,7 @@ from app.models import (
 from app.petitions.lifecycle import mark_published, publish_problems
 from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
+from app.sharing import SHARE_CHANNELS
 
 CAMPAIGNS_FOLDER = Path(__file__).resolve().parents[2] / "campaigns"
 PARS_FILE = CAMPAIGNS_FOLDER / "pars.toml"
@@ -57,6 +58,8 @@ _KEYS = {
     "opens_at",
     "closes_at",
     "closes_yearly",
+    "share_channel",
+    "contact_email",
     "targets",
     "translations",
 }
@@ -106,6 +109,8 @@ class PetitionFile:
     closes_yearly: tuple[int, int] | None  # (month, day): the next one, at 23:59:59
     targets: tuple[TargetEntry, ...]
     translations: dict[str, TranslationEntry] = field(default_factory=dict)
+    share_channel: str | None = None  # app.sharing.SHARE_CHANNELS; None: anywhere
+    contact_email: str | None = None  # the Reply-To of what goes to the officials
 
     @property
     def zone(self) -> ZoneInfo:
@@ -244,6 +249,11 @@ def parse_petition_file(text: str) -> PetitionFile:
     if opens_at and closes_at and closes_at <= opens_at:
         read.fail("closes_at", "is not after opens_at")
 
+    share_channel = read.text(content, "share_channel", "share_channel", 16, required=False)
+    if share_channel is not None and share_channel not in SHARE_CHANNELS:
+        read.fail("share_channel", f"one of {', '.join(SHARE_CHANNELS)} (or leave it out)")
+    contact_email = _email(read, content, "contact_email", "contact_email")
+
     targets = _targets(read, content.get("targets", []))
     translations = _translations(read, content.get("translations", {}), len(targets))
     if read.problems:
@@ -260,6 +270,8 @@ def parse_petition_file(text: str) -> PetitionFile:
         closes_yearly=closes_yearly,
         targets=targets,
         translations=translations,
+        share_channel=share_channel,
+        contact_email=contact_email,
     )
 
 
@@ -304,6 +316,18 @@ def _month_day(read: _Reader, value) -> tuple[int, int] | None:
     return None
 
 
+def _email(read: _Reader, table: dict, key: str, where: str) -> str | None:
+    """An optional address, checked and tidied as the forms do."""
+    email = read.text(table, key, where, 254, required=False)
+    if email is None:
+        return None
+    try:
+        return normalize_email(email)
+    except InvalidEmail as error:
+        read.fail(where, str(error))
+        return None
+
+
 def _targets(read: _Reader, value) -> tuple[TargetEntry, ...]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         read.fail("targets", "must be [[targets]] tables, each with a title and a name")
@@ -316,12 +340,7 @@ def _targets(read: _Reader, value) -> tuple[TargetEntry, ...]:
         read.unknown_keys(table, _TARGET_KEYS, f"{where}.")
         title = read.text(table, "title", f"{where}.title", 120)
         name = read.text(table, "name", f"{where}.name", 120)
-        email = read.text(table, "email", f"{where}.email", 254, required=False)
-        if email is not None:
-            try:
-                email = normalize_email(email)
-            except InvalidEmail as error:
-                read.fail(f"{where}.email", str(error))
+        email = _email(read, table, "email", f"{where}.email")
         targets.append(TargetEntry(title or "", name or "", email))
     return tuple(targets)
 
@@ -383,6 +402,7 @@ def _new_petition(content: PetitionFile, closes_at: datetime | None) -> Petition
         resident_label=content.resident_label,
         opens_at=content.opens_at or now(),
         closes_at=closes_at or content.deadline(),
+        contact_email=content.contact_email,
     )
     _set_texts(petition, content)
     for position, target in enumerate(content.targets, start=1):
@@ -399,6 +419,7 @@ def _set_texts(petition: Petition, content: PetitionFile) -> None:
     petition.about = content.about
     petition.letter_subject = content.letter_subject
     petition.letter_body = content.letter_body
+    petition.share_channel = content.share_channel
 
 
 def _set_translations(petition: Petition, content: PetitionFile) -> None:
@@ -548,6 +569,8 @@ def dump_petition(petition: Petition) -> str:
         f"resident_label = {_string(petition.resident_label)}",
         f"opens_at = {_instant(petition.opens_at, petition.zone)}",
         f"closes_at = {_instant(petition.closes_at, petition.zone)}",
+        *([f"share_channel = {_string(petition.share_channel)}"] if petition.share_channel else []),
+        *([f"contact_email = {_string(petition.contact_email)}"] if petition.contact_email else []),
         "",
         f"about = {_long_text(petition.about)}",
         "",

@@ -49,10 +49,22 @@ class PetitionSettings:
     closes_at: datetime
     featured: bool | None  # None: as it is (what organizers other than admins send)
     targets: tuple[TargetSettings, ...]
+    share_channel: str | None = None  # app.sharing.SHARE_CHANNELS; None: anywhere
+    contact_email: str | None = None  # the Reply-To of what goes to the officials
 
 
 def _shown_time(petition: Petition, moment: datetime) -> str:
     return in_zone(moment, petition.zone).isoformat(timespec="seconds")
+
+
+def _set_recorded(petition: Petition, column: str, value) -> int:
+    """Set one column, recording the change; how many changed (0 or 1)."""
+    old = getattr(petition, column)
+    if old == value:
+        return 0
+    record_change(petition, column.replace("_", " "), old, value)
+    setattr(petition, column, value)
+    return 1
 
 
 def set_goal(petition: Petition, goal: int) -> int:
@@ -160,6 +172,8 @@ def current_settings(petition: Petition) -> PetitionSettings:
         closes_at=petition.closes_at,
         featured=petition.featured,
         targets=tuple(TargetSettings(t.title, t.name, t.email) for t in petition.targets),
+        share_channel=petition.share_channel,
+        contact_email=petition.contact_email,
     )
 
 
@@ -177,6 +191,8 @@ def apply_settings(
     changes = set_featured(petition, wanted.featured, by)
     changes += set_goal(petition, wanted.goal)
     changes += set_deadline(petition, wanted.closes_at)
+    for column in ("share_channel", "contact_email"):
+        changes += _set_recorded(petition, column, getattr(wanted, column))
     for position, target in enumerate(wanted.targets, start=1):
         changes += set_target(
             petition,

@@ -108,6 +108,7 @@ class SignerCopies:
             signature_id=signature_id,
             update_id=self._update_id,
             headers=ListHeaders(link, self._list_id).as_headers(),
+            sender_name=self._petition.organizer_name,
         )
 
 
@@ -124,6 +125,7 @@ def send_test_email(petition: Petition, update: Update, address: str) -> int:
             subject=f"[TEST {locale}] {email.subject}",
             body_text=email.body_text,
             body_html=email.body_html,
+            sender_name=petition.organizer_name,
         )
     current_app.logger.info("test of update %s sent to %s by %s", update.id, address, actor_label())
     db.session.commit()

@@ -10,6 +10,7 @@ from flask_babel import format_date, format_decimal, format_time, get_locale, ng
 
 from app.core.clock import in_zone, zone_of
 from app.core.markdown import markdown_to_text, render_markdown
+from app.sharing import share_call
 
 
 def number(value: int) -> str:
@@ -113,6 +114,7 @@ def init_app(app: Flask) -> None:
         percent_of=percent_of,
         zip_prefixes=zip_prefixes,
         zone_name=zone_name,
+        share_call=share_call,
     )
     # Organizers' texts are Markdown: rendered safely, or as plain words (meta descriptions).
     app.jinja_env.filters.update(markdown=render_markdown, markdown_text=markdown_to_text)

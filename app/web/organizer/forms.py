@@ -90,6 +90,15 @@ class TargetForm(TargetFieldsForm):
             raise ValidationError(_l("Enter a name."))
 
 
+SHARE_CHANNEL_CHOICES = [
+    SelectChoice("", _l("with their friends, wherever they are")),
+    SelectChoice("facebook", _l("on Facebook")),
+    SelectChoice("whatsapp", _l("on WhatsApp")),
+    SelectChoice("x", _l("on X")),
+    SelectChoice("email", _l("by email")),
+]
+
+
 class SettingsForm(FlaskForm):
     goal = IntegerField(
         _l("Goal (signatures)"),
@@ -102,6 +111,18 @@ class SettingsForm(FlaskForm):
         render_kw={"step": "1"},
     )
     featured = BooleanField(_l("Featured: shown on the home page"))
+    share_channel = SelectField(
+        _l("After signing, ask signers to share it"),
+        choices=SHARE_CHANNEL_CHOICES,
+        default="",
+        validate_choice=False,
+        validators=[one_of(SHARE_CHANNEL_CHOICES)],
+    )
+    contact_email = StringField(
+        _l("Organizers' contact address"),
+        filters=[tidy],
+        validators=[Optional(), at_most(254), validate_email],
+    )
     targets = RowList(FormField(TargetForm), min_entries=1, max_entries=12)
 
 

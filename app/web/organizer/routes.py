@@ -245,6 +245,9 @@ def settings(slug: str):
             closes_at=closes_at,
             # Only admins see the box: anyone else's form leaves the home page as it is.
             featured=form.featured.data if organizer.is_admin else None,
+            # A field the form did not send (a script's post) stays as it is.
+            share_channel=_sent(form.share_channel, petition.share_channel),
+            contact_email=_sent(form.contact_email, petition.contact_email),
             targets=tuple(
                 TargetSettings(t.form.title.data, t.form.name.data, t.form.email.data or None)
                 for t in form.targets
@@ -264,6 +267,12 @@ def settings(slug: str):
     return _settings_page(petition, form, 400 if form.errors else 200)
 
 
+def _sent(field, current):
+    """What a field of the settings form sets: its value (empty is None), or, when the form
+    did not send it at all, the value as it is."""
+    return (field.data or None) if field.raw_data else current
+
+
 def _settings_page(petition: Petition, form: SettingsForm, status: int):
     return render_template(
         "organizer/settings.html", petition=petition, form=form, changes=recent_changes(petition)
@@ -276,6 +285,8 @@ def _settings_data(petition: Petition) -> dict:
         "goal": settings.goal,
         "closes_at": in_zone(settings.closes_at, petition.zone).replace(tzinfo=None),
         "featured": settings.featured,
+        "share_channel": settings.share_channel or "",
+        "contact_email": settings.contact_email or "",
         "targets": [
             {"title": t.title, "name": t.name, "email": t.email or ""} for t in settings.targets
         ],
