@@ -208,8 +208,11 @@ class _LogTransport:
             f"\n[attached: {a.filename}, {len(a.data):,} bytes]" for a in message.attachments
         )
         headers = "".join(f"\n{name}: {value}" for name, value in message.headers)
+        if message.reply_to:
+            headers += f"\nReply-To: {message.reply_to}"
         log.info(
-            "Email (not sent: no MAIL_SERVER)\nTo: %s\nSubject: %s%s\n\n%s%s",
+            "Email (not sent: no MAIL_SERVER)\nFrom: %s\nTo: %s\nSubject: %s%s\n\n%s%s",
+            _sender(current_app.config["MAIL_DEFAULT_SENDER"], message.sender_name),
             message.recipient,
             message.subject,
             headers,
