@@ -110,7 +110,7 @@ def test_a_response_and_an_outcome_are_shown_in_both_languages(app, organizer_cl
     assert "The response as a PDF" in english
 
     spanish = spanish_page(public, slug)
-    assert "Respuesta de Alcalde Michael Nutter, 14 de julio de 2027" in spanish
+    assert "Alcalde Michael Nutter: respuesta del 14 de julio de 2027" in spanish
     assert "¡Victoria!" in spanish
     assert "La respuesta en PDF" in spanish
 
@@ -339,6 +339,6 @@ def test_a_response_makes_an_update_in_each_language(app, slug):
     )
     assert "> We have **received** your letter.\n>\n> The contract is under review." in english.body
     assert f"(http://petitions.test/petitions/{slug}/responses/{response.id}.pdf)" in english.body
-    assert spanish.title == "Alcalde Michael Nutter respondió a nuestra petición"
+    assert spanish.title == "Respuesta a nuestra petición: Alcalde Michael Nutter"
     assert "14 de julio de 2027" in spanish.body
     assert won.title == "¡Victoria!"
