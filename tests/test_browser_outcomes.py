@@ -79,6 +79,18 @@ def test_no_accessibility_violations_on_responses_and_outcomes(
     results = axe.run(page)
     if results.violations_count:
         problems["responses page"] = results.generate_report()
+    # Each response, and the outcome, open an update filled in about it: a draft to check.
+    page.locator("a[href*='/updates/new?response=']").click()
+    page.wait_for_url("**/updates/new?response=*")
+    assert "Michael Nutter" in page.locator("#title").input_value()
+    assert "Michael Nutter" in page.locator("#es_title").input_value()
+    results = axe.run(page)
+    if results.violations_count:
+        problems["update filled in from a response"] = results.generate_report()
+    page.goto(answered + f"/organizer/petitions/{SLUG}/responses")
+    page.locator("a[href*='/updates/new?outcome=won']").click()
+    assert page.locator("#es_title").input_value() == "¡Victoria!"
+    page.goto(answered + f"/organizer/petitions/{SLUG}/responses")
     page.locator("#text").fill("")
     page.locator("form[enctype] button[type=submit]").click()
     assert page.locator(".error-summary").count() == 1
