@@ -69,6 +69,11 @@ def test_no_accessibility_violations_on_responses_and_outcomes(
     banner = page.locator(".outcome-banner").inner_text()
     assert ("Victory!" if language == "en-US" else "¡Victoria!") in banner
     assert page.locator(".response").count() == 1
+    # Won: the count box shows the win and no goal left to reach, even once the count refreshes.
+    won = "This petition won" if language == "en-US" else "Esta petición ganó"
+    page.wait_for_timeout(1500)  # a refresh of the count (every second here) has come
+    assert won in page.locator(".count").inner_text()
+    assert page.locator(".count progress").count() == 0
     results = axe.run(page)
     if results.violations_count:
         problems["petition with a response and an outcome"] = results.generate_report()

@@ -32,7 +32,7 @@ from app.petitions.outcomes import (
 )
 from app.petitions.queries import petition_by_slug
 from tests.conftest import csrf_token_from
-from tests.factories import make_petition
+from tests.factories import make_petition, make_signature
 
 ANSWER = "We have **received** your letter.\n\nThe contract is under review."
 
@@ -465,3 +465,33 @@ def test_the_declared_outcome_opens_a_filled_in_update(app, organizer_client, sl
     with app.app_context():
         assert count_rows(Update) == 0
 
+
+def test_after_a_win_the_count_shows_the_win_not_a_goal(app, organizer_client, slug):
+    with app.app_context():
+        petition = petition_by_slug(slug)
+        for _ in range(3):
+            make_signature(petition)
+    public = app.test_client()
+    before = english_page(public, slug)
+    assert "Let's get to 100!" in before and "data-progress" in before
+
+    declare(organizer_client, slug, "won")
+    for html, won, goal in (
+        (english_page(public, slug), "This petition won, thanks to everyone who signed.", "get to"),
+        (
+            spanish_page(public, slug),
+            "Esta petición ganó gracias a todas las personas que firmaron.",
+            "Lleguemos",
+        ),
+        (
+            public.get(f"/petitions/{slug}/embed").get_data(as_text=True),
+            "This petition won, thanks to everyone who signed.",
+            "get to",
+        ),
+    ):
+        box = html[html.index('<div class="count"') :]
+        box = box[: box.index("</div>")]
+        assert '<strong class="count-number" data-count>3</strong>' in box
+        assert won in box
+        assert goal not in box and "<progress" not in box and "100" not in box
+    assert public.get(f"/petitions/{slug}.json").get_json()["goal"] == 100
