@@ -69,6 +69,11 @@ def test_no_accessibility_violations_on_responses_and_outcomes(
     banner = page.locator(".outcome-banner").inner_text()
     assert ("Victory!" if language == "en-US" else "¡Victoria!") in banner
     assert page.locator(".response").count() == 1
+    # Won: the count box shows the win and no goal left to reach, even once the count refreshes.
+    won = "This petition won" if language == "en-US" else "Esta petición ganó"
+    page.wait_for_timeout(1500)  # a refresh of the count (every second here) has come
+    assert won in page.locator(".count").inner_text()
+    assert page.locator(".count progress").count() == 0
     results = axe.run(page)
     if results.violations_count:
         problems["petition with a response and an outcome"] = results.generate_report()
@@ -79,6 +84,18 @@ def test_no_accessibility_violations_on_responses_and_outcomes(
     results = axe.run(page)
     if results.violations_count:
         problems["responses page"] = results.generate_report()
+    # Each response, and the outcome, open an update filled in about it: a draft to check.
+    page.locator("a[href*='/updates/new?response=']").click()
+    page.wait_for_url("**/updates/new?response=*")
+    assert "Michael Nutter" in page.locator("#title").input_value()
+    assert "Michael Nutter" in page.locator("#es_title").input_value()
+    results = axe.run(page)
+    if results.violations_count:
+        problems["update filled in from a response"] = results.generate_report()
+    page.goto(answered + f"/organizer/petitions/{SLUG}/responses")
+    page.locator("a[href*='/updates/new?outcome=won']").click()
+    assert page.locator("#es_title").input_value() == "¡Victoria!"
+    page.goto(answered + f"/organizer/petitions/{SLUG}/responses")
     page.locator("#text").fill("")
     page.locator("form[enctype] button[type=submit]").click()
     assert page.locator(".error-summary").count() == 1

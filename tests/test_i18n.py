@@ -42,7 +42,7 @@ def test_the_browsers_language_is_followed(app, client, slug):
     html = spanish(client).get(f"/petitions/{slug}").get_data(as_text=True)
     assert '<html lang="es">' in html
     assert "Firma esta petición" in html or "Firma la petición" in html
-    assert "Petición dirigida a Alcalde Michael Nutter y 2 personas más" in html
+    assert "Para: Alcalde Michael Nutter y 2 personas más" in html
     assert "<li>District Attorney Seth Williams</li>" in html, "untranslated: as written"
     assert '<h1 lang="es">Protege a Philly</h1>' in html
     assert "Texto en español." in html and "English about." not in html
@@ -143,7 +143,7 @@ def test_the_seeded_spanish_page_gives_the_officials_spanish_titles(app, client,
     result = runner.invoke(args=["petitions", "seed-pars"])
     assert result.exit_code == 0, result.output
     html = spanish(client).get("/petitions/end-the-pars-contract").get_data(as_text=True)
-    assert "Petición dirigida a Alcalde Michael Nutter y 2 personas más" in html
+    assert "Para: Alcalde Michael Nutter y 2 personas más" in html
     for name in ("Alcalde Michael Nutter", "Fiscal de Distrito Seth Williams"):
         assert f"<li>{name}</li>" in html
     assert "<li>Jueza Marsha Neifield</li>" in html

@@ -5,6 +5,7 @@ kept and served only as a download."""
 import io
 import re
 from datetime import date
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,15 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app.extensions import db
-from app.models import Outcome, PetitionChange, TargetResponse, TargetTranslation
+from app.models import (
+    OutboxMessage,
+    Outcome,
+    PetitionChange,
+    PetitionTranslation,
+    TargetResponse,
+    TargetTranslation,
+    Update,
+)
 from app.petitions.outcomes import (
     ResponseRefused,
     check_response_pdf,
@@ -23,7 +32,7 @@ from app.petitions.outcomes import (
 )
 from app.petitions.queries import petition_by_slug
 from tests.conftest import csrf_token_from
-from tests.factories import make_petition
+from tests.factories import make_petition, make_signature
 
 ANSWER = "We have **received** your letter.\n\nThe contract is under review."
 
@@ -110,7 +119,7 @@ def test_a_response_and_an_outcome_are_shown_in_both_languages(app, organizer_cl
     assert "The response as a PDF" in english
 
     spanish = spanish_page(public, slug)
-    assert "Respuesta de Alcalde Michael Nutter, 14 de julio de 2027" in spanish
+    assert "Alcalde Michael Nutter: respuesta del 14 de julio de 2027" in spanish
     assert "¡Victoria!" in spanish
     assert "La respuesta en PDF" in spanish
 
@@ -339,6 +348,150 @@ def test_a_response_makes_an_update_in_each_language(app, slug):
     )
     assert "> We have **received** your letter.\n>\n> The contract is under review." in english.body
     assert f"(http://petitions.test/petitions/{slug}/responses/{response.id}.pdf)" in english.body
-    assert spanish.title == "Alcalde Michael Nutter respondió a nuestra petición"
+    assert spanish.title == "Respuesta a nuestra petición: Alcalde Michael Nutter"
     assert "14 de julio de 2027" in spanish.body
     assert won.title == "¡Victoria!"
+
+
+# --- telling signers: a draft update filled in from a response or the outcome -----------------
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The update form's fields as the page fills them in."""
+    fields = {}
+    for name in ("title", "es_title"):
+        found = re.search(rf'<input[^>]*\bname="{name}"[^>]*\bvalue="([^"]*)"', html)
+        fields[name] = unescape(found.group(1)) if found else ""
+    for name in ("body", "es_body"):
+        found = re.search(rf'<textarea[^>]*\bname="{name}"[^>]*>\r?\n?(.*?)</textarea>', html, re.S)
+        fields[name] = unescape(found.group(1)) if found else ""
+    return fields
+
+
+def count_rows(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_a_recorded_response_opens_a_filled_in_update(app, organizer_client, slug):
+    post_response(organizer_client, slug, a_pdf())
+    with app.app_context():
+        response_id = db.session.scalar(sa.select(TargetResponse.id))
+    page = organizer_client.get(f"/organizer/petitions/{slug}/responses")
+    html = page.get_data(as_text=True)
+    new_update = f"/organizer/petitions/{slug}/updates/new?response={response_id}"
+    assert f'href="{new_update}"' in html
+    assert "Tell signers about this response" in html
+
+    form = organizer_client.get(new_update)
+    assert form.status_code == 200
+    fields = form_fields(form.get_data(as_text=True))
+    page_link = f"http://petitions.test/petitions/{slug}#response-{response_id}"
+    pdf_link = f"http://petitions.test/petitions/{slug}/responses/{response_id}.pdf"
+    assert fields["title"] == "Mayor Michael Nutter responded to our petition"
+    assert fields["body"] == (
+        "On July 14, 2027, Mayor Michael Nutter responded to our petition. Their words:\n\n"
+        "> We have **received** your letter.\n>\n> The contract is under review.\n\n"
+        f"[Read the response on the petition's page]({page_link})\n\n"
+        f"[Read the response (PDF)]({pdf_link})"
+    )
+    assert fields["es_title"] == "Respuesta a nuestra petición: Alcalde Michael Nutter"
+    assert fields["es_body"] == (
+        "El 14 de julio de 2027 recibimos una respuesta a nuestra petición. Remitente: Alcalde "
+        "Michael Nutter. Estas son sus palabras:\n\n"
+        "> We have **received** your letter.\n>\n> The contract is under review.\n\n"
+        f"[Lee la respuesta en la página de la petición]({page_link})\n\n"
+        f"[Lee la respuesta (PDF)]({pdf_link})"
+    )
+    with app.app_context():
+        assert count_rows(Update) == 0, "nothing is saved until the organizer saves it"
+
+    # Saved as it was filled in: a draft, emailed to nobody until someone presses send.
+    token = csrf_token_from(form.get_data(as_text=True))
+    saved = organizer_client.post(new_update, data={"csrf_token": token, **fields})
+    assert saved.status_code == 303
+    with app.app_context():
+        update = db.session.scalar(sa.select(Update))
+        assert update.title == fields["title"] and update.body == fields["body"]
+        assert update.translation("es").body == fields["es_body"]
+        assert update.published_at is None and update.send_requested_at is None
+        assert count_rows(OutboxMessage) == 0
+
+    gone = organizer_client.get(f"/organizer/petitions/{slug}/updates/new?response=999")
+    assert gone.status_code == 404
+
+
+def test_the_declared_outcome_opens_a_filled_in_update(app, organizer_client, slug):
+    with app.app_context():
+        petition = petition_by_slug(slug)
+        petition.translations.append(
+            PetitionTranslation(locale="es", title="Terminen el contrato de PARS", about="")
+        )
+        db.session.commit()
+    page = organizer_client.get(f"/organizer/petitions/{slug}/responses")
+    assert "Tell signers about the outcome" not in page.get_data(as_text=True)
+
+    declare(organizer_client, slug, "won")
+    html = organizer_client.get(f"/organizer/petitions/{slug}/responses").get_data(as_text=True)
+    new_update = f"/organizer/petitions/{slug}/updates/new?outcome=won"
+    assert f'href="{new_update}"' in html
+    assert "Tell signers about the outcome" in html
+
+    fields = form_fields(organizer_client.get(new_update).get_data(as_text=True))
+    page_link = f"http://petitions.test/petitions/{slug}"
+    assert fields["title"] == "Victory!"
+    assert fields["body"] == (
+        "Our petition “End the PARS contract” won: the officials did what it asked. Thank you "
+        f"for signing it.\n\n[See the petition's page]({page_link})"
+    )
+    assert fields["es_title"] == "¡Victoria!"
+    assert fields["es_body"] == (
+        "Nuestra petición “Terminen el contrato de PARS” ganó: las autoridades hicieron lo que "
+        f"pedía. Gracias por firmarla.\n\n[Ve a la página de la petición]({page_link})"
+    )
+
+    # An outcome changed since the button was shown: an empty form, not the wrong news.
+    declare(organizer_client, slug, "lost")
+    stale = form_fields(organizer_client.get(new_update).get_data(as_text=True))
+    assert stale == {"title": "", "es_title": "", "body": "", "es_body": ""}
+    lost = form_fields(
+        organizer_client.get(f"/organizer/petitions/{slug}/updates/new?outcome=lost").get_data(
+            as_text=True
+        )
+    )
+    assert lost["title"] == "This petition did not win"
+    assert lost["body"].startswith(
+        "The officials did not do what our petition “End the PARS contract” asked."
+    )
+    with app.app_context():
+        assert count_rows(Update) == 0
+
+
+def test_after_a_win_the_count_shows_the_win_not_a_goal(app, organizer_client, slug):
+    with app.app_context():
+        petition = petition_by_slug(slug)
+        for _ in range(3):
+            make_signature(petition)
+    public = app.test_client()
+    before = english_page(public, slug)
+    assert "Let's get to 100!" in before and "data-progress" in before
+
+    declare(organizer_client, slug, "won")
+    for html, won, goal in (
+        (english_page(public, slug), "This petition won, thanks to everyone who signed.", "get to"),
+        (
+            spanish_page(public, slug),
+            "Esta petición ganó gracias a todas las personas que firmaron.",
+            "Lleguemos",
+        ),
+        (
+            public.get(f"/petitions/{slug}/embed").get_data(as_text=True),
+            "This petition won, thanks to everyone who signed.",
+            "get to",
+        ),
+    ):
+        box = html[html.index('<div class="count"') :]
+        box = box[: box.index("</div>")]
+        assert '<strong class="count-number" data-count>3</strong>' in box
+        assert won in box
+        assert goal not in box and "<progress" not in box and "100" not in box
+    assert public.get(f"/petitions/{slug}.json").get_json()["goal"] == 100

@@ -26,6 +26,8 @@ from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import Outcome, Petition, Target, TargetResponse
 from app.models.petition import TargetTranslation
+from app.petitions.translations import ORIGINAL_LOCALE, translated_title
+from app.updates.drafts import UpdateText
 
 MAX_PDF_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARACTERS = 20_000
@@ -256,15 +258,7 @@ def response_pdf(petition: Petition, response_id: int) -> ResponsePdf | None:
     return ResponsePdf(f"{name}-{response.responded_on.isoformat()}.pdf", response.pdf_data)
 
 
-# --- announcing it: the hook for updates to signers -----------------------------------------
-
-
-@dataclass(frozen=True)
-class UpdateText:
-    """An update's title and Markdown body, in one language."""
-
-    title: str
-    body: str
+# --- telling signers: the texts of an update about it --------------------------------------
 
 
 def _title_in(target: Target, locale: str) -> str:
@@ -277,12 +271,18 @@ def _title_in(target: Target, locale: str) -> str:
 
 
 def response_update(petition: Petition, response_id: int, locale: str = "en") -> UpdateText:
-    """The title and Markdown body of an update announcing a recorded response, in `locale`:
-    what app.updates posts when an organizer sends the response to the signers. The
-    official's words are quoted as written; a link leads to the PDF if there is one."""
+    """The title and Markdown body of an update telling signers about a recorded response, in
+    `locale`, for an organizer to check and send (the response page's button opens the update
+    form filled in with it). The official's words are quoted as written, then links to the
+    response on the petition's page and to its PDF if there is one. Raises LookupError for a
+    response not on this petition.
+
+    The official is named by their title and name in `locale` ('Alcalde Michael Nutter');
+    each language places that where it needs no article (Spanish: after a label)."""
     response = _response_of(petition, response_id)
     if response is None:
         raise LookupError(f"no response {response_id} on {petition.slug}")
+    page = absolute_url("public.petition", slug=petition.slug) + f"#response-{response.id}"
     with force_locale(locale):
         name = _title_in(response.target, locale)
         title = _("%(name)s responded to our petition", name=name)
@@ -292,7 +292,8 @@ def response_update(petition: Petition, response_id: int, locale: str = "en") ->
             name=name,
         )
         quoted = "\n".join(f"> {line}".rstrip() for line in response.text.splitlines())
-        parts = [intro, quoted]
+        on_page = _("Read the response on the petition's page")
+        parts = [intro, quoted, f"[{on_page}]({page})"]
         if response.has_pdf:
             link = absolute_url("public.response_pdf", slug=petition.slug, response_id=response.id)
             label = _("Read the response (PDF)")
@@ -301,20 +302,38 @@ def response_update(petition: Petition, response_id: int, locale: str = "en") ->
 
 
 def outcome_update(petition: Petition, locale: str = "en") -> UpdateText | None:
-    """The title and Markdown body of an update announcing the declared outcome, in
-    `locale`; None when none is declared. (The page's banner says the same:
-    templates/_outcome.html.)"""
+    """The title and Markdown body of an update telling signers the declared outcome, in
+    `locale`, naming the petition by its title in that language where organizers translated
+    it; None when none is declared. (The title is the page's banner: templates/_outcome.html.)
+    """
+    translated = translated_title(petition.id, locale) if locale != ORIGINAL_LOCALE else None
+    title = translated or petition.title
+    page = absolute_url("public.petition", slug=petition.slug)
     with force_locale(locale):
         texts = {
-            Outcome.WON: UpdateText(
-                _("Victory!"), _("This petition won: the officials did what it asked.")
+            Outcome.WON: (
+                _("Victory!"),
+                _(
+                    "Our petition “%(title)s” won: the officials did what it asked. Thank you "
+                    "for signing it.",
+                    title=title,
+                ),
             ),
-            Outcome.ANSWERED: UpdateText(
-                _("The officials answered"), _("The officials responded to this petition.")
+            Outcome.ANSWERED: (
+                _("The officials answered"),
+                _("The officials responded to our petition “%(title)s”.", title=title),
             ),
-            Outcome.LOST: UpdateText(
+            Outcome.LOST: (
                 _("This petition did not win"),
-                _("The officials did not do what this petition asked."),
+                _(
+                    "The officials did not do what our petition “%(title)s” asked. Thank you "
+                    "for signing it.",
+                    title=title,
+                ),
             ),
         }
-    return texts.get(petition.outcome)
+        if petition.outcome not in texts:
+            return None
+        heading, news = texts[petition.outcome]
+        see = _("See the petition's page")
+    return UpdateText(title=heading, body=f"{news}\n\n[{see}]({page})")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from babel.lists import format_list
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -148,11 +148,19 @@ def target_names(
     ]
 
 
-def translated_greeting(names: list[str]) -> str:
-    """The letter's greeting in the reader's language, above a translated letter:
-    'Estimados Alcalde Michael Nutter, Fiscal de Distrito Seth Williams y Jueza Marsha
-    Neifield:'. (The letter delivered opens with `letter_greeting`, in English.)"""
-    return _("Dear %(names)s:", names=format_list(names, locale=get_locale()))
+def translated_greeting(names: list[str]) -> list[str]:
+    """The lines that open a translated letter, in the reader's language: whom it is for,
+    then a salutation that does not name them. Spanish cannot greet 'Alcaldesa Karen Bass y
+    Concejal Curren Price' in one phrase: an adjective before them ("Estimados") agrees in
+    gender with no one in particular, and a title in running text wants an article. So the
+    names follow a label, as at the head of a letter ('Para: Alcaldesa Karen Bass, Concejal
+    Curren Price y Jueza Marsha Neifield'), and the salutation addresses the officials as
+    'autoridades', whose adjective agrees with that word ('Estimadas autoridades:'). (The
+    letter delivered opens with `letter_greeting`, in English.)"""
+    return [
+        _("To: %(names)s", names=format_list(names, locale=get_locale())),
+        ngettext("Dear official:", "Dear officials:", len(names)),
+    ]
 
 
 # --- what organizers translate ---------------------------------------------------------------

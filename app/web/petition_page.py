@@ -74,9 +74,9 @@ def _render(
         count=count,
         goal=displayed_goal(count, petition.goal),
         # A translated letter is greeted in its reader's language; the original in English.
-        greeting=translated_greeting(names)
+        greeting_lines=translated_greeting(names)
         if text.body_translated
-        else letter_greeting(petition.targets),
+        else [letter_greeting(petition.targets)],
         signers=recent_public_signers(petition),
         share_links=share_links(petition),
         canonical_url=canonical_url(petition),

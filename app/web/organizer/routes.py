@@ -619,6 +619,7 @@ from app.web.organizer import (  # noqa: E402,F401,I001
     api_tokens,
     authoring,
     images,
+    languages,
     printed,
     responses,
     team,

@@ -2,8 +2,8 @@
 saved in one POST. Registered on the organizer blueprint (routes.py imports this module)."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
@@ -20,17 +20,8 @@ from app.petitions.translations import (
     translation_refusal,
 )
 from app.web.organizer.access import managed_petition_or_404
+from app.web.organizer.languages import translated_field_label
 from app.web.organizer.routes import bp
-
-
-@bp.app_template_global()
-def language_name(code: str) -> str:
-    """'Spanish' for "es" to an English reader, 'Español' to a Spanish one."""
-    from babel import Locale
-
-    name = Locale.parse(code).get_display_name(get_locale()) or code
-    return name[:1].upper() + name[1:]
-
 
 _LABELS = {
     "title": _l("Title of the petition"),
@@ -44,6 +35,12 @@ def text_label(text: TranslatableText) -> str:
     if text.target is not None:
         return str(_l("Title of target %(position)d", position=text.target.position))
     return str(_LABELS[text.key])
+
+
+def _translated_label(text: TranslatableText, locale: str) -> str:
+    if text.target is not None:
+        return translated_field_label("target", locale, text.target.position)
+    return translated_field_label(text.key, locale)
 
 
 def _field_name(text: TranslatableText) -> str:
@@ -71,11 +68,10 @@ def translation_form(texts: list[TranslatableText], locale: str) -> FlaskForm:
     class TranslationForm(FlaskForm):
         pass
 
-    language = language_name(locale)
     for text in texts:
         kind = TextAreaField if text.multiline else StringField
         field = kind(
-            _l("%(text)s, in %(language)s", text=text_label(text), language=language),
+            _translated_label(text, locale),
             filters=[tidy],
             validators=[Optional(), _checked(text)],
             render_kw={"lang": locale, "rows": _rows(text)} if text.multiline else {"lang": locale},

@@ -17,6 +17,7 @@ from app.core.markdown import render_markdown
 from app.core.text_rules import tidy
 from app.extensions import db
 from app.models import Petition, Update
+from app.petitions.outcomes import outcome_update, response_update
 from app.updates.drafts import (
     BODY_MAX,
     ORIGINAL_LOCALE,
@@ -36,6 +37,7 @@ from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.routes import bp
 
 TRANSLATION_LOCALE = "es"  # the one other language the site speaks (config LANGUAGES)
+_LOCALES = (ORIGINAL_LOCALE, TRANSLATION_LOCALE)
 
 
 class UpdateForm(FlaskForm):
@@ -78,9 +80,19 @@ def _update_or_404(petition: Petition, update_id: int) -> Update:
     return update
 
 
-def _form_page(petition: Petition, form: UpdateForm, update: Update | None, status: int):
+def _form_page(
+    petition: Petition,
+    form: UpdateForm,
+    update: Update | None,
+    status: int,
+    filled_in_about: str | None = None,
+):
     return render_template(
-        "organizer/update_form.html", petition=petition, form=form, update=update
+        "organizer/update_form.html",
+        petition=petition,
+        form=form,
+        update=update,
+        filled_in_about=filled_in_about,
     ), status
 
 
@@ -96,12 +108,41 @@ def updates(slug: str):
     )
 
 
+def _filled_in(petition: Petition) -> tuple[str | None, dict[str, str] | None]:
+    """What the new update's form is filled in about, and its texts, when the organizer comes
+    from a response (`?response=<id>`) or the declared outcome (`?outcome=won`) on the
+    responses page; (None, None) for an empty form, as for an outcome changed since its
+    button was shown."""
+    if (response_id := request.args.get("response", type=int)) is not None:
+        try:
+            texts = [response_update(petition, response_id, locale) for locale in _LOCALES]
+        except LookupError:
+            abort(404)
+        about = "response"
+    elif request.args.get("outcome") == petition.outcome.value:
+        texts = [outcome_update(petition, locale) for locale in _LOCALES]
+        if None in texts:  # "none" declared
+            return None, None
+        about = "outcome"
+    else:
+        return None, None
+    original, spanish = texts
+    return about, {
+        "title": original.title,
+        "body": original.body,
+        "es_title": spanish.title,
+        "es_body": spanish.body,
+    }
+
+
 @bp.route("/petitions/<slug:slug>/updates/new", methods=["GET", "POST"])
 def new_update(slug: str):
     petition = managed_petition_or_404(slug)
-    form = UpdateForm()
+    about, texts = _filled_in(petition) if request.method == "GET" else (None, None)
+    form = UpdateForm(data=texts) if texts else UpdateForm()
     if not form.validate_on_submit():
-        return _form_page(petition, form, None, 400 if form.errors else 200)
+        status = 400 if form.errors else 200
+        return _form_page(petition, form, None, status, filled_in_about=about)
     original, translations = form.texts()
     try:
         update = post_update(petition, original, translations)
