@@ -187,9 +187,10 @@ def _flask(tmp_path, *args: str, **settings: str) -> subprocess.CompletedProcess
         if name not in {"APP_ENV", "SECRET_KEY", "BASE_URL", "FLASK_APP", "DATABASE_URL"}
     }
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}", **settings)
-    flask = Path(sys.executable).parent / "flask"
+    script = Path(sys.executable).parent / "flask"
+    flask = [str(script)] if script.exists() else [sys.executable, "-m", "flask"]
     return subprocess.run(
-        [str(flask), "--app", "app", *args],
+        [*flask, "--app", "app", *args],
         env=env,
         cwd=Path(__file__).resolve().parent.parent,
         capture_output=True,
