@@ -1,12 +1,15 @@
 """The petition platform: `create_app()` builds the Flask application (WSGI: app:create_app())."""
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 from flask import Flask
+from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, config_for
@@ -23,10 +26,15 @@ def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = N
         static_folder="../static",
         instance_relative_config=True,
     )
-    app.config.from_object(config_for(env or (test_config or {}).get("APP_ENV")))
-    if test_config:
-        app.config.update(test_config)
-    _check_configuration(app)
+    chosen = env or (test_config or {}).get("APP_ENV")
+    try:
+        app.config.from_object(_settings(chosen))
+        if test_config:
+            app.config.update(test_config)
+        _check_configuration(app, app_env_given=bool(chosen or os.environ.get("APP_ENV")))
+    except ConfigurationError as error:
+        _stop_the_flask_command(error)
+        raise
     _prepare_instance_folder(app)
     _configure_logging(app)
     if app.config["PROXY_COUNT"]:
@@ -39,7 +47,26 @@ def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = N
     return app
 
 
-def _check_configuration(app: Flask) -> None:
+def _settings(app_env: str | None) -> type:
+    try:
+        return config_for(app_env)
+    except RuntimeError as error:  # an APP_ENV that is none of ours
+        raise ConfigurationError(str(error)) from None
+
+
+def _stop_the_flask_command(error: ConfigurationError) -> None:
+    """`flask --app app ...` calls create_app() while it looks for the command, and prints
+    a traceback of 30 lines for what it raises: there, print the message alone and stop.
+    SystemExit, since flask's CLI prints a traceback for any Exception while it lists the
+    commands (`flask --app app --help`)."""
+    context = click.get_current_context(silent=True)
+    if context is None or context.find_object(ScriptInfo) is None:
+        return
+    click.echo(f"Error: {error}", err=True)
+    raise SystemExit(1)
+
+
+def _check_configuration(app: Flask, app_env_given: bool = True) -> None:
     from app.core.clock import is_time_zone
 
     if not is_time_zone(app.config.get("DEFAULT_TIME_ZONE") or ""):
@@ -57,6 +84,12 @@ def _check_configuration(app: Flask) -> None:
         )
     if app.config["APP_ENV"] != "production":
         return
+    if not app_env_given and not (app.config.get("SECRET_KEY") and app.config.get("BASE_URL")):
+        raise ConfigurationError(
+            "APP_ENV is not set, so the production settings apply, which need SECRET_KEY and "
+            "BASE_URL: set APP_ENV=development for local use, or SECRET_KEY and BASE_URL for "
+            "production."
+        )
     if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise ConfigurationError(
             "SECRET_KEY must be set to a long random value in production "

@@ -6,6 +6,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -41,7 +42,26 @@ def pytest_report_header(config) -> list[str]:
     return [f"database: {where}", f"browser: {browser}"]
 
 
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
+
+
+def uncompiled_catalogs(folder: Path = TRANSLATIONS) -> list[Path]:
+    """The catalogs (.po) with no compiled .mo beside them, or an .mo older than the .po."""
+    stale = []
+    for catalog in sorted(folder.glob("*/LC_MESSAGES/*.po")):
+        compiled = catalog.with_suffix(".mo")
+        if not compiled.exists() or compiled.stat().st_mtime < catalog.stat().st_mtime:
+            stale.append(catalog)
+    return stale
+
+
 def pytest_sessionstart(session) -> None:
+    # Without them every page is in English, and the first Spanish test fails saying only
+    # that a text differs.
+    stale = uncompiled_catalogs()
+    if stale:
+        names = ", ".join(str(path.relative_to(TRANSLATIONS.parent.parent)) for path in stale)
+        pytest.exit(f"{names}: not compiled, or changed since: run `make install`", returncode=3)
     if not ON_POSTGRESQL:
         return
     engine = sa.create_engine(TEST_DATABASE_URL)

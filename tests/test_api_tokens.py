@@ -69,20 +69,69 @@ def test_csrf_is_required(app, client):
     assert client.post("/organizer/api-tokens", data={"name": "x"}).status_code == 400
 
 
+def _revoke(client, token_id: int):
+    """Press Revoke on the list, then the button on the page that asks first."""
+    listing = client.get("/organizer/api-tokens").text
+    assert f'href="/organizer/api-tokens/{token_id}/revoke"' in listing
+    asked = client.get(f"/organizer/api-tokens/{token_id}/revoke")
+    assert asked.status_code == 200
+    return client.post(
+        f"/organizer/api-tokens/{token_id}/revoke", data={"csrf_token": csrf_token_from(asked.text)}
+    )
+
+
 def test_revoke_a_token(app, client):
     _logged_in(app, client)
     _make(client, name="old tool")
     with app.app_context():
         token_id = db.session.scalar(sa.select(ApiToken.id))
-    page = client.get("/organizer/api-tokens")
-    revoked = client.post(
-        f"/organizer/api-tokens/{token_id}/revoke", data={"csrf_token": csrf_token_from(page.text)}
-    )
+    revoked = _revoke(client, token_id)
     assert revoked.status_code == 303
-    listing = client.get("/organizer/api-tokens").text
+    listing = client.get(revoked.headers["Location"]).text
+    assert "The token “old tool” is revoked: it no longer works." in listing
     assert "revoked" in listing
+    assert f'href="/organizer/api-tokens/{token_id}/revoke"' not in listing
     with app.app_context():
         assert db.session.get(ApiToken, token_id).revoked_at is not None
+
+
+def test_revoking_asks_first_on_a_page_that_needs_no_script(app, client):
+    _logged_in(app, client)
+    _make(client, name="Action Network sync", write="y")
+    with app.app_context():
+        token_id = db.session.scalar(sa.select(ApiToken.id))
+    listing = client.get("/organizer/api-tokens").text
+    assert f'action="/organizer/api-tokens/{token_id}/revoke"' not in listing, "no one-click POST"
+    asked = client.get(f"/organizer/api-tokens/{token_id}/revoke")
+    assert asked.status_code == 200
+    page = asked.text
+    assert "Revoke the token “Action Network sync”?" in page
+    assert "It stops working at once" in page
+    assert "read, write" in page  # which token: its scopes, how it starts, its last use
+    assert re.search(
+        rf'<form method="post" action="/organizer/api-tokens/{token_id}/revoke"[^>]*>\s*'
+        r'<input[^>]+name="csrf_token"',
+        page,
+    )
+    assert 'href="/organizer/api-tokens">Cancel</a>' in page
+    assert "<script" not in page.split("</head>")[1]
+    with app.app_context():
+        assert db.session.get(ApiToken, token_id).revoked_at is None, "asking revokes nothing"
+    client.set_cookie("lang", "es")
+    assert "¿Revocar el token “Action Network sync”?" in client.get(
+        f"/organizer/api-tokens/{token_id}/revoke"
+    ).text
+
+
+def test_a_revoked_token_is_not_asked_about_again(app, client):
+    _logged_in(app, client)
+    _make(client, name="old tool")
+    with app.app_context():
+        token_id = db.session.scalar(sa.select(ApiToken.id))
+    _revoke(client, token_id)
+    again = client.get(f"/organizer/api-tokens/{token_id}/revoke")
+    assert again.status_code == 303
+    assert "The token “old tool” is already revoked." in client.get(again.headers["Location"]).text
 
 
 def test_an_organizer_cannot_revoke_another_organizers_token(app, client):
@@ -94,6 +143,7 @@ def test_an_organizer_cannot_revoke_another_organizers_token(app, client):
     _logged_in(app, client)
     page = client.get("/organizer/api-tokens")
     assert "bob&#39;s" not in page.text and "bob's" not in page.text
+    assert client.get(f"/organizer/api-tokens/{token_id}/revoke").status_code == 404
     answer = client.post(
         f"/organizer/api-tokens/{token_id}/revoke", data={"csrf_token": csrf_token_from(page.text)}
     )
@@ -147,10 +197,7 @@ def test_an_organizer_holds_a_limited_number_of_live_tokens(app, client):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 2
         token_id = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "one"))
-    page = client.get("/organizer/api-tokens")
-    client.post(
-        f"/organizer/api-tokens/{token_id}/revoke", data={"csrf_token": csrf_token_from(page.text)}
-    )
+    assert _revoke(client, token_id).status_code == 303
     assert _make(client, name="three").status_code == 201, "a revoked token frees its place"
     # In Spanish too.
     client.set_cookie("lang", "es")

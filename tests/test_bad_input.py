@@ -261,6 +261,7 @@ HUGE_ID = "99999999999999999999999"  # beyond a 64-bit integer column
         "/petitions/{slug}/responses/{id}.pdf",
         "/organizer/petitions/{slug}/files/{id}",
         "/organizer/petitions/{slug}/signers/{id}/delete",
+        "/organizer/api-tokens/{id}/revoke",
         "/organizer/petitions/{slug}/updates/{id}",
         "/organizer/petitions/{slug}/updates/{id}/edit",
         "/api/v1/petitions/{slug}/signatures/{id}",

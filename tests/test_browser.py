@@ -324,3 +324,70 @@ def test_pages_keep_their_distance_from_header_and_footer(app, site, browser, wi
     assert badge["y"] - (header["y"] + header["height"]) >= MIN_GAP, "badge touches the header"
     assert_spaced(page, "closed petition")
     shoot(page, f"spacing-closed-{width}")
+
+
+# Where a cell's text goes onto a new line, the characters either side must not both belong
+# to a word (a break after a space or a hyphen is fine). Collapsed spaces have no box.
+BROKEN_WORDS = """(selector) => {
+  const broken = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let previous = null;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.data.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = range.getClientRects()[0];
+        const char = node.data[i];
+        if (!box || /\\s/.test(char)) {
+          if (previous) previous = {char: " ", top: previous.top};
+          continue;
+        }
+        if (previous && box.top > previous.top + 2 && !/[\\s-]/.test(previous.char)) {
+          broken.push(cell.textContent.trim());
+        }
+        previous = {char, top: box.top};
+      }
+    }
+  }
+  return broken;
+}"""
+OVERFLOWING_CELLS = """(selector) => [...document.querySelectorAll(selector)]
+  .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+  .map((cell) => cell.textContent.trim())"""
+
+
+@pytest.mark.parametrize("language", ["en-US", "es-US"])
+def test_the_likely_duplicates_are_readable_on_a_phone(app, site, browser, language):
+    """The paper-entry page's table of likely duplicates at 360px: no word broken in two,
+    no cell's text running out of it, and the page itself does not scroll sideways."""
+    from tests.factories import ORGANIZER_PASSWORD, make_organizer
+
+    with app.app_context():
+        make_organizer("admin@example.org", admin=True)
+        petition = petition_by_slug("end-the-pars-contract")
+        make_signature(
+            petition,
+            first_name="Maximiliana Guadalupe",
+            last_name="Featherstonehaugh-Villanueva",
+            zip_code="19107",
+            email="maxi@example.org",
+        )
+    page = new_page(browser, width=360, language=language)
+    page.goto(site + "/organizer/login")
+    page.locator("#email").fill("admin@example.org")
+    page.locator("#password").fill(ORGANIZER_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.goto(site + "/organizer/petitions/end-the-pars-contract/paper")
+    page.locator("#first_name").fill("Maximiliana Guadalupe")
+    page.locator("#last_name").fill("Featherstonehaugh-Villanueva")
+    page.locator("#zip_code").fill("19107")
+    page.locator("main form button[type=submit]").click()
+    table = page.locator("#likely-duplicates table")
+    table.wait_for(timeout=10_000)
+    shoot(page, f"paper-duplicates-{language[:2]}-360")
+    cells = "#likely-duplicates th, #likely-duplicates td"
+    assert page.evaluate(BROKEN_WORDS, cells) == []
+    assert page.evaluate(OVERFLOWING_CELLS, cells) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -10,7 +10,7 @@ import shutil
 import threading
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from app.core.clock import now
 from app.extensions import db
 from app.models import PetitionTranslation, Signature
+from app.web.embed.iframe import FRAME_HEIGHT, FRAME_WIDTH
 from tests.conftest import BROWSER_TESTS, CHROMIUM, CHROMIUM_FLAGS, deliver_mail, links_in
 from tests.smtp_sink import text_of
 
@@ -68,7 +69,8 @@ def site(app):
 
 class _HostPages(http.server.BaseHTTPRequestHandler):
     """Another site: `/host?src=URL` is a page framing URL the way the dashboard's code does;
-    `/set-cookie` sets a third-party-capable cookie (SameSite=None; Secure)."""
+    `/page?html=...` is the page given; `/set-cookie` sets a third-party-capable cookie
+    (SameSite=None; Secure)."""
 
     def log_message(self, *args) -> None:
         pass
@@ -82,9 +84,12 @@ class _HostPages(http.server.BaseHTTPRequestHandler):
                 '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Allies'
                 '</title></head><body style="font-family: sans-serif; background: #eee">'
                 "<h1>Allies of the campaign</h1><p>Sign here, without leaving our page:</p>"
-                f'<iframe src="{src}" width="400" height="960" title="Sign the petition" '
+                f'<iframe src="{src}" width="{FRAME_WIDTH}" height="{FRAME_HEIGHT}" '
+                'title="Sign the petition" '
                 'style="border: 0; max-width: 100%; background: #fff"></iframe></body></html>'
             )
+        elif url.path == "/page":  # the page given whole, as `?html=`
+            body = parse_qs(url.query)["html"][0]
         elif url.path == "/set-cookie":
             body = "<!doctype html><title>cookie</title><p>A cookie was offered.</p>"
             headers["Set-Cookie"] = f"{PROBE_COOKIE}=1; SameSite=None; Secure; Path=/"
@@ -111,8 +116,6 @@ def host_site():
 
 
 def host_url(host_port: int, src: str) -> str:
-    from urllib.parse import quote
-
     return f"http://127.0.0.1:{host_port}/host?src={quote(src, safe='')}"
 
 
@@ -257,3 +260,46 @@ def test_the_embed_pages_are_valid_html(site, browser, tmp_path):
     files.append(str(target))
     page.close()
     assert Validator(errors_only=True).validate(files) == 0
+
+
+# --- the code organizers copy, on a phone -------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["es-US", "en-US"])
+@pytest.mark.parametrize("width", [360, 400])
+def test_the_copied_frame_holds_the_whole_form_on_a_phone(
+    app, site, host_site, browser, language, width
+):
+    """The dashboard's iframe code, on a host page as wide as a phone (the frame narrower
+    than its 400px by the page's margins): the form, in the reader's language, needs no
+    scrolling inside the frame."""
+    from app.petitions.queries import petition_by_slug
+    from app.web.embed.iframe import iframe_code
+
+    with app.test_request_context():
+        code = iframe_code(petition_by_slug(SLUG))
+    context = browser.new_context(
+        viewport={"width": width, "height": 800},
+        locale=language,
+        extra_http_headers={"Accept-Language": language},
+    )
+    page = context.new_page()
+    host_page = (
+        '<!doctype html><html lang="en"><head><meta name="viewport" '
+        'content="width=device-width, initial-scale=1"><title>Allies</title></head>'
+        f'<body style="margin: 16px">{code}</body></html>'
+    )
+    page.goto(f"http://127.0.0.1:{host_site}/page?html={quote(host_page, safe='')}")
+    frame = page.frame_locator("iframe")
+    frame.locator("form.sign-form").wait_for()
+    assert frame.locator("html").get_attribute("lang") == language[:2]
+    inner = page.frames[1].evaluate(
+        "({content: document.documentElement.scrollHeight,"
+        " frame: document.documentElement.clientHeight,"
+        " wide: document.documentElement.scrollWidth, width: window.innerWidth})"
+    )
+    shoot(page, f"embed-code-{language[:2]}-{width}")
+    assert inner["width"] <= width - 32, "the frame fits the phone's page"
+    assert inner["content"] <= inner["frame"], f"the form scrolls inside the frame: {inner}"
+    assert inner["wide"] <= inner["width"]
+    context.close()

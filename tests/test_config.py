@@ -1,5 +1,10 @@
 """Settings: production refuses to start unsafe; development and testing run as they are."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from app import ConfigurationError, create_app
@@ -168,3 +173,52 @@ def test_make_run_gives_host_and_port_to_the_server_and_the_worker():
     assert any(" run --host 127.0.0.2 --port 5601" in line for line in commands)
     for line in commands:
         assert "PORT=5601" in line and "HOST=127.0.0.2" in line, line
+
+
+# --- the flask command, started without the settings production needs -------------------
+
+
+def _flask(tmp_path, *args: str, **settings: str) -> subprocess.CompletedProcess:
+    """`.venv/bin/flask --app app ARGS` as a person types it, in the checkout, with only
+    `settings` of the app's own (no APP_ENV, SECRET_KEY or BASE_URL unless given)."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"APP_ENV", "SECRET_KEY", "BASE_URL", "FLASK_APP", "DATABASE_URL"}
+    }
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}", **settings)
+    script = Path(sys.executable).parent / "flask"
+    flask = [str(script)] if script.exists() else [sys.executable, "-m", "flask"]
+    return subprocess.run(
+        [*flask, "--app", "app", *args],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [("petitions", "--help"), ("db", "upgrade"), ("--help",)], ids=" ".join
+)
+def test_a_command_without_app_env_says_in_one_line_what_to_set(tmp_path, args):
+    result = _flask(tmp_path, *args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "APP_ENV is not set" in line
+    assert "set APP_ENV=development for local use" in line
+    assert "SECRET_KEY" in line and "BASE_URL" in line
+    assert not (tmp_path / "cli.sqlite3").exists(), "nothing was run"
+
+
+def test_a_command_in_production_names_the_missing_setting_in_one_line(tmp_path):
+    result = _flask(tmp_path, "db", "upgrade", APP_ENV="production", SECRET_KEY="k" * 40)
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: BASE_URL must be set in production")
+    unknown = _flask(tmp_path, "db", "upgrade", APP_ENV="staging")
+    assert unknown.returncode != 0
+    [line] = unknown.stderr.strip().splitlines()
+    assert line.startswith("Error: APP_ENV must be one of production, development, testing")

@@ -1,6 +1,7 @@
 """The organizer's dashboard and petition settings."""
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from app.models import Channel, Petition, PetitionChange, SignatureStatus
 from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
 from app.stats import dashboard
+from app.web.organizer.chart import WIDTH, Label, daily_bars
 from tests.conftest import csrf_token_from, deliver_mail, log_in, sign
 from tests.factories import (
     ORGANIZER_PASSWORD,
@@ -63,6 +65,47 @@ def test_dashboard_page_shows_the_chart_and_tables(app, organizer_client):
     assert "Philadelphia residents" in html
     assert "days left" in html
     assert "<script" not in html.split("</head>")[1]
+
+
+def _svg_of(html: str) -> str:
+    return re.search(r'<figure class="chart">.*?</figure>', html, re.DOTALL).group(0)
+
+
+def test_one_day_of_signatures_is_one_bar_and_its_date_once(app, organizer_client):
+    with app.app_context():
+        petition = make_petition()
+        for hour in (13, 14, 15):
+            make_signature(petition, confirmed_at=datetime(2027, 7, 15, hour, tzinfo=UTC))
+        slug = petition.slug
+    svg = _svg_of(organizer_client.get(f"/organizer/petitions/{slug}").get_data(as_text=True))
+    [bar] = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)"', svg)
+    x, y, width = map(float, bar)
+    assert 40 <= width <= WIDTH / 7, "a day's bar, not the whole chart"
+    assert x + width <= WIDTH
+    assert y >= 20, "below the peak's label (its baseline at 14)"
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert labels.count("2027-07-15") == 1
+    assert "Signatures on 2027-07-15: 3." in svg
+    assert "from 2027-07-15 to 2027-07-15" not in svg
+
+
+def test_the_first_and_last_days_are_labelled_apart(app):
+    """Each label is about 80 units wide: the first starts at the left, the last ends under
+    its bar, and they never overlap; a long run is drawn across the whole width."""
+    first = date(2027, 7, 1)
+    for days in (2, 3, 6, 7, 30, 200):
+        last = first + timedelta(days=days - 1)
+        chart = daily_bars([(first, 1), (last, 2)])
+        start, end = chart.labels
+        shown_from = max(first, last - timedelta(days=119))  # the last 120 days at most
+        assert (start.x, start.anchor, start.day) == (0, "start", shown_from)
+        assert (end.anchor, end.day) == ("end", last)
+        assert end.x - start.x >= 2 * 80, days
+        last_bar = chart.bars[-1]
+        assert last_bar.x + last_bar.width <= end.x <= WIDTH
+        assert len(chart.bars) == min(days, 120)
+    assert daily_bars([(first, 5)]).labels == [Label(x=0, anchor="start", day=first)]
+    assert daily_bars([(first, 1), (first + timedelta(days=29), 1)]).labels[1].x == WIDTH
 
 
 def test_dashboard_shows_the_petitions_emails_that_failed_for_good(

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
-from app.core.clock import now
+from app.core.clock import as_utc, now
 from app.extensions import db
 from app.mail.queue import enqueue_email
 from app.models import OutboxMessage, Signature
@@ -89,33 +90,55 @@ def test_fifty_concurrent_signers_on_one_database(app, smtp):
 
 
 def test_requests_racing_the_deadline_are_accepted_or_refused_whole(app, clock):
+    """A first wave of signers is sent in the deadline's last microsecond (the clock stands
+    still there), and the deadline comes while it is in flight, once the first has been
+    answered; a second wave is sent after it. Each answer must match what was stored:
+    accepted with its signature made before the deadline and its one email, or refused as
+    closed with nothing left behind. Those answered before the deadline came are accepted."""
     with app.app_context():
         slug = make_petition().slug
-    clock.move_to(instants.CLOSES_AT - timedelta(seconds=1))
+    clock.move_to(instants.CLOSES_AT - timedelta(seconds=30))
     token = form_token_from(app.test_client().get(f"/petitions/{slug}").text)
-    clock.move_to(instants.CLOSES_AT - timedelta(milliseconds=30))
-    statuses: dict[str, int] = {}
+    answers: dict[str, tuple[int, bool]] = {}
+    answered = threading.Event()
 
     def sign(number: int) -> None:
         email = f"racer{number}@example.org"
         response = app.test_client().post(
             f"/petitions/{slug}/sign", data=signer_fields(email=email, form_token=token)
         )
-        statuses[email] = response.status_code
+        answers[email] = (response.status_code, "no longer takes signatures" in response.text)
+        answered.set()
 
-    threads = [threading.Thread(target=sign, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert set(statuses.values()) <= {303, 403}
+    def wave(numbers: range) -> list[threading.Thread]:
+        threads = [threading.Thread(target=sign, args=(n,)) for n in numbers]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    last_moment = instants.CLOSES_AT - timedelta(microseconds=1)
+    with time_machine.travel(last_moment, tick=False) as frozen:
+        before = wave(range(10))
+        assert answered.wait(timeout=30), "no answer"
+        answered_in_time = dict(answers)
+        frozen.move_to(instants.CLOSES_AT)
+        after = wave(range(10, 20))
+        for thread in before + after:
+            thread.join()
+
+    assert len(answers) == 20, "every request was answered"
+    assert answered_in_time, "at least one was answered before the deadline"
+    for email, (status, _closed) in answered_in_time.items():
+        assert status == 303, f"{email} was refused before the deadline"
+    for number in range(10, 20):
+        assert answers[f"racer{number}@example.org"] == (403, True), "sent after the deadline"
     with app.app_context():
         rows = db.session.execute(sa.select(Signature.email, Signature.created_at, Signature.id))
         stored = {email: (created_at, signature_id) for email, created_at, signature_id in rows}
-        for email, status in statuses.items():
+        for email, (status, says_closed) in answers.items():
             if status == 303:
                 created_at, signature_id = stored[email]
-                assert created_at < instants.CLOSES_AT
+                assert as_utc(created_at) < instants.CLOSES_AT
                 assert (
                     db.session.scalar(
                         sa.select(sa.func.count())
@@ -125,6 +148,7 @@ def test_requests_racing_the_deadline_are_accepted_or_refused_whole(app, clock):
                     == 1
                 )
             else:
+                assert (status, says_closed) == (403, True), "refused as closed, nothing else"
                 assert email not in stored, "a refused signature leaves nothing behind"
 
 

@@ -107,13 +107,6 @@ def test_every_message_is_translated_with_the_same_placeholders():
                 assert set(PLACEHOLDER.findall(string)) <= expected | {"%(num)d", "%(num)s"}, ids
 
 
-def test_the_catalogs_are_compiled_by_make():
-    for po in CATALOGS.glob("*/LC_MESSAGES/messages.po"):
-        compiled = po.with_suffix(".mo")
-        assert compiled.exists(), f"{compiled} is missing: run make install"
-        assert compiled.stat().st_mtime >= po.stat().st_mtime, f"{compiled} is older: run make"
-
-
 def test_the_pages_after_signing_name_the_petition_in_spanish(app, client, slug):
     html = spanish(client).get(f"/petitions/{slug}/thanks").get_data(as_text=True)
     assert "“Protege a Philly”" in html
@@ -176,3 +169,24 @@ def test_seeding_translates_only_the_titles_organizers_left_as_they_were(app, cl
     assert "<li>Alcalde Michael Nutter</li>" in html
     assert "<li>Commissioner Rebecca Rhynhart</li>" in html
     assert "<li>Jueza Marsha Neifield</li>" in html
+
+
+def test_a_catalog_missing_or_older_than_its_source_stops_the_session(tmp_path):
+    """conftest's check before any test: a missing or stale .mo would show English pages
+    where Spanish ones are expected, and the failure would not say why."""
+    import os
+
+    from tests.conftest import uncompiled_catalogs
+
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalog = folder / "messages.po"
+    catalog.write_text("")
+    assert uncompiled_catalogs(tmp_path) == [catalog]
+    compiled = folder / "messages.mo"
+    compiled.write_bytes(b"")
+    os.utime(catalog, (1_000, 1_000))
+    os.utime(compiled, (2_000, 2_000))
+    assert uncompiled_catalogs(tmp_path) == []
+    os.utime(catalog, (3_000, 3_000))  # edited since it was compiled
+    assert uncompiled_catalogs(tmp_path) == [catalog]

@@ -158,5 +158,16 @@ def test_admins_manage_every_petition_without_being_members(app, organizer_clien
         assert organizer_client.get(f"/organizer/petitions/{slug}").status_code == 200
 
 
+def test_an_organizer_with_no_petition_is_told_they_can_start_one(app, client, team):
+    log_in(client, "outsider@example.org", ORGANIZER_PASSWORD)
+    index = client.get("/organizer/").get_data(as_text=True)
+    assert 'href="/organizer/petitions/new">Start a petition</a>' in index
+    assert "You do not manage any petition yet. Start one with the button above" in index
+    assert "ask an admin" not in index
+    client.set_cookie("lang", "es")
+    spanish = client.get("/organizer/").get_data(as_text=True)
+    assert "Todavía no gestionas ninguna petición. Empieza una con el botón de arriba" in spanish
+
+
 def test_the_login_page_itself_is_open(client):
     assert client.get("/organizer/login").status_code == 200

@@ -217,7 +217,11 @@ def test_create_and_publish_at_once_or_be_told_why_not(app, runner, tmp_path):
         (('["900", "901"]', '["9OO"]'), "resident_zip_prefixes: each must be 1 to 5 digits"),
         (('resident_label = "Los Angeles"', ""), "resident_label: missing"),
         (("closes_at = 2027-08-31", ""), "closes_at: missing"),
-        (("closes_at = 2027-08-31", 'closes_at = "2027-08-31"'), "closes_at: must be a date"),
+        (("closes_at = 2027-08-31", 'closes_at = "August 31"'), "closes_at: must be a date"),
+        (("closes_at = 2027-08-31", 'closes_at = "2027-08-32"'), "closes_at: must be a date"),
+        (("closes_at = 2027-08-31", 'closes_at = "09:00:00"'), "closes_at: must be a date"),
+        (("closes_at = 2027-08-31", 'closes_at = "2027-08-31\\nx"'), "closes_at: must be a date"),
+        (("closes_at = 2027-08-31", 'opens_at = ""\ncloses_at = 2027-08-31'), "opens_at: must be"),
         (
             ("closes_at = 2027-08-31", "closes_at = 2027-08-31\nopens_at = 2027-09-01"),
             "closes_at: is not after opens_at",
@@ -289,6 +293,30 @@ def test_times_without_an_offset_are_in_the_petitions_zone(app):
         content = parse_petition_file(text)
     assert content.opens_at == datetime(2027, 6, 1, 16, 0, tzinfo=UTC)  # 09:00 in Los Angeles
     assert content.closes_at == datetime(2027, 8, 31, 18, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ('closes_at = "2027-08-31"', "closes_at = 2027-08-31"),
+        ('closes_at = " 2027-08-31 "', "closes_at = 2027-08-31"),
+        ('closes_at = "2027-08-31T18:00:00"', "closes_at = 2027-08-31T18:00:00"),
+        ('closes_at = "2027-08-31 18:00"', "closes_at = 2027-08-31T18:00:00"),
+        ('closes_at = "2027-08-31T18:00:00Z"', "closes_at = 2027-08-31T18:00:00Z"),
+        ('closes_at = "2027-08-31T18:00:00-04:00"', "closes_at = 2027-08-31T18:00:00-04:00"),
+        (
+            'opens_at = "2027-06-01"\ncloses_at = "2027-06-30"',
+            "opens_at = 2027-06-01\ncloses_at = 2027-06-30",
+        ),
+    ],
+)
+def test_dates_in_quotes_are_read_as_dates(app, written, meant):
+    """People write TOML dates in quotes, as every other value: they mean the same."""
+    with app.app_context():
+        quoted = parse_petition_file(MINIMAL.replace("closes_at = 2027-08-31", written))
+        bare = parse_petition_file(MINIMAL.replace("closes_at = 2027-08-31", meant))
+    assert (quoted.opens_at, quoted.closes_at) == (bare.opens_at, bare.closes_at)
+    assert quoted.closes_at is not None
 
 
 def test_the_pars_file_and_the_readme_example_are_valid(app):

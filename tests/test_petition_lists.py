@@ -161,3 +161,21 @@ def test_won_petitions_have_a_tab_and_a_mark(app, client):
     assert "Victory!" in html
     everything = client.get("/petitions").get_data(as_text=True)
     assert "We won this one" in everything and "Still going" in everything
+
+
+SITE_NAV = re.compile(r'<nav class="site-nav"[^>]*>(.*?)</nav>', re.DOTALL)
+
+
+def test_every_public_page_links_to_the_list_in_its_header(app, client):
+    with app.app_context():
+        make_petition(title="Featured campaign", featured=True)
+    for path in ("/", "/petitions/petition-1", "/petitions", "/petitions?show=closed"):
+        html = client.get(path).get_data(as_text=True)
+        nav = SITE_NAV.search(html.split("</header>")[0])
+        assert nav, f"no site navigation in the header of {path}"
+        assert 'href="/petitions"' in nav.group(1) and "All petitions" in nav.group(1), path
+        on_the_list = path.split("?")[0] == "/petitions"
+        assert ('aria-current="page"' in nav.group(1)) == on_the_list, path
+    spanish_page = spanish(app.test_client()).get("/petitions/petition-1").get_data(as_text=True)
+    nav = SITE_NAV.search(spanish_page.split("</header>")[0])
+    assert nav and "Todas las peticiones" in nav.group(1)

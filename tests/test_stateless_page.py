@@ -142,6 +142,7 @@ def test_a_token_a_few_hours_old_still_signs(app, client, clock, slug):
     token = form_token_from(page(client, slug).get_data(as_text=True))
     clock.shift(timedelta(hours=3))
     assert sign(client, slug, form_token=token).status_code == 303
+    assert stored(app) == 1, "the bot trap answers 303 too: the signature must be kept"
 
 
 def test_a_token_of_another_petition_is_refused(app, client, slug):
@@ -184,3 +185,4 @@ def test_our_own_origin_signs(app, client, slug):
         headers={"Origin": "http://petitions.test", "Sec-Fetch-Site": "same-origin"},
     )
     assert response.status_code == 303
+    assert stored(app) == 1, "the bot trap answers 303 too: the signature must be kept"

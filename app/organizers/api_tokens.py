@@ -102,6 +102,13 @@ def tokens_of(organizer: Organizer) -> list[ApiToken]:
     )
 
 
+def token_of(organizer: Organizer, token_id: int) -> ApiToken | None:
+    """One of the organizer's own tokens, revoked or not; None for anyone else's."""
+    return db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.organizer_id == organizer.id)
+    )
+
+
 def revoke_api_token(organizer: Organizer, token_id: int) -> ApiToken | None:
     """Revoke one of the organizer's own tokens; None if they have no such token. Revoking
     again changes nothing."""

@@ -39,6 +39,10 @@ MAX_TARGETS = 12
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # app.web.routing.SlugConverter's
 ZIP_PREFIX = re.compile(r"\d{1,5}")
 MONTH_DAY = re.compile(r"(\d\d)-(\d\d)")
+DATE_IN_QUOTES = re.compile(r"\d{4}-\d\d-\d\d", re.ASCII)
+DATE_TIME_IN_QUOTES = re.compile(
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)?", re.ASCII
+)
 
 # Each text key: its column's length (None: no limit).
 _TEXTS = {
@@ -191,6 +195,8 @@ class _Reader:
         value = table.get(key)
         if value is None:
             return None
+        if isinstance(value, str):
+            value = _date_in_quotes(value)
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 if zone is None:
@@ -204,11 +210,24 @@ class _Reader:
             return as_utc(datetime.combine(value, moment, tzinfo=zone))
         self.fail(
             key,
-            "must be a date and time without quotes, in the petition's time zone "
-            "(2027-08-31T23:59:59), with an offset (2027-08-31T23:59:59-04:00), or a date "
-            "(2027-08-31: the end of that day)",
+            "must be a date and time in the petition's time zone (2027-08-31T23:59:59), with "
+            "an offset (2027-08-31T23:59:59-04:00), or a date (2027-08-31: the end of that day)",
         )
         return None
+
+
+def _date_in_quotes(text: str) -> date | datetime | None:
+    """A date or date-time written in quotes, as people write TOML ("2027-08-31"), in the
+    shapes TOML has without quotes (and without the seconds); None for anything else."""
+    text = text.strip().upper()
+    try:
+        if DATE_IN_QUOTES.fullmatch(text):
+            return date.fromisoformat(text)
+        if DATE_TIME_IN_QUOTES.fullmatch(text):
+            return datetime.fromisoformat(text)
+    except ValueError:  # such as 2027-08-32
+        return None
+    return None
 
 
 def parse_petition_file(text: str) -> PetitionFile:

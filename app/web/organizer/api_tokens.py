@@ -1,6 +1,7 @@
-"""The organizer's API tokens (/organizer/api-tokens): make one (shown once), list, revoke."""
+"""The organizer's API tokens (/organizer/api-tokens): make one (shown once), list, revoke
+(after a page that asks first)."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -13,6 +14,7 @@ from app.organizers.api_tokens import (
     TooManyTokens,
     create_api_token,
     revoke_api_token,
+    token_of,
     tokens_of,
 )
 from app.web.form_parts import ButtonForm
@@ -29,7 +31,6 @@ def _tokens_page(form: ApiTokenForm, status: int = 200, **extra):
         "organizer/api_tokens.html",
         form=form,
         tokens=tokens_of(_me()),
-        button=ButtonForm(),
         **extra,
     ), status
 
@@ -69,9 +70,19 @@ def create_api_token_view():
     return _tokens_page(ApiTokenForm(formdata=None), 201, new_token=token, secret=secret)
 
 
-@bp.post("/api-tokens/<int:token_id>/revoke")
+@bp.route("/api-tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 def revoke_api_token_view(token_id: int):
-    if not ButtonForm().validate_on_submit():
+    """GET asks first, naming the token and what revoking it does; its button POSTs."""
+    form = ButtonForm()
+    if request.method == "GET":
+        token = token_of(_me(), token_id)
+        if token is None:
+            abort(404)
+        if token.revoked_at is not None:
+            flash(_("The token “%(name)s” is already revoked.", name=token.name), "info")
+            return redirect(url_for(".api_tokens"), 303)
+        return render_template("organizer/revoke_api_token.html", token=token, form=form)
+    if not form.validate_on_submit():
         abort(400)
     token = revoke_api_token(_me(), token_id)
     if token is None:

@@ -1,13 +1,17 @@
 """Signatures per day as an inline SVG bar chart, drawn on the server: no script, no
 third-party library, readable by screen readers through its table twin."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 WIDTH = 720
 HEIGHT = 220
 AXIS = 28  # room for labels under the bars
+TOP = 22  # room for the peak's label above them
 MAX_DAYS = 120
+# Fewer days than this are drawn from the left as days of a week-long chart: one day is a
+# bar, not the whole width, and the first and last dates (about 80 wide each) stay apart.
+MIN_SLOTS = 7
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,19 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Label:
+    """A date under the bars: `x` is where its text starts, or ends (`anchor`)."""
+
+    x: float
+    anchor: str
+    day: date
+
+
+@dataclass(frozen=True)
 class Chart:
     bars: list[Bar]
     peak: int
+    labels: list[Label] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
     baseline: int = HEIGHT - AXIS
@@ -47,8 +61,8 @@ def daily_bars(per_day: list[tuple[date, int]]) -> Chart:
     first = max(per_day[0][0], last - timedelta(days=MAX_DAYS - 1))
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     peak = max(counts.get(day, 0) for day in days) or 1
-    slot = WIDTH / len(days)
-    usable = HEIGHT - AXIS - 10
+    slot = WIDTH / max(len(days), MIN_SLOTS)
+    usable = HEIGHT - AXIS - TOP
     bars = []
     for index, day in enumerate(days):
         count = counts.get(day, 0)
@@ -63,4 +77,7 @@ def daily_bars(per_day: list[tuple[date, int]]) -> Chart:
                 count=count,
             )
         )
-    return Chart(bars=bars, peak=peak)
+    labels = [Label(x=0, anchor="start", day=first)]
+    if last != first:
+        labels.append(Label(x=round(len(days) * slot, 2), anchor="end", day=last))
+    return Chart(bars=bars, peak=peak, labels=labels)
