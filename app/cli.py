@@ -16,11 +16,8 @@ from flask_babel import force_locale
 
 from app.core.clock import in_zone, local_day, now, parse_local_datetime
 from app.core.english import english_count
-from app.counting import recount
 from app.email_address import InvalidEmail, normalize_email
-from app.export import ExportFilters, export_signatures_csv, matching_count
 from app.extensions import db
-from app.fake_signatures import FakeSignaturesRefused, add_fake_signatures
 from app.files.store import delete_expired_files
 from app.jobs import active_job, run_due_jobs
 from app.mail.sender import send_all_due
@@ -50,8 +47,11 @@ from app.petitions.settings import (
     set_deadline,
     set_target,
 )
+from app.signatures.counting import recount
+from app.signatures.erasure import purge_personal_data, purge_refusal
+from app.signatures.export import ExportFilters, export_signatures_csv, matching_count
+from app.signatures.fake import FakeSignaturesRefused, add_fake_signatures
 from app.signatures.reminders import send_due_reminders
-from app.signer_data import purge_personal_data, purge_refusal
 from app.updates.cli import updates_cli
 from app.worker import run_worker
 

@@ -38,7 +38,7 @@ HANDLER_MODULES = (
     "app.delivery",
     "app.updates.sending",
     "app.files.letter_pdfs",
-    "app.files.signature_exports",
+    "app.signatures.export_files",
 )
 
 

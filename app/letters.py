@@ -24,10 +24,10 @@ from fpdf import FPDF
 from app.core.clock import local_day
 from app.core.english import english_count
 from app.core.markdown import markdown_to_text
-from app.export import neutralise
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus, Target
 from app.models.signature import public_name
+from app.signatures.export import neutralise
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 BODY_FONT = "NotoSans"

@@ -40,7 +40,7 @@ def profile_sender(count: int) -> None:
     from app import create_app
     from app.mail.sender import send_all_due, send_due_messages
     from app.petitions.queries import glance_by_slug
-    from app.signing import SignerDetails, sign_petition
+    from app.signatures.signing import SignerDetails, sign_petition
 
     app = create_app()
     run = uuid.uuid4().hex[:8]

@@ -6,7 +6,7 @@ import secrets
 from app.email_address import canonical_email
 from app.extensions import db
 from app.models import NameDisplay, Petition, Signature, SignatureStatus, Target
-from app.signing import is_resident, name_key
+from app.signatures.signing import is_resident, name_key
 from tests import instants
 
 _sequence = itertools.count(1)

@@ -78,8 +78,8 @@ def test_fake_shows_a_bar_on_a_terminal_and_nothing_more_when_piped(app, runner,
 def test_export_shows_a_bar_on_a_terminal_and_writes_the_same_file(
     app, runner, env, slug, tmp_path
 ):
-    from app.fake_signatures import add_fake_signatures
     from app.petitions.queries import petition_by_slug
+    from app.signatures.fake import add_fake_signatures
 
     with app.app_context():
         add_fake_signatures(petition_by_slug(slug), COUNT)

@@ -4,11 +4,11 @@ import threading
 
 import pytest
 
-from app.counting import displayed_goal, recount
 from app.extensions import db
 from app.models import Signature, SignatureStatus
 from app.petitions.queries import petition_by_slug
-from app.signing import confirm_signature, withdraw_signature
+from app.signatures.counting import displayed_goal, recount
+from app.signatures.signing import confirm_signature, withdraw_signature
 from tests.factories import make_petition, make_signature
 
 

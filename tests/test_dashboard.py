@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Channel, Petition, PetitionChange, SignatureStatus
 from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
-from app.stats import dashboard
+from app.signatures.stats import dashboard
 from app.web.organizer.chart import WIDTH, Label, daily_bars
 from tests.conftest import csrf_token_from, deliver_mail, log_in, sign
 from tests.factories import (

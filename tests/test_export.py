@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.text_rules import FORMULA_FIRST_CHARACTERS
-from app.export import HEADER, ExportFilters, export_signatures_csv, neutralise
 from app.extensions import db
 from app.models import Channel, NameDisplay, SignatureExport, SignatureStatus
+from app.signatures.export import HEADER, ExportFilters, export_signatures_csv, neutralise
 from tests.conftest import ON_POSTGRESQL, csrf_token_from
 from tests.factories import make_petition, make_signature
 
@@ -198,7 +198,7 @@ def test_formula_injection_in_a_reason_is_neutralised_in_the_file(app):
 
 
 def test_the_export_is_a_stream_of_chunks(app, monkeypatch):
-    import app.export as export_module
+    import app.signatures.export as export_module
 
     monkeypatch.setattr(export_module, "CHUNK_ROWS", 3)
     with app.app_context():

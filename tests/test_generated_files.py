@@ -87,7 +87,7 @@ def file_link(html: str) -> tuple[str, int]:
 
 @pytest.fixture
 def large_slug(app):
-    from app.fake_signatures import add_fake_signatures
+    from app.signatures.fake import add_fake_signatures
 
     with app.app_context():
         petition = make_petition()
@@ -244,9 +244,9 @@ def test_the_export_is_built_by_the_worker_and_equals_the_command_lines(
 def test_the_export_shows_its_progress_and_is_stored_in_chunks(
     app, organizer_client, large_slug, monkeypatch
 ):
-    import app.export as export_module
     import app.files.store as store
-    from app.files.signature_exports import _export_job
+    import app.signatures.export as export_module
+    from app.signatures.export_files import _export_job
     from tests.conftest import ON_POSTGRESQL
 
     monkeypatch.setattr(export_module, "CHUNK_ROWS", 5000)
@@ -331,7 +331,7 @@ def test_the_retention_is_a_setting(app, organizer_client, slug, clock):
 
 
 def test_deleting_a_signer_deletes_the_files_that_name_them(app, organizer_client, slug):
-    from app.signer_data import delete_signature_on_request
+    from app.signatures.erasure import delete_signature_on_request
 
     assert press_export(organizer_client, slug).status_code == 303
     deliver_mail(app)

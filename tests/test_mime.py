@@ -12,7 +12,7 @@ from app.extensions import db
 from app.mail import mime
 from app.mail.messages import ListHeaders, QueuedMessage
 from app.mail.transport import _as_mail
-from app.notifications import confirmation_email
+from app.signatures.emails import confirmation_email
 from tests.conftest import deliver_mail
 from tests.factories import make_petition
 
@@ -160,7 +160,7 @@ def test_any_text_is_byte_for_byte_flask_mails(app, subject, body, html, header)
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_the_sender_writes_the_confirmation_the_signer_would_get_from_the_orm(app, locale):
-    from app.notifications import CONFIRM_SIGNATURE, _write_confirmation
+    from app.signatures.emails import CONFIRM_SIGNATURE, _write_confirmation
     from tests.factories import make_signature
 
     with app.test_request_context():

@@ -16,7 +16,7 @@ from app.core.text_rules import (
 )
 from app.extensions import db
 from app.models import Signature
-from app.signing import name_key
+from app.signatures.signing import name_key
 from tests.conftest import sign
 from tests.factories import make_petition
 

@@ -102,7 +102,7 @@ def test_a_household_may_share_an_address_twice(app, client, smtp, clock):
 
 
 def test_withdrawing_frees_the_address(app, client, smtp):
-    from app.signing import withdraw_signature
+    from app.signatures.signing import withdraw_signature
 
     with app.app_context():
         slug = make_petition().slug

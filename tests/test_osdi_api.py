@@ -21,7 +21,7 @@ from app.models import (
     SignatureStatus,
 )
 from app.organizers.api_tokens import TokenScopes, create_api_token, revoke_api_token
-from app.signing import name_key
+from app.signatures.signing import name_key
 from tests import instants
 from tests.conftest import deliver_mail, links_in, press_button
 from tests.factories import make_organizer, make_petition, make_signature

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
 from app.petitions.queries import glance_by_slug, petition_by_slug
-from app.signing import PetitionNotOpen, SignerDetails, sign_petition
+from app.signatures.signing import PetitionNotOpen, SignerDetails, sign_petition
 from tests import instants
 from tests.conftest import csrf_token_from, form_token_from, sign
 from tests.factories import make_petition, make_signature

@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
 from app.letters import build_letter, named_signers, signer_counts, signers_csv
 from app.models import Channel, OutboxMessage, Petition, Signature, SignatureStatus
 from app.petitions.queries import petition_by_slug
-from app.stats import dashboard
+from app.signatures.export import ExportFilters, export_signatures_csv
+from app.signatures.stats import dashboard
 from tests import instants
 from tests.conftest import csrf_token_from, log_in
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature

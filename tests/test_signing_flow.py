@@ -104,7 +104,7 @@ def test_withdrawing_a_pending_signature_cancels_its_email(app, client, smtp):
         slug = make_petition().slug
         sign(client, slug)
         signature = db.session.scalar(sa.select(Signature))
-        from app.signing import withdraw_signature
+        from app.signatures.signing import withdraw_signature
 
         assert withdraw_signature(signature.id)
     assert deliver_mail(app).sent == 0

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Signature
 from app.petitions.queries import petition_by_slug
 from app.petitions.settings import set_goal
-from app.signing import withdraw_signature
+from app.signatures.signing import withdraw_signature
 from tests.conftest import form_token_from, sign, signer_fields
 from tests.factories import make_petition, make_signature
 

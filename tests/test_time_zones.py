@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app import ConfigurationError, create_app
-from app.export import ExportFilters, export_signatures_csv
 from app.extensions import db
 from app.letters import build_letter
 from app.models import Petition, PetitionChange, Signature, SignatureStatus
 from app.petitions import deadlines
 from app.petitions.queries import petition_by_slug
-from app.stats import dashboard
+from app.signatures.export import ExportFilters, export_signatures_csv
+from app.signatures.stats import dashboard
 from tests import instants
 from tests.conftest import csrf_token_from, deliver_mail, form_token_from, log_in, sign
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature

@@ -42,7 +42,8 @@ class Petition(db.Model):
     opens_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
     closes_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     featured: so.Mapped[bool] = so.mapped_column(default=False)
-    # Confirmed signatures, kept exact by app.counting in the transaction of every change.
+    # Confirmed signatures, kept exact by app.signatures.counting in the transaction of every
+    # change.
     signature_count: so.Mapped[int] = so.mapped_column(default=0)
     # Raised by every change its public page shows (app.petitions.page_changes): the key of
     # the rendered page in the page cache, read with the petition in one light query.

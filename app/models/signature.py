@@ -59,8 +59,8 @@ class Signature(db.Model):
     channel: so.Mapped[Channel] = so.mapped_column(string_enum(Channel), default=Channel.ONLINE)
     first_name: so.Mapped[str] = so.mapped_column(sa.String(80))
     last_name: so.Mapped[str] = so.mapped_column(sa.String(80))
-    # Full name folded (case, width, spacing, accents, joiners: app.signing.name_key), for
-    # the "same person again" rule.
+    # Full name folded (case, width, spacing, accents, joiners: app.signatures.signing.name_key),
+    # for the "same person again" rule.
     name_key: so.Mapped[str] = so.mapped_column(sa.String(170))
     name_display: so.Mapped[NameDisplay] = so.mapped_column(
         string_enum(NameDisplay), default=NameDisplay.FULL

@@ -8,7 +8,7 @@ targets and their responses, translations, updates, deliveries, signatures) that
 adds, changes or deletes raises its petition's version in the same transaction, and so does
 every entry in a petition's record of changes (`app.audit.record_change`), which the
 services that write with Core statements (publishing an update, erasure) add. The count
-raises it itself (`app.counting`).
+raises it itself (`app.signatures.counting`).
 """
 
 import sqlalchemy as sa

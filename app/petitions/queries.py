@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from app.core.clock import in_zone, now
 from app.core.database import read_one_row
-from app.counting import displayed_goal
 from app.extensions import db
 from app.models import (
     NameDisplay,
@@ -19,6 +18,7 @@ from app.models import (
 )
 from app.models.signature import public_name
 from app.petitions.deadlines import is_open
+from app.signatures.counting import displayed_goal
 
 RECENT_SIGNERS_SHOWN = 10
 

@@ -20,8 +20,8 @@ from app.core.clock import now
 from app.core.database import begin_write
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
-from app.notifications import confirmation_email
 from app.petitions.deadlines import confirmation_grace
+from app.signatures.emails import confirmation_email
 
 BATCH_SIZE = 200
 

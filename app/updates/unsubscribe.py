@@ -13,7 +13,7 @@ from app.core.links import LinkPurpose, read_token, token_maker
 from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus, Signature, SuppressionReason
-from app.signing import signature_by_link_key
+from app.signatures.signing import signature_by_link_key
 from app.updates.suppression import suppress
 
 _MARK = "link"

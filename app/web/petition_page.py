@@ -16,7 +16,6 @@ from flask import make_response, render_template, request
 from flask_babel import force_locale, get_locale
 
 from app.core.form_tokens import token_window
-from app.counting import displayed_goal
 from app.delivery_records import delivered_to
 from app.extensions import page_cache
 from app.models import Petition
@@ -29,6 +28,7 @@ from app.petitions.queries import (
 )
 from app.petitions.translations import petition_text, target_names, translated_greeting
 from app.sharing import canonical_url, share_links
+from app.signatures.counting import displayed_goal
 from app.updates.queries import published_updates
 from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source

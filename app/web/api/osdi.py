@@ -6,7 +6,7 @@ Every request carries a token in the `OSDI-API-Token` header (made at /organizer
 or with `organizers token`); it acts for its organizer, on the published petitions they
 manage (admins: every published petition). Stateless: no session, no cookie, no CSRF (a
 token in a header is no ambient credential). Answers, errors included, are HAL+JSON. Views
-hold no SQL and no commit: the services in app.organizers and app.signing do.
+hold no SQL and no commit: the services in app.organizers and app.signatures.signing do.
 """
 
 from functools import wraps
@@ -30,7 +30,7 @@ from app.organizers.api_reads import (
     visible_petitions,
 )
 from app.organizers.api_tokens import note_token_used, token_for_secret
-from app.signing import (
+from app.signatures.signing import (
     AlreadySigned,
     PetitionNotOpen,
     SignatureNotRecorded,

@@ -12,7 +12,7 @@ from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
 from app.models import Petition, Signature, SignatureStatus
 from app.sharing import canonical_url
-from app.signing import SignerDetails
+from app.signatures.signing import SignerDetails
 from app.web.api.schemas import SUBSCRIBED, UNSUBSCRIBED
 
 OSDI_VERSION = "1.1"

@@ -13,13 +13,13 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from app.counting import displayed_goal
 from app.extensions import csrf
 from app.i18n import LANGUAGE_PARAMETER, language_from_url, url_language
 from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.translations import petition_text
 from app.security import framable
+from app.signatures.counting import displayed_goal
 from app.web.caching import never_cached, no_store, public_cache, stateless
 from app.web.form_parts import clean_source
 from app.web.lookups import public_petition_or_404

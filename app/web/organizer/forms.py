@@ -190,7 +190,7 @@ class PaperSignatureForm(FlaskForm):
         default=NameDisplay.HIDDEN.value,
         validators=[one_of(PAPER_NAME_CHOICES)],
     )
-    # Offered when likely duplicates are shown (app.paper.likely_duplicates).
+    # Offered when likely duplicates are shown (app.signatures.paper.likely_duplicates).
     add_anyway = BooleanField(_l("This is a different person: add anyway"))
 
 

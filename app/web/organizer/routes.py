@@ -26,15 +26,8 @@ from app.core.clock import from_local, in_zone, local_day, now
 from app.core.database import begin_write
 from app.core.links import LinkPurpose, read_token
 from app.delivery_records import DELIVER_LETTERS_JOB, delivery_history
-from app.export import ExportFilters, recent_exports
 from app.extensions import db, limiter, login_manager
 from app.files.letter_pdfs import letter_pdf_states, queue_letter_pdf
-from app.files.signature_exports import (
-    EXPORT_PURPOSE,
-    download_export,
-    export_state,
-    queue_export,
-)
 from app.files.store import file_chunks, is_expired, petition_file
 from app.jobs import JobAlreadyQueued, latest_job
 from app.mail.failures import failed_mail
@@ -49,12 +42,6 @@ from app.organizers import (
     organizer_for_session,
     set_organizer_enabled,
 )
-from app.paper import (
-    LikelyDuplicates,
-    PaperSignature,
-    PaperSignatureRefused,
-    add_paper_signature,
-)
 from app.petitions import deadlines
 from app.petitions.membership import petitions_managed_by
 from app.petitions.settings import (
@@ -67,7 +54,7 @@ from app.petitions.settings import (
     recent_changes,
 )
 from app.petitions.translations import translation_progress
-from app.signer_data import (
+from app.signatures.erasure import (
     PurgeRefused,
     delete_signature_on_request,
     find_signatures,
@@ -75,7 +62,20 @@ from app.signer_data import (
     purge_refusal,
     signature_on_petition,
 )
-from app.stats import dashboard as dashboard_figures
+from app.signatures.export import ExportFilters, recent_exports
+from app.signatures.export_files import (
+    EXPORT_PURPOSE,
+    download_export,
+    export_state,
+    queue_export,
+)
+from app.signatures.paper import (
+    LikelyDuplicates,
+    PaperSignature,
+    PaperSignatureRefused,
+    add_paper_signature,
+)
+from app.signatures.stats import dashboard as dashboard_figures
 from app.updates.queries import sending_progress, updates_of
 from app.web.caching import no_store
 from app.web.embed.iframe import iframe_code

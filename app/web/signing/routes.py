@@ -11,7 +11,7 @@ from app.models import Petition, Signature, SignatureStatus
 from app.petitions import deadlines
 from app.petitions.translations import petition_text
 from app.sharing import canonical_url, share_links
-from app.signing import (
+from app.signatures.signing import (
     ConfirmOutcome,
     confirm_signature,
     resend_confirmation,

@@ -12,7 +12,12 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import limiter
 from app.models import NameDisplay, Petition
 from app.petitions import deadlines
-from app.signing import PetitionNotOpen, SignatureNotRecorded, SignerDetails, sign_petition
+from app.signatures.signing import (
+    PetitionNotOpen,
+    SignatureNotRecorded,
+    SignerDetails,
+    sign_petition,
+)
 from app.web.lookups import public_glance_or_404, public_petition_or_404
 from app.web.request_origin import sent_from_another_site
 from app.web.signing.forms import FORM_REFUSED, SignForm

@@ -20,7 +20,7 @@ from app.models import (
     SignatureStatus,
 )
 from app.petitions.deadlines import count_is_final
-from app.signing import name_key, withdraw_signature
+from app.signatures.signing import name_key, withdraw_signature
 
 SEARCH_LIMIT = 50
 

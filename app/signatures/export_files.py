@@ -10,17 +10,17 @@ from datetime import date
 
 from app.core.clock import local_day
 from app.core.database import begin_write, is_postgresql
-from app.export import (
+from app.extensions import db
+from app.files.store import FILE_JOBS, file_chunks, file_of_job, store_file
+from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, latest_job, queue_job
+from app.models import GeneratedFile, Job, JobStatus, Petition, SignatureStatus
+from app.signatures.export import (
     ExportFilters,
     finish_export_record,
     matching_count,
     signature_csv_pieces,
     start_export_record,
 )
-from app.extensions import db
-from app.files.store import FILE_JOBS, file_chunks, file_of_job, store_file
-from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, latest_job, queue_job
-from app.models import GeneratedFile, Job, JobStatus, Petition, SignatureStatus
 
 EXPORT_JOB = FILE_JOBS[1]
 EXPORT_PURPOSE = "export"

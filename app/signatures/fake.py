@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 from app.core.clock import now
 from app.core.database import begin_write
-from app.counting import change_count
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
-from app.signing import is_resident
+from app.signatures.counting import change_count
+from app.signatures.signing import is_resident
 
 FIRST_NAMES = (
     "María",

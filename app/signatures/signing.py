@@ -10,16 +10,16 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask import current_app
 
-from app import notifications
 from app.core.clock import now
 from app.core.database import begin_write
-from app.counting import change_count
 from app.email_address import canonical_email
 from app.extensions import db
 from app.files.store import discard_prepared_files
 from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
 from app.petitions.deadlines import accepts_confirmation, is_open
 from app.petitions.queries import PetitionGlance
+from app.signatures import emails
+from app.signatures.counting import change_count
 
 HOUSEHOLD_LIMIT = 2
 # How many times a signature is tried again after a unique conflict (another request took
@@ -125,9 +125,9 @@ def _remind(signature: Signature, *, household_full: bool = False) -> SignOutcom
     if not _may_email_again(signature):
         return SignOutcome.THROTTLED
     if signature.status == SignatureStatus.PENDING and not household_full:
-        notifications.request_confirmation(signature)
+        emails.request_confirmation(signature)
         return SignOutcome.REMINDED
-    notifications.tell_already_signed(signature, household_full=household_full)
+    emails.tell_already_signed(signature, household_full=household_full)
     return SignOutcome.HOUSEHOLD_FULL if household_full else SignOutcome.REMINDED
 
 
@@ -197,7 +197,7 @@ def sign_petition(petition: PetitionGlance | Petition, details: SignerDetails) -
             # in this transaction, so start it again and look again.
             db.session.rollback()
             continue
-        notifications.queue_confirmation(details.email, signature_id)
+        emails.queue_confirmation(details.email, signature_id)
         db.session.commit()
         return SignOutcome.SIGNED
     raise SignatureNotRecorded(petition.slug)
@@ -269,7 +269,7 @@ def resend_confirmation(signature: Signature) -> bool:
         return False
     if not accepts_confirmation(signature.petition, signature) or not _may_email_again(signature):
         return False
-    notifications.request_confirmation(signature)
+    emails.request_confirmation(signature)
     db.session.commit()
     return True
 
