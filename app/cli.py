@@ -281,7 +281,7 @@ def outcome_command(slug, outcome):
 
 def _write_printed(build, output: str, **options) -> None:
     """Build a flyer or sheet (the PDF library loads only here) and write it to `output`."""
-    from app.printed import PrintRefused
+    from app.letters.printed import PrintRefused
 
     try:
         printed = build(**options)
@@ -301,7 +301,7 @@ def _write_printed(build, output: str, **options) -> None:
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
 def flyer_command(slug, source, output, language, paper):
     """Write a printable flyer (PDF) whose QR code leads to the petition tagged ?source=NAME."""
-    from app.printed import build_flyer
+    from app.letters.printed import build_flyer
 
     petition = _petition_or_fail(slug)
     _write_printed(
@@ -316,7 +316,7 @@ def flyer_command(slug, source, output, language, paper):
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
 def sheet_command(slug, output, language, paper):
     """Write a paper signature sheet (PDF) whose columns match the paper-entry form."""
-    from app.printed import build_sheet
+    from app.letters.printed import build_sheet
 
     petition = _petition_or_fail(slug)
     _write_printed(build_sheet, output, petition=petition, language=language, paper=paper)
@@ -517,7 +517,7 @@ def token_command(email, name, personal_data, write, import_confirmed):
 def build_letters_command(slug, directory):
     """Write each target's letter (PDF) and the signers as CSV, for delivery by hand."""
     # The PDF library, only when used.
-    from app.letters import build_letter, signer_counts, signers_csv
+    from app.letters.letter import build_letter, signer_counts, signers_csv
 
     petition = _petition_or_fail(slug)
     folder = Path(directory)
@@ -563,8 +563,11 @@ def build_letters_command(slug, directory):
 def deliver_letters_command(slug, positions):
     """Email each target its letter with the PDF attached (built here, then queued; `outbox
     send` sends)."""
-    from app.delivery import DeliveryRefused, deliver_letters  # the PDF library, only when used
-    from app.delivery_records import DELIVER_LETTERS_JOB
+    from app.letters.delivery import (  # the PDF library, only when used
+        DeliveryRefused,
+        deliver_letters,
+    )
+    from app.letters.records import DELIVER_LETTERS_JOB
 
     petition = _petition_or_fail(slug)
     under_way = active_job(petition, DELIVER_LETTERS_JOB)

@@ -35,9 +35,9 @@ MAX_ATTEMPTS = 3
 # Modules whose handlers register themselves when imported. The worker loads them; a web
 # request that only queues a job does not (they may load heavy libraries, such as the PDF's).
 HANDLER_MODULES = (
-    "app.delivery",
+    "app.letters.delivery",
     "app.updates.sending",
-    "app.files.letter_pdfs",
+    "app.letters.letter_files",
     "app.signatures.export_files",
 )
 

@@ -13,7 +13,7 @@ SLUG = "end-the-pars-contract"
 ONE_LETTER = """
 from app import create_app
 from app.core.clock import now
-from app.letters import build_letter
+from app.letters.letter import build_letter
 from app.petitions.queries import petition_by_slug
 app = create_app()
 with app.app_context():

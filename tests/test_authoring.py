@@ -596,7 +596,7 @@ def test_pars_text_renders_the_same_paragraphs_as_before(app, runner):
 
 
 def test_the_letter_pdf_has_the_words_without_the_markup(app, organizer_client):
-    from app.letters import build_letter
+    from app.letters.letter import build_letter
 
     slug = start(
         organizer_client, letter_body="Please **act now**.\n\nRead [the report](https://a.org)."

@@ -234,7 +234,7 @@ def test_the_page_follows_the_workers_progress(app, organizer_client, slug):
 
 
 def test_delivery_reports_each_letter_it_builds(app, slug):
-    from app.delivery import deliver_letters
+    from app.letters.delivery import deliver_letters
     from app.petitions.queries import petition_by_slug
 
     steps = []
@@ -331,7 +331,7 @@ def test_no_purge_while_the_final_letters_are_being_prepared(app, client, runner
 def test_the_dev_log_shows_an_attached_letter(app, caplog, slug):
     app.config["MAIL_TO_LOG"] = True
     with app.app_context():
-        from app.delivery import deliver_letters
+        from app.letters.delivery import deliver_letters
         from app.petitions.queries import petition_by_slug
 
         deliver_letters(petition_by_slug(slug), [1])

@@ -98,9 +98,9 @@ def large_slug(app):
 def test_a_large_petitions_letters_are_prepared_and_delivered_with_short_requests(
     app, organizer_client, smtp, large_slug
 ):
-    from app.delivery import _deliver_letters_job
-    from app.files.letter_pdfs import _letter_pdf_job
-    from app.letters import counts_sentence, signer_counts
+    from app.letters.delivery import _deliver_letters_job
+    from app.letters.letter import counts_sentence, signer_counts
+    from app.letters.letter_files import _letter_pdf_job
 
     slug = large_slug
     timed = Timed(organizer_client)

@@ -62,7 +62,7 @@ def queue(app, kind: str, slug: str, payload=None) -> int:
 
 
 def queue_delivery(app, slug: str) -> int:
-    from app.delivery import queue_delivery
+    from app.letters.delivery import queue_delivery
 
     with app.app_context():
         return queue_delivery(petition_by_slug(slug)).id
@@ -168,7 +168,7 @@ def test_progress_is_committed_and_leaves_the_database_free(app, slug):
 
 
 def test_two_presses_at_once_queue_one_delivery(app, slug):
-    from app.delivery import queue_delivery as queue_it
+    from app.letters.delivery import queue_delivery as queue_it
 
     barrier = threading.Barrier(4)
     outcomes = []

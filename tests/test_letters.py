@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.core.clock import now
-from app.letters import build_letter, named_signers, signer_counts, signers_csv
+from app.letters.letter import build_letter, named_signers, signer_counts, signers_csv
 from app.models import Channel, NameDisplay, SignatureStatus
 from app.petitions.queries import petition_by_slug
 from tests.factories import make_petition, make_signature

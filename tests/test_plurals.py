@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.letters import SignerCounts, build_letter, counts_sentence
+from app.letters.letter import SignerCounts, build_letter, counts_sentence
 from app.petitions.queries import petition_by_slug
 from tests import instants
 from tests.conftest import csrf_token_from, prepared_letter

@@ -15,10 +15,10 @@ from flask_babel import force_locale
 from pypdf import PdfReader
 
 from app.extensions import db
+from app.letters.printed import PrintRefused, build_flyer, build_sheet
 from app.models import PetitionTranslation
 from app.models.petition import TargetTranslation
 from app.petitions.queries import petition_by_slug
-from app.printed import PrintRefused, build_flyer, build_sheet
 from app.web.organizer.forms import PaperSignatureForm
 from tests.conftest import (
     deliver_mail,
@@ -380,9 +380,9 @@ client = app.test_client()
 log_in(client, "admin@example.org", ORGANIZER_PASSWORD)
 assert client.get("/organizer/petitions/" + slug).status_code == 200
 assert client.get("/petitions/" + slug).status_code == 200
-print(sorted(name for name in ("fpdf", "segno", "app.printed") if name in sys.modules))
+print(sorted(name for name in ("fpdf", "segno", "app.letters.printed") if name in sys.modules))
 assert client.get("/organizer/petitions/" + slug + "/sheet.pdf").status_code == 200
-print(sorted(name for name in ("fpdf", "segno", "app.printed") if name in sys.modules))
+print(sorted(name for name in ("fpdf", "segno", "app.letters.printed") if name in sys.modules))
 """
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -393,4 +393,4 @@ print(sorted(name for name in ("fpdf", "segno", "app.printed") if name in sys.mo
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["[]", "['app.printed', 'fpdf', 'segno']"]
+    assert done.stdout.splitlines() == ["[]", "['app.letters.printed', 'fpdf', 'segno']"]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.core.clock import now
 from app.extensions import db
-from app.letters import build_letter, named_signers, signer_counts, signers_csv
+from app.letters.letter import build_letter, named_signers, signer_counts, signers_csv
 from app.models import Channel, OutboxMessage, Petition, Signature, SignatureStatus
 from app.petitions.queries import petition_by_slug
 from app.signatures.export import ExportFilters, export_signatures_csv

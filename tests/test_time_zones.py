@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from app import ConfigurationError, create_app
 from app.extensions import db
-from app.letters import build_letter
+from app.letters.letter import build_letter
 from app.models import Petition, PetitionChange, Signature, SignatureStatus
 from app.petitions import deadlines
 from app.petitions.queries import petition_by_slug

@@ -10,13 +10,13 @@ import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
+from app.letters.printed.sheet import build_sheet
 from app.models import PetitionTranslation
 from app.models.petition import TargetTranslation
 from app.petitions.images import share_image_for
 from app.petitions.outcomes import record_response, response_update
 from app.petitions.queries import petition_by_slug
 from app.petitions.translations import translated_greeting
-from app.printed.sheet import build_sheet
 from tests.factories import make_petition
 
 SPANISH_TITLES = ("Alcaldesa", "Concejal", "Jueza")

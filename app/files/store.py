@@ -19,7 +19,7 @@ from app.models.job import ACTIVE
 
 CHUNK_BYTES = 1024 * 1024
 DEFAULT_HOURS = 24
-# The jobs that build files naming signers (app.files.letter_pdfs, app.signatures.export_files).
+# The jobs that build files naming signers (app.letters.letter_files, app.signatures.export_files).
 FILE_JOBS = ("letter_pdf", "export_signatures")
 
 

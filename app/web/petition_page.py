@@ -16,8 +16,8 @@ from flask import make_response, render_template, request
 from flask_babel import force_locale, get_locale
 
 from app.core.form_tokens import token_window
-from app.delivery_records import delivered_to
 from app.extensions import page_cache
+from app.letters.records import delivered_to
 from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.listings import other_open_petitions, petition_rows

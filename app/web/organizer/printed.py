@@ -1,5 +1,5 @@
 """Flyers and paper signature sheets, downloaded from the dashboard's small form. The PDF
-library (app.printed) is imported by these views only, when one is asked for."""
+library (app.letters.printed) is imported by these views only, when one is asked for."""
 
 from flask import Response, render_template, request
 
@@ -21,7 +21,7 @@ def flyer(slug: str):
     form = FlyerForm(formdata=request.args)
     if not form.validate():
         return _form_page(petition, form.errors)
-    from app.printed import PrintRefused, build_flyer
+    from app.letters.printed import PrintRefused, build_flyer
 
     try:
         printed = build_flyer(petition, form.source.data, form.language.data, form.paper.data)
@@ -36,7 +36,7 @@ def sheet(slug: str):
     form = PrintForm(formdata=request.args)  # the sheet has no QR code: no source name
     if not form.validate():
         return _form_page(petition, form.errors)
-    from app.printed import PrintRefused, build_sheet
+    from app.letters.printed import PrintRefused, build_sheet
 
     try:
         printed = build_sheet(petition, form.language.data, form.paper.data)

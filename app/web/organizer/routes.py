@@ -25,11 +25,11 @@ from wtforms.fields.choices import SelectChoice
 from app.core.clock import from_local, in_zone, local_day, now
 from app.core.database import begin_write
 from app.core.links import LinkPurpose, read_token
-from app.delivery_records import DELIVER_LETTERS_JOB, delivery_history
 from app.extensions import db, limiter, login_manager
-from app.files.letter_pdfs import letter_pdf_states, queue_letter_pdf
 from app.files.store import file_chunks, is_expired, petition_file
 from app.jobs import JobAlreadyQueued, latest_job
+from app.letters.letter_files import letter_pdf_states, queue_letter_pdf
+from app.letters.records import DELIVER_LETTERS_JOB, delivery_history
 from app.mail.failures import failed_mail
 from app.models import Job, JobStatus, NameDisplay, Organizer, Petition, SignatureStatus
 from app.organizers import (
@@ -481,8 +481,8 @@ def letters(slug: str):
 
 
 def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
-    from app.delivery import letter_email
-    from app.letters import LetterFile, letter_filename, signer_counts
+    from app.letters.delivery import letter_email
+    from app.letters.letter import LetterFile, letter_filename, signer_counts
 
     as_of = now()
     counts = signer_counts(petition, as_of)
@@ -545,7 +545,7 @@ def prepare_letter(slug: str, position: int):
 @bp.post("/petitions/<slug:slug>/letters/deliver")
 def deliver(slug: str):
     """Refuse at once what can be refused; the worker builds and sends the letters."""
-    from app.delivery import DeliveryRefused, queue_delivery
+    from app.letters.delivery import DeliveryRefused, queue_delivery
 
     petition = managed_petition_or_404(slug)
     form = _deliver_form(petition)

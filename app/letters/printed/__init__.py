@@ -5,9 +5,9 @@ The PDF library and its fonts load only here: views and commands import this pac
 they use it, so every other page and command starts without them.
 """
 
-from app.printed.document import PAPER_SIZES, PrintedFile, PrintRefused
-from app.printed.flyer import build_flyer
-from app.printed.sheet import build_sheet, sheet_columns
+from app.letters.printed.document import PAPER_SIZES, PrintedFile, PrintRefused
+from app.letters.printed.flyer import build_flyer
+from app.letters.printed.sheet import build_sheet, sheet_columns
 
 __all__ = [
     "PAPER_SIZES",

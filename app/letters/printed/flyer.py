@@ -10,9 +10,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from app.core.clock import as_utc
-from app.models import Petition
-from app.petitions.translations import petition_text, target_names
-from app.printed.document import (
+from app.letters.printed.document import (
     BRAND,
     GREY,
     INK,
@@ -24,6 +22,8 @@ from app.printed.document import (
     first_paragraph,
     line_height,
 )
+from app.models import Petition
+from app.petitions.translations import petition_text, target_names
 from app.sharing import canonical_url, tagged_url
 from app.web.form_parts import SOURCE_RULE, clean_source
 

@@ -83,7 +83,7 @@ def letter_pdf_states(petition: Petition) -> dict[int, LetterPdfState]:
 def _letter_pdf_job(run: JobRun) -> None:
     """The letter as of the moment the organizer asked, its list's progress reported a page
     at a time; stored, and the job marked done in the file's last commit."""
-    from app.letters import PDF_MIME, build_letter  # the PDF library, in the worker only
+    from app.letters.letter import PDF_MIME, build_letter  # the PDF library, in the worker only
 
     job = run.job
     petition = db.session.get(Petition, job.petition_id)

@@ -1,6 +1,6 @@
 """What the delivery records say: the organizers' history, the public page's "delivered to",
 and whether the final letters have gone (which the purge waits for). Separate from
-app.delivery, which builds and sends, so pages that only read need no PDF library."""
+app.letters.delivery, which builds and sends, so pages that only read need no PDF library."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +16,7 @@ from app.models import Delivery, Job, OutboxMessage, OutboxStatus, Petition
 from app.models.job import ACTIVE
 from app.petitions.page_changes import page_changed
 
-# The background job that builds and queues the letters (app.delivery runs it).
+# The background job that builds and queues the letters (app.letters.delivery runs it).
 DELIVER_LETTERS_JOB = "deliver_letters"
 
 

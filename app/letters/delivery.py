@@ -15,10 +15,10 @@ from app.audit import actor_label
 from app.core.clock import now
 from app.core.database import begin_write
 from app.core.english import english_count
-from app.delivery_records import DELIVER_LETTERS_JOB
 from app.extensions import db
 from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, queue_job
-from app.letters import PDF_MIME, LetterFile, build_letter, counts_sentence, greeting_for
+from app.letters.letter import PDF_MIME, LetterFile, build_letter, counts_sentence, greeting_for
+from app.letters.records import DELIVER_LETTERS_JOB
 from app.mail.messages import Attachment
 from app.mail.queue import enqueue_email
 from app.models import Delivery, Job, Petition, Target

@@ -10,9 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField
 
-from app.models import NameDisplay, Petition
-from app.petitions.translations import petition_text, target_names, translation_of
-from app.printed.document import (
+from app.letters.printed.document import (
     BRAND,
     GREY,
     INK,
@@ -23,6 +21,8 @@ from app.printed.document import (
     first_paragraph,
     line_height,
 )
+from app.models import NameDisplay, Petition
+from app.petitions.translations import petition_text, target_names, translation_of
 from app.sharing import canonical_url
 from app.web.organizer.forms import PaperSignatureForm
 

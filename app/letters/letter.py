@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from fpdf import FPDF
@@ -25,20 +24,11 @@ from app.core.clock import local_day
 from app.core.english import english_count
 from app.core.markdown import markdown_to_text
 from app.extensions import db
+from app.letters.fonts import BODY_FONT, NEEDS_SHAPING, add_body_font, add_fallback_fonts
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus, Target
 from app.models.signature import public_name
 from app.signatures.export import neutralise
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-BODY_FONT = "NotoSans"
-FALLBACK_FONTS = {
-    "NotoSansArabic": "NotoSansArabic-Regular.ttf",
-    "NotoSansHebrew": "NotoSansHebrew-Regular.ttf",
-    "NotoSansDevanagari": "NotoSansDevanagari-Regular.ttf",
-    "NotoSansEthiopic": "NotoSansEthiopic-Regular.ttf",
-    "NotoSansThai": "NotoSansThai-Regular.ttf",
-    "NotoSansCJK": "NotoSansCJK-Regular-subset.otf",
-}
 CHUNK_ROWS = 2000
 PAGE_FORMAT = "letter"  # US Letter, for Philadelphia's offices
 MARGIN = 20  # mm
@@ -46,10 +36,6 @@ LINE = 5.2  # mm, signer list line height at 9 pt
 COLUMNS = {"name": (MARGIN, 92), "zip": (114, 20), "date": (136, 40), "how": (178, 18)}
 PDF_MIME = "application/pdf"
 PAGE_COUNT = "{pages}"  # replaced by the number of pages when the PDF is written
-# Scripts whose letters change shape or run right to left: drawn through HarfBuzz.
-_NEEDS_SHAPING = re.compile(
-    "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\ufb1d-\ufdff\ufe70-\ufeff]"
-)
 
 
 @dataclass(frozen=True)
@@ -170,14 +156,10 @@ class _LetterDocument(FPDF):
         self.running_title = running_title
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN)
-        self.add_font(BODY_FONT, "", str(FONT_DIR / "NotoSans-Regular.ttf"))
-        self.add_font(BODY_FONT, "B", str(FONT_DIR / "NotoSans-Bold.ttf"))
-        for family, filename in FALLBACK_FONTS.items():
-            self.add_font(family, "", str(FONT_DIR / filename))
-        self.set_fallback_fonts(list(FALLBACK_FONTS), exact_match=False)
+        self.body_codepoints = add_body_font(self)
+        add_fallback_fonts(self)
         self.c_margin = 0  # text starts exactly at its column, drawn either way
         self.alias_nb_pages(PAGE_COUNT)  # wide enough for thousands of pages
-        self.body_codepoints = frozenset(self.fonts[BODY_FONT.lower()].cmap)
         self.shaping = False
 
     def footer(self) -> None:
@@ -198,7 +180,7 @@ class _LetterDocument(FPDF):
         self._shape(False)
 
     def _shape_for(self, text: str) -> None:
-        self._shape(bool(_NEEDS_SHAPING.search(text)))
+        self._shape(bool(NEEDS_SHAPING.search(text)))
 
     def _shape(self, on: bool) -> None:
         if on != self.shaping:

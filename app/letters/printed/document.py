@@ -2,26 +2,15 @@
 fallbacks for other scripts, shaped by HarfBuzz where a script needs it, as the letters
 are), and text that must fit a box."""
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 
 from app.core.markdown import markdown_to_text
+from app.letters.fonts import BODY_FONT, NEEDS_SHAPING, add_body_font, add_fallback_fonts
 
-FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
-BODY_FONT = "NotoSans"
-FALLBACK_FONTS = {
-    "NotoSansArabic": "NotoSansArabic-Regular.ttf",
-    "NotoSansHebrew": "NotoSansHebrew-Regular.ttf",
-    "NotoSansDevanagari": "NotoSansDevanagari-Regular.ttf",
-    "NotoSansEthiopic": "NotoSansEthiopic-Regular.ttf",
-    "NotoSansThai": "NotoSansThai-Regular.ttf",
-    "NotoSansCJK": "NotoSansCJK-Regular-subset.otf",
-}
 # fpdf2's names for the two sizes organizers print on.
 PAPER_SIZES = {"letter": "letter", "a4": "a4"}
 PDF_MIME = "application/pdf"
@@ -30,10 +19,6 @@ GREY = (85, 85, 85)
 BRAND = (29, 79, 145)  # the site's blue
 LINE_SPACING = 1.25
 POINT = 25.4 / 72  # mm
-# Scripts whose letters change shape or run right to left: drawn through HarfBuzz.
-_NEEDS_SHAPING = re.compile(
-    "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\ufb1d-\ufdff\ufe70-\ufeff]"
-)
 
 
 class PrintRefused(ValueError):
@@ -82,9 +67,7 @@ def line_height(size: float) -> float:
 class PrintedDocument(FPDF):
     def __init__(self, paper: str, orientation: str, title: str, language: str) -> None:
         super().__init__(orientation=orientation, format=PAPER_SIZES[paper], unit="mm")
-        self.add_font(BODY_FONT, "", str(FONT_DIR / "NotoSans-Regular.ttf"))
-        self.add_font(BODY_FONT, "B", str(FONT_DIR / "NotoSans-Bold.ttf"))
-        self.body_codepoints = frozenset(self.fonts[BODY_FONT.lower()].cmap)
+        self.body_codepoints = add_body_font(self)
         self.has_fallbacks = False
         self.set_auto_page_break(False)
         self.c_margin = 0
@@ -103,14 +86,12 @@ class PrintedDocument(FPDF):
         most of the time a flyer takes to make)."""
         if self.has_fallbacks or all(ord(char) in self.body_codepoints for char in text):
             return
-        for family, filename in FALLBACK_FONTS.items():
-            self.add_font(family, "", str(FONT_DIR / filename))
-        self.set_fallback_fonts(list(FALLBACK_FONTS), exact_match=False)
+        add_fallback_fonts(self)
         self.has_fallbacks = True
 
     def _shape_for(self, text: str) -> None:
         self._cover(text)
-        shaping = bool(_NEEDS_SHAPING.search(text))
+        shaping = bool(NEEDS_SHAPING.search(text))
         if shaping != self.shaping:
             self.set_text_shaping(shaping)
             self.shaping = shaping
