@@ -132,6 +132,7 @@ def register_extensions(app: Flask) -> None:
 
     from app import models  # noqa: F401  (the models must be known to migrations)
     from app.core.database import configure_database
+    from app.core.i18n import select_locale
     from app.extensions import (
         babel,
         csrf,
@@ -142,7 +143,6 @@ def register_extensions(app: Flask) -> None:
         migrate,
         page_cache,
     )
-    from app.i18n import select_locale
     from app.petitions import page_changes  # noqa: F401  (its listener raises page versions)
     from app.web.caching import SessionInterface
     from app.web.session_identity import session_identifier

@@ -15,8 +15,8 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from app.core.clock import in_zone, local_day, now, parse_local_datetime
+from app.core.email_address import InvalidEmail, normalize_email
 from app.core.english import english_count
-from app.email_address import InvalidEmail, normalize_email
 from app.extensions import db
 from app.files.store import delete_expired_files
 from app.jobs import active_job, run_due_jobs

@@ -3,7 +3,7 @@
 import itertools
 import secrets
 
-from app.email_address import canonical_email
+from app.core.email_address import canonical_email
 from app.extensions import db
 from app.models import NameDisplay, Petition, Signature, SignatureStatus, Target
 from app.signatures.signing import is_resident, name_key

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.email_address import (
+from app.core.email_address import (
     InvalidEmail,
     NonAsciiLocalPart,
     address_for_sending,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import time_machine
 
 from app.core.clock import now
-from app.email_address import canonical_email
+from app.core.email_address import canonical_email
 from app.extensions import db
 from app.models import (
     NameDisplay,

@@ -15,7 +15,7 @@ import flask_mail
 from flask import current_app
 from flask_mail import Message
 
-from app.email_address import address_for_sending
+from app.core.email_address import address_for_sending
 from app.mail import mime
 from app.mail.messages import QueuedMessage
 

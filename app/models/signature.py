@@ -65,7 +65,8 @@ class Signature(db.Model):
     name_display: so.Mapped[NameDisplay] = so.mapped_column(
         string_enum(NameDisplay), default=NameDisplay.FULL
     )
-    # As typed, and folded for comparison (see app.email_address). Paper signatures may lack one.
+    # As typed, and folded for comparison (see app.core.email_address). Paper signatures may
+    # lack one.
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     email_canonical: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     household_slot: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=1)

@@ -9,9 +9,9 @@ from flask import render_template
 
 from app.core.clock import now
 from app.core.database import begin_write
+from app.core.email_address import normalize_email
 from app.core.links import LinkClaim, LinkPurpose, make_token
 from app.core.urls import absolute_url
-from app.email_address import normalize_email
 from app.extensions import db
 from app.mail.queue import enqueue_email
 from app.models import Organizer

@@ -16,8 +16,8 @@ from flask import current_app
 
 from app.core.clock import as_utc, default_time_zone, is_time_zone, now
 from app.core.database import begin_write
+from app.core.email_address import InvalidEmail, normalize_email
 from app.core.text_rules import has_control_characters, is_one_line
-from app.email_address import InvalidEmail, normalize_email
 from app.extensions import db
 from app.models import (
     FormerSlug,

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.audit import record_change
 from app.core.clock import now
 from app.core.database import begin_write
-from app.email_address import canonical_email
+from app.core.email_address import canonical_email
 from app.extensions import db
 from app.files.store import delete_petition_files, files_in_preparation
 from app.letters.records import final_delivery_sent, letters_in_flight

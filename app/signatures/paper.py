@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from app.audit import record_change
 from app.core.clock import local_day, now
 from app.core.database import begin_write
-from app.email_address import canonical_email
+from app.core.email_address import canonical_email
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
 from app.signatures.counting import change_count

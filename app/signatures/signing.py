@@ -12,7 +12,7 @@ from flask import current_app
 
 from app.core.clock import now
 from app.core.database import begin_write
-from app.email_address import canonical_email
+from app.core.email_address import canonical_email
 from app.extensions import db
 from app.files.store import discard_prepared_files
 from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus

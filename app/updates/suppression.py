@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.database import begin_write
-from app.email_address import canonical_email
+from app.core.email_address import canonical_email
 from app.extensions import db
 from app.models import Signature, Suppression, SuppressionReason, Update
 

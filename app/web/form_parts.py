@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList
 from wtforms.validators import AnyOf, Length, ValidationError
 
+from app.core.email_address import InvalidEmail, NonAsciiLocalPart, normalize_email
 from app.core.text_rules import (
     contains_email_sign,
     contains_url,
@@ -17,7 +18,6 @@ from app.core.text_rules import (
     is_one_line,
     starts_like_formula,
 )
-from app.email_address import InvalidEmail, NonAsciiLocalPart, normalize_email
 
 ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 SOURCE = re.compile(r"^[a-z0-9_-]{1,32}$")

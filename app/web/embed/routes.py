@@ -13,8 +13,8 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.core.i18n import LANGUAGE_PARAMETER, language_from_url, url_language
 from app.extensions import csrf
-from app.i18n import LANGUAGE_PARAMETER, language_from_url, url_language
 from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.translations import petition_text

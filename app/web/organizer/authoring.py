@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.clock import as_utc, default_time_zone, is_time_zone, now
-from app.i18n import supported_languages
+from app.core.i18n import supported_languages
 from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.authoring import (

@@ -4,8 +4,8 @@ Facebook, WhatsApp and X show with a shared link."""
 from flask import Response, abort, request
 from flask_babel import get_locale
 
+from app.core.i18n import supported_languages
 from app.core.urls import absolute_url
-from app.i18n import supported_languages
 from app.models import Petition
 from app.petitions.images import share_image_for, share_image_png, stored_image_path
 from app.petitions.queries import petition_by_slug

@@ -13,8 +13,8 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.core.i18n import LANGUAGE_COOKIE, supported_languages
 from app.core.urls import absolute_url
-from app.i18n import LANGUAGE_COOKIE, supported_languages
 from app.petitions.listings import LIST_FILTERS, petition_rows, published_petitions
 from app.petitions.outcomes import PDF_MIME, response_pdf
 from app.petitions.queries import home_petition
