@@ -18,8 +18,8 @@ from app.core.clock import in_zone, local_day, now, parse_local_datetime
 from app.core.email_address import InvalidEmail, normalize_email
 from app.core.english import english_count
 from app.extensions import db
-from app.files.store import delete_expired_files
 from app.jobs import active_job, run_due_jobs
+from app.jobs.files import delete_expired_files
 from app.mail.sender import send_all_due
 from app.models import Outcome, Petition, SignatureStatus
 from app.organizers import AccountError, create_organizer, organizer_by_email

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.extensions import db
-from app.files.store import delete_expired_files
 from app.jobs import run_due_jobs
+from app.jobs.files import delete_expired_files
 from app.mail.sender import run_sender
 from app.signatures.reminders import send_due_reminders
 

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.files.store import delete_unfinished_files
 from app.jobs import JobLost, JobRun, claim_next_job
+from app.jobs.files import delete_unfinished_files
 from app.models import (
     GeneratedFile,
     GeneratedFileChunk,
@@ -244,7 +244,7 @@ def test_the_export_is_built_by_the_worker_and_equals_the_command_lines(
 def test_the_export_shows_its_progress_and_is_stored_in_chunks(
     app, organizer_client, large_slug, monkeypatch
 ):
-    import app.files.store as store
+    import app.jobs.files as store
     import app.signatures.export as export_module
     from app.signatures.export_files import _export_job
     from tests.conftest import ON_POSTGRESQL
@@ -460,7 +460,7 @@ def test_a_file_left_unfinished_by_a_job_that_is_over_is_deleted_at_once(
     left goes too. A job another worker took over keeps its file."""
     import io as bytes_io
 
-    from app.files.store import store_file
+    from app.jobs.files import store_file
 
     assert press_export(organizer_client, slug).status_code == 303
     with app.app_context():

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from app.core.database import begin_write
 from app.extensions import db
-from app.files.store import FILE_JOBS, file_of_job, store_file
 from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, queue_job
+from app.jobs.files import FILE_JOBS, file_of_job, store_file
 from app.models import GeneratedFile, Job, JobStatus, Petition, Target
 
 LETTER_PDF_JOB = FILE_JOBS[0]

@@ -8,7 +8,7 @@ from app.core.clock import now
 from app.core.database import begin_write
 from app.core.email_address import canonical_email
 from app.extensions import db
-from app.files.store import delete_petition_files, files_in_preparation
+from app.jobs.files import delete_petition_files, files_in_preparation
 from app.letters.records import final_delivery_sent, letters_in_flight
 from app.models import (
     Delivery,

@@ -11,8 +11,8 @@ from datetime import date
 from app.core.clock import local_day
 from app.core.database import begin_write, is_postgresql
 from app.extensions import db
-from app.files.store import FILE_JOBS, file_chunks, file_of_job, store_file
 from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, latest_job, queue_job
+from app.jobs.files import FILE_JOBS, file_chunks, file_of_job, store_file
 from app.models import GeneratedFile, Job, JobStatus, Petition, SignatureStatus
 from app.signatures.export import (
     ExportFilters,

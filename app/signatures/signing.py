@@ -14,7 +14,7 @@ from app.core.clock import now
 from app.core.database import begin_write
 from app.core.email_address import canonical_email
 from app.extensions import db
-from app.files.store import discard_prepared_files
+from app.jobs.files import discard_prepared_files
 from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
 from app.petitions.deadlines import accepts_confirmation, is_open
 from app.petitions.queries import PetitionGlance

@@ -26,8 +26,8 @@ from app.core.clock import from_local, in_zone, local_day, now
 from app.core.database import begin_write
 from app.core.links import LinkPurpose, read_token
 from app.extensions import db, limiter, login_manager
-from app.files.store import file_chunks, is_expired, petition_file
 from app.jobs import JobAlreadyQueued, latest_job
+from app.jobs.files import file_chunks, is_expired, petition_file
 from app.letters.letter_files import letter_pdf_states, queue_letter_pdf
 from app.letters.records import DELIVER_LETTERS_JOB, delivery_history
 from app.mail.failures import failed_mail

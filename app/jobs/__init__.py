@@ -24,7 +24,7 @@ from app.audit import actor_label
 from app.core.clock import now
 from app.core.database import begin_write
 from app.extensions import db
-from app.files.store import delete_unfinished_files
+from app.jobs.files import delete_unfinished_files
 from app.models import Job, JobStatus, Petition
 from app.models.job import ACTIVE
 
