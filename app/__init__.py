@@ -74,7 +74,7 @@ def _check_configuration(app: Flask, app_env_given: bool = True) -> None:
             f"DEFAULT_TIME_ZONE must be a time zone name such as America/New_York, not "
             f"{app.config.get('DEFAULT_TIME_ZONE')!r}."
         )
-    from app.security import bad_frame_ancestors
+    from app.web.security import bad_frame_ancestors
 
     bad = bad_frame_ancestors(app.config.get("EMBED_FRAME_ANCESTORS", "*"))
     if bad:
@@ -169,7 +169,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.security import init_security
     from app.web import errors, template_helpers
     from app.web.api.osdi import init_api
     from app.web.api.routes import bp as api_bp
@@ -177,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.organizer.routes import bp as organizer_bp
     from app.web.public.routes import bp as public_bp
     from app.web.routing import IdConverter, SlugConverter
+    from app.web.security import init_security
     from app.web.signing.routes import bp as signing_bp
 
     app.url_map.converters["slug"] = SlugConverter

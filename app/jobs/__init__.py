@@ -20,12 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app.audit import actor_label
 from app.core.clock import now
 from app.core.database import begin_write
 from app.extensions import db
 from app.jobs.files import delete_unfinished_files
 from app.models import Job, JobStatus, Petition
+from app.models.audit import actor_label
 from app.models.job import ACTIVE
 
 log = logging.getLogger("app.jobs")

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask import render_template
 
-from app.audit import actor_label
 from app.core.clock import now
 from app.core.database import begin_write
 from app.core.english import english_count
@@ -22,8 +21,9 @@ from app.letters.records import DELIVER_LETTERS_JOB
 from app.mail.messages import Attachment
 from app.mail.queue import enqueue_email
 from app.models import Delivery, Job, Petition, Target
+from app.models.audit import actor_label
 from app.petitions.deadlines import has_closed
-from app.sharing import canonical_url
+from app.petitions.sharing import canonical_url
 
 Progress = Callable[[int, int, str], None]
 

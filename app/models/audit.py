@@ -1,12 +1,16 @@
-"""What organizers did: changes to a petition's settings, exports of its signatures."""
+"""What organizers did: changes to a petition's settings, exports of its signatures; and the
+functions that record them, which every package that acts on a petition calls."""
 
+import getpass
 from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_login import current_user
 
 from app.core.clock import now
 from app.extensions import db
+from app.models.petition import Petition
 from app.models.types import UTCDateTime
 
 
@@ -43,3 +47,34 @@ class SignatureExport(db.Model):
     # Filled in when the last row is written; None means the download did not finish.
     row_count: so.Mapped[int | None]
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+
+def actor_label() -> str:
+    """The organizer logged in, or the command line's user."""
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.email
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"command line ({user})"
+
+
+def _shown(value) -> str | None:
+    return None if value is None else str(value)[:500]
+
+
+def record_change(
+    petition: Petition, what: str, old=None, new=None, *, actor: str | None = None
+) -> None:
+    """Add to the petition's record, in the caller's transaction. `actor` names who, when
+    a service is told (else the organizer logged in, or the command line's user)."""
+    db.session.add(
+        PetitionChange(
+            petition_id=petition.id,
+            actor=actor or actor_label(),
+            what=what,
+            old_value=_shown(old),
+            new_value=_shown(new),
+        )
+    )

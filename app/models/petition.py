@@ -64,7 +64,7 @@ class Petition(db.Model):
     # Where the officials' replies go: the Reply-To of the letters (and reports) sent to them.
     # Never shown publicly.
     contact_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
-    # The network signers are asked to share on after signing (app.sharing
+    # The network signers are asked to share on after signing (app.petitions.sharing
     # SHARE_CHANNELS); None asks them to share wherever their friends are.
     share_channel: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     # Declared by the organizers (app.petitions.outcomes); shown as a banner.

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 
-from app.audit import record_change
 from app.core.clock import as_utc, default_time_zone, now
 from app.core.database import begin_write
 from app.core.text_rules import is_one_line
 from app.extensions import db
 from app.models import FormerSlug, Organizer, Petition, PetitionMember, Target
+from app.models.audit import record_change
 from app.petitions.settings import TARGET_TEXT_RULE, deadline_refusal
 
 SLUG_MAX_LENGTH = 80

@@ -30,7 +30,7 @@ from app.models import (
 from app.petitions.lifecycle import mark_published, publish_problems
 from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
-from app.sharing import SHARE_CHANNELS
+from app.petitions.sharing import SHARE_CHANNELS
 
 CAMPAIGNS_FOLDER = Path(__file__).resolve().parents[2] / "campaigns"
 PARS_FILE = CAMPAIGNS_FOLDER / "pars.toml"
@@ -113,7 +113,7 @@ class PetitionFile:
     closes_yearly: tuple[int, int] | None  # (month, day): the next one, at 23:59:59
     targets: tuple[TargetEntry, ...]
     translations: dict[str, TranslationEntry] = field(default_factory=dict)
-    share_channel: str | None = None  # app.sharing.SHARE_CHANNELS; None: anywhere
+    share_channel: str | None = None  # app.petitions.sharing.SHARE_CHANNELS; None: anywhere
     contact_email: str | None = None  # the Reply-To of what goes to the officials
 
     @property

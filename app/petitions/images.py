@@ -20,12 +20,12 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from app.audit import record_change
 from app.core.clock import now
 from app.core.database import begin_write
 from app.core.images import StoredImage, draw_share_image, reencode_upload
 from app.extensions import db
 from app.models import Organizer, Petition
+from app.models.audit import record_change
 from app.petitions.deadlines import has_closed
 from app.petitions.translations import petition_text, target_names
 

@@ -4,11 +4,11 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit import record_change
 from app.core.clock import now
 from app.core.database import begin_write
 from app.extensions import db
 from app.models import Organizer, Petition
+from app.models.audit import record_change
 
 
 class PublishRefused(ValueError):

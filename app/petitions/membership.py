@@ -8,10 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.audit import record_change
 from app.core.database import begin_write
 from app.extensions import db
 from app.models import Organizer, Petition, PetitionMember
+from app.models.audit import record_change
 from app.organizers import create_organizer, organizer_by_email, queue_invitation
 
 

@@ -1,6 +1,6 @@
 """What came of a petition: the officials' responses, recorded per target, and the outcome
 the organizers declare (won, answered, lost). Each service opens its write transaction,
-records the change in the petition's record (app.audit) and commits; the web and the command
+records the change in the petition's record (app.models.audit) and commits; the web and the command
 line call the same ones.
 
 A response may carry the official's letter as a PDF. It is served to the public, so it must
@@ -18,13 +18,13 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from slugify import slugify
 
-from app.audit import actor_label, record_change
 from app.core.clock import now
 from app.core.database import begin_write
 from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import Outcome, Petition, Target, TargetResponse
+from app.models.audit import actor_label, record_change
 from app.models.petition import TargetTranslation
 from app.petitions.translations import ORIGINAL_LOCALE, translated_title
 from app.updates.drafts import UpdateText

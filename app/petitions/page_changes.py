@@ -6,7 +6,7 @@ the next request by every process: the web servers, the worker, the command line
 ORM changes are caught here in one place: any row of a kind the page shows (the petition, its
 targets and their responses, translations, updates, deliveries, signatures) that a flush
 adds, changes or deletes raises its petition's version in the same transaction, and so does
-every entry in a petition's record of changes (`app.audit.record_change`), which the
+every entry in a petition's record of changes (`app.models.audit.record_change`), which the
 services that write with Core statements (publishing an update, erasure) add. The count
 raises it itself (`app.signatures.counting`).
 """

@@ -8,11 +8,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.audit import record_change
 from app.core.clock import in_zone, now
 from app.core.text_rules import is_one_line
 from app.extensions import db
 from app.models import Organizer, Petition, PetitionChange, Target
+from app.models.audit import record_change
 
 
 class TargetMissing(LookupError):
@@ -49,7 +49,7 @@ class PetitionSettings:
     closes_at: datetime
     featured: bool | None  # None: as it is (what organizers other than admins send)
     targets: tuple[TargetSettings, ...]
-    share_channel: str | None = None  # app.sharing.SHARE_CHANNELS; None: anywhere
+    share_channel: str | None = None  # app.petitions.sharing.SHARE_CHANNELS; None: anywhere
     contact_email: str | None = None  # the Reply-To of what goes to the officials
 
 

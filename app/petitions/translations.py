@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from app.audit import record_change
 from app.core.clock import now
 from app.core.database import begin_write
 from app.core.text_rules import has_control_characters
 from app.extensions import db
 from app.models import Petition, PetitionTranslation, Target, TargetTranslation
+from app.models.audit import record_change
 
 ORIGINAL_LOCALE = "en"
 

@@ -3,7 +3,6 @@ deleting them, and erasing every signer's personal data once a petition is over.
 
 import sqlalchemy as sa
 
-from app.audit import record_change
 from app.core.clock import now
 from app.core.database import begin_write
 from app.core.email_address import canonical_email
@@ -19,6 +18,7 @@ from app.models import (
     Signature,
     SignatureStatus,
 )
+from app.models.audit import record_change
 from app.petitions.deadlines import count_is_final
 from app.signatures.signing import name_key, withdraw_signature
 

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.audit import actor_label
 from app.core.clock import day_end, day_start, now
 from app.core.database import begin_write, is_postgresql
 from app.core.text_rules import FORMULA_FIRST_CHARACTERS
 from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
+from app.models.audit import actor_label
 
 CHUNK_ROWS = 10_000
 Progress = Callable[[int], None]

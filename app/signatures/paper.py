@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.audit import record_change
 from app.core.clock import local_day, now
 from app.core.database import begin_write
 from app.core.email_address import canonical_email
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
+from app.models.audit import record_change
 from app.signatures.counting import change_count
 from app.signatures.signing import free_household_slot, is_resident, name_key, signatures_with_email
 

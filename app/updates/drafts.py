@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from app.audit import actor_label, record_change
 from app.core.clock import now
 from app.core.database import begin_write
 from app.core.text_rules import has_control_characters, tidy
 from app.extensions import db
 from app.models import Petition, Update, UpdateTranslation
+from app.models.audit import actor_label, record_change
 
 TITLE_MAX = 200
 BODY_MAX = 20_000

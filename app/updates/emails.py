@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from app.audit import actor_label
 from app.core.database import begin_write
 from app.core.markdown import markdown_to_text, render_markdown
 from app.core.urls import absolute_url
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.mail.messages import ListHeaders, OutgoingEmail
 from app.mail.queue import enqueue_email
 from app.models import Petition, Update
+from app.models.audit import actor_label
 from app.petitions.translations import translated_title
 from app.updates.drafts import ORIGINAL_LOCALE
 from app.updates.unsubscribe import unsubscribe_urls

@@ -19,13 +19,13 @@ import logging
 
 import sqlalchemy as sa
 
-from app.audit import actor_label, record_change
 from app.core.clock import now
 from app.core.database import begin_write, checkpoint_sqlite
 from app.extensions import db
 from app.jobs import JobAlreadyQueued, JobLost, JobRefused, JobRun, job_handler, queue_job
 from app.mail.queue import enqueue_emails
 from app.models import Job, Petition, Signature, SignatureStatus, Update
+from app.models.audit import actor_label, record_change
 from app.updates.emails import SignerCopies
 from app.updates.suppression import email_hashes, suppressed_among
 

@@ -26,8 +26,8 @@ from app.petitions.queries import (
     letter_greeting,
     recent_public_signers,
 )
+from app.petitions.sharing import canonical_url, share_links
 from app.petitions.translations import petition_text, target_names, translated_greeting
-from app.sharing import canonical_url, share_links
 from app.signatures.counting import displayed_goal
 from app.updates.queries import published_updates
 from app.web.caching import no_store, public_cache

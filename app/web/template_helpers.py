@@ -10,7 +10,7 @@ from flask_babel import format_date, format_decimal, format_time, get_locale, ng
 
 from app.core.clock import in_zone, zone_of
 from app.core.markdown import markdown_to_text, render_markdown
-from app.sharing import share_call
+from app.petitions.sharing import share_call
 
 
 def number(value: int) -> str:

@@ -23,8 +23,8 @@ from app.letters.printed.document import (
     line_height,
 )
 from app.models import Petition
+from app.petitions.sharing import canonical_url, tagged_url
 from app.petitions.translations import petition_text, target_names
-from app.sharing import canonical_url, tagged_url
 from app.web.form_parts import SOURCE_RULE, clean_source
 
 MARGIN = 18  # mm

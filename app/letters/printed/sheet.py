@@ -22,8 +22,8 @@ from app.letters.printed.document import (
     line_height,
 )
 from app.models import NameDisplay, Petition
+from app.petitions.sharing import canonical_url
 from app.petitions.translations import petition_text, target_names, translation_of
-from app.sharing import canonical_url
 from app.web.organizer.forms import PaperSignatureForm
 
 # The sheet is the paper-entry form on paper: its columns are read from the form itself, so

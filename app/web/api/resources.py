@@ -11,7 +11,7 @@ from app.core.clock import now
 from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
 from app.models import Petition, Signature, SignatureStatus
-from app.sharing import canonical_url
+from app.petitions.sharing import canonical_url
 from app.signatures.signing import SignerDetails
 from app.web.api.schemas import SUBSCRIBED, UNSUBSCRIBED
 

@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify
 
 from app.petitions.deadlines import is_open
 from app.petitions.queries import petition_summary
-from app.sharing import canonical_url
+from app.petitions.sharing import canonical_url
 from app.signatures.counting import displayed_goal
 from app.web.caching import public_cache, stateless
 from app.web.lookups import public_glance_or_404, public_petition_or_404

@@ -18,11 +18,11 @@ from app.extensions import csrf
 from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.translations import petition_text
-from app.security import framable
 from app.signatures.counting import displayed_goal
 from app.web.caching import never_cached, no_store, public_cache, stateless
 from app.web.form_parts import clean_source
 from app.web.lookups import public_petition_or_404
+from app.web.security import framable
 from app.web.signing.forms import SignForm
 from app.web.signing.routes import thanks_texts
 from app.web.signing.submission import (

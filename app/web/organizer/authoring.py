@@ -25,7 +25,7 @@ from app.petitions.authoring import (
 )
 from app.petitions.lifecycle import PublishRefused, publish_petition, publish_problems
 from app.petitions.settings import recent_changes
-from app.sharing import canonical_url
+from app.petitions.sharing import canonical_url
 from app.web.form_parts import ButtonForm
 from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.petition_forms import PetitionForm, local_datetime, zip_prefixes

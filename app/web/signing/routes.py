@@ -9,8 +9,8 @@ from app.core.links import LinkClaim, LinkPurpose, read_token
 from app.extensions import csrf, limiter
 from app.models import Petition, Signature, SignatureStatus
 from app.petitions import deadlines
+from app.petitions.sharing import canonical_url, share_links
 from app.petitions.translations import petition_text
-from app.sharing import canonical_url, share_links
 from app.signatures.signing import (
     ConfirmOutcome,
     confirm_signature,
