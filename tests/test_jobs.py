@@ -208,7 +208,7 @@ def test_outbox_send_once_runs_the_jobs_then_sends(app, runner, smtp, slug):
 
 
 def test_the_running_worker_builds_and_sends_the_letters(app, smtp, slug):
-    from app.worker import run_worker
+    from app.cli.worker import run_worker
 
     stop = threading.Event()
 
@@ -237,8 +237,8 @@ def _slow(run: JobRun) -> None:
 
 
 def test_email_is_not_kept_waiting_behind_a_long_job(app, smtp, slug):
+    from app.cli.worker import run_worker
     from app.mail.queue import enqueue_email
-    from app.worker import run_worker
 
     _release_slow_job.clear()
     slow = queue(app, "test-slow", slug)

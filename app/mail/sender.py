@@ -276,7 +276,7 @@ def send_all_due() -> SendReport:
 
 def run_sender(stop: threading.Event | None = None) -> None:
     """Send forever (until `stop` is set), polling every OUTBOX_POLL_SECONDS and backing off
-    while the server is unavailable. (app.worker runs this beside the background jobs.)"""
+    while the server is unavailable. (app.cli.worker runs this beside the background jobs.)"""
     stop = stop or threading.Event()
     poll = current_app.config["OUTBOX_POLL_SECONDS"]
     pause = poll

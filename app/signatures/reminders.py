@@ -3,7 +3,7 @@ made (and as long since its last email) gets its confirmation email again, once,
 a reminder: never a second, never once its petition no longer takes confirmations, never for
 a withdrawn or confirmed one. It is transactional mail, like the confirmation itself.
 
-The worker looks on every poll (app.worker), and so does `flask outbox send --once`. Due
+The worker looks on every poll (app.cli.worker), and so does `flask outbox send --once`. Due
 signatures are read in bounded batches (keyset on id, an index per petition) and their emails
 rendered outside any write transaction; the write is one conditional UPDATE, which claims only
 rows still pending and never reminded and says by RETURNING which they were, plus their outbox

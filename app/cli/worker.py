@@ -16,7 +16,7 @@ from app.jobs.files import delete_expired_files
 from app.mail.sender import run_sender
 from app.signatures.reminders import send_due_reminders
 
-log = logging.getLogger("app.worker")
+log = logging.getLogger("app.cli.worker")
 
 
 def _queue_reminders() -> None:
