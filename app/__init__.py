@@ -170,14 +170,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.web import errors, template_helpers
+    from app.web.api import bp as api_bp
     from app.web.api.osdi import init_api
-    from app.web.api.routes import bp as api_bp
-    from app.web.embed.routes import bp as embed_bp
-    from app.web.organizer.routes import bp as organizer_bp
-    from app.web.public.routes import bp as public_bp
+    from app.web.embed import bp as embed_bp
+    from app.web.organizer import bp as organizer_bp
+    from app.web.public import bp as public_bp
     from app.web.routing import IdConverter, SlugConverter
     from app.web.security import init_security
-    from app.web.signing.routes import bp as signing_bp
+    from app.web.signing import bp as signing_bp
 
     app.url_map.converters["slug"] = SlugConverter
     app.url_map.converters["int"] = IdConverter

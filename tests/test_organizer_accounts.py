@@ -292,7 +292,7 @@ def test_a_disabled_organizers_session_stays_over_when_they_are_enabled_again(
 
 
 def test_a_session_names_the_organizer_and_their_session_version(app, organizer):
-    from app.web.organizer.routes import _load_organizer
+    from app.web.organizer.access import load_organizer as _load_organizer
 
     with app.app_context():
         ana = db.session.get(Organizer, organizer_id(app, organizer))

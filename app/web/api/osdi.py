@@ -322,7 +322,7 @@ def _signer_details(petition: Petition, body: dict) -> SignerDetails:
                 "reason": body.get("comments") or "",
                 "name_display": body["name_display"],
             }
-        )
+        ),
     )
     if not form.validate():
         errors = {

@@ -9,7 +9,7 @@ runs. Signing takes the same path as the petition page's form (app.web.signing.s
 the signatures record the source `embed`, or the `?source=` of the iframe's address.
 """
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -20,6 +20,7 @@ from app.petitions import deadlines
 from app.petitions.translations import petition_text
 from app.signatures.counting import displayed_goal
 from app.web.caching import never_cached, no_store, public_cache, stateless
+from app.web.embed import bp
 from app.web.form_parts import clean_source
 from app.web.lookups import public_petition_or_404
 from app.web.security import framable
@@ -31,8 +32,6 @@ from app.web.signing.submission import (
     sign_rate_limit,
     submit_sign_form,
 )
-
-bp = Blueprint("embed", __name__)
 
 EMBED_SOURCE = "embed"
 

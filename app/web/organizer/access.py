@@ -2,12 +2,18 @@
 (app.petitions.membership). Any other petition is "not found" to them, drafts included, so
 its existence is not given away."""
 
-from flask import abort, request
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Response, abort, request
 from flask_login import current_user
 
-from app.models import Petition
+from app.extensions import login_manager
+from app.models import Organizer, Petition
+from app.organizers import organizer_for_session
 from app.petitions.membership import may_manage
 from app.petitions.queries import petition_by_slug
+from app.web.caching import no_store
 
 
 def managed_petition_or_404(slug: str) -> Petition:
@@ -24,3 +30,33 @@ def refuse_unmanaged_petitions() -> None:
     slug = (request.view_args or {}).get("slug")
     if slug is not None and current_user.is_authenticated:
         managed_petition_or_404(slug)
+
+
+# The only pages a visitor may see without logging in.
+OPEN_ENDPOINTS = {"organizer.login", "organizer.set_password"}
+
+
+def load_organizer(session_id: str) -> Organizer | None:
+    """Flask-Login's user loader: the organizer a session names, if it is still theirs."""
+    return organizer_for_session(session_id)
+
+
+def require_login():
+    """Run before every organizer view: a page added later is protected by default."""
+    if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def never_cache(response: Response) -> Response:
+    return no_store(response)
+
+
+def admin_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -18,8 +18,8 @@ from app.organizers.api_tokens import (
     tokens_of,
 )
 from app.web.form_parts import ButtonForm
+from app.web.organizer import bp
 from app.web.organizer.forms import ApiTokenForm
-from app.web.organizer.routes import bp
 
 
 def _me() -> Organizer:

@@ -27,9 +27,9 @@ from app.petitions.lifecycle import PublishRefused, publish_petition, publish_pr
 from app.petitions.settings import recent_changes
 from app.petitions.sharing import canonical_url
 from app.web.form_parts import ButtonForm
+from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.petition_forms import PetitionForm, local_datetime, zip_prefixes
-from app.web.organizer.routes import bp
 from app.web.petition_page import render_preview
 from app.web.template_helpers import local_date, local_time, zone_name
 

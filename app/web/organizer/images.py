@@ -14,8 +14,8 @@ from app.extensions import csrf
 from app.models import Petition
 from app.petitions.images import remove_petition_image, set_petition_image
 from app.web.form_parts import ButtonForm
+from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
-from app.web.organizer.routes import bp
 from app.web.public.images import share_image_response, share_locale
 
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp"

@@ -11,7 +11,7 @@ Registered on the organizer blueprint as template globals (routes.py imports thi
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.web.organizer.routes import bp
+from app.web.organizer import bp
 
 
 class NoSentence(LookupError):

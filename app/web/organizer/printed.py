@@ -4,9 +4,9 @@ library (app.letters.printed) is imported by these views only, when one is asked
 from flask import Response, render_template, request
 
 from app.models import Petition
+from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.forms import FlyerForm, PrintForm
-from app.web.organizer.routes import bp
 
 
 @bp.context_processor

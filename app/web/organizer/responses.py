@@ -24,8 +24,8 @@ from app.petitions.outcomes import (
     responses_by_target,
 )
 from app.web.form_parts import ButtonForm, at_most, one_of
+from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
-from app.web.organizer.routes import bp
 
 # The PDF, the text and the form's own parts: this one request may be larger than
 # MAX_CONTENT_LENGTH.

@@ -7,9 +7,9 @@ from flask_login import current_user
 from app.models import Petition
 from app.petitions.membership import MembershipRefused, add_member, members_of, remove_member
 from app.web.form_parts import ButtonForm
+from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.forms import AddMemberForm
-from app.web.organizer.routes import bp
 
 
 def _team_page(petition: Petition, form: AddMemberForm, status: int = 200):

@@ -19,9 +19,9 @@ from app.petitions.translations import (
     translation_locales,
     translation_refusal,
 )
+from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.languages import translated_field_label
-from app.web.organizer.routes import bp
 
 _LABELS = {
     "title": _l("Title of the petition"),

@@ -3,7 +3,6 @@ login like every page there): write one in English with its Spanish translation 
 preview it as the page and the email show it, send a test to yourself, publish it, and email
 it to the signers once, following its progress."""
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,8 +32,8 @@ from app.updates.emails import render_update_email, send_test_email, text_for
 from app.updates.queries import sending_progress, updates_of
 from app.updates.sending import SendRefused, recipient_estimate, request_sending
 from app.web.form_parts import ButtonForm, at_most
+from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
-from app.web.organizer.routes import bp
 
 TRANSLATION_LOCALE = "es"  # the one other language the site speaks (config LANGUAGES)
 _LOCALES = (ORIGINAL_LOCALE, TRANSLATION_LOCALE)

@@ -10,7 +10,7 @@ from app.models import Petition
 from app.petitions.images import share_image_for, share_image_png, stored_image_path
 from app.petitions.queries import petition_by_slug
 from app.web.caching import public_cache
-from app.web.public.routes import bp
+from app.web.public import bp
 
 ORIGINAL_LOCALE = "en"  # the language petitions are written in (petition_text's original)
 FOREVER = 365 * 24 * 3600

@@ -1,7 +1,6 @@
 """The public pages: the home page and each petition's page."""
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -22,9 +21,8 @@ from app.web.caching import no_store, public_cache, stateless
 from app.web.errors import render_error
 from app.web.lookups import public_petition_or_404
 from app.web.petition_page import VARIES_ON, blank_petition_page
+from app.web.public import bp
 from app.web.redirects import local_path
-
-bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
@@ -134,6 +132,3 @@ def response_pdf_file(slug: str, response_id: int):
         },
     )
     return public_cache(response, max_age=300)
-
-
-from app.web.public import images  # noqa: E402,F401  (its views register on bp)

@@ -1,6 +1,6 @@
 """Signing and the links emailed to signers: confirm, resend, withdraw."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
@@ -22,14 +22,13 @@ from app.web.caching import never_cached, stateless
 from app.web.form_parts import ButtonForm
 from app.web.lookups import public_petition_or_404
 from app.web.petition_page import render_petition_page
+from app.web.signing import bp
 from app.web.signing.submission import (
     RETRY_AFTER_SECONDS,
     Outcome,
     sign_rate_limit,
     submit_sign_form,
 )
-
-bp = Blueprint("signing", __name__)
 
 
 def _title(petition: Petition) -> str:
@@ -264,7 +263,3 @@ def withdraw(slug: str, token: str):
         danger=True,
         link_label=_("Keep my signature"),
     )
-
-
-# The unsubscribe link of update emails joins this blueprint.
-from app.web.signing import unsubscribe as _unsubscribe  # noqa: E402, F401

@@ -12,7 +12,7 @@ from app.extensions import csrf
 from app.petitions.translations import petition_text
 from app.updates.unsubscribe import BadUnsubscribeLink, read_unsubscribe_link, unsubscribe
 from app.web.caching import never_cached
-from app.web.signing.routes import bp
+from app.web.signing import bp
 
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
 
