@@ -308,8 +308,8 @@ def test_the_email_status_says_whether_the_signer_gets_updates(app, client, cloc
     """OSDI's email_addresses[].status: subscribed when the signer ticked "Email me updates"
     and their address is not suppressed (unsubscribed, or refused by its mail server)."""
     from app.core.database import begin_write
+    from app.mail.suppression import suppress
     from app.models import SuppressionReason
-    from app.updates.suppression import suppress
 
     with app.app_context():
         petition = _petition(app, world["mine"])

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.jobs import DEFAULT_LEASE_SECONDS, JobRun, run_due_jobs
+from app.mail.suppression import email_hash
 from app.models import (
     Job,
     OutboxMessage,
@@ -28,7 +29,6 @@ from app.updates import sending
 from app.updates.drafts import UpdateText, post_update, publish_update
 from app.updates.queries import sending_progress
 from app.updates.sending import AlreadySent, SendRefused, request_sending
-from app.updates.suppression import email_hash
 from tests import instants
 from tests.conftest import csrf_token_from, deliver_mail, sign
 from tests.factories import make_petition, make_signature

@@ -29,6 +29,7 @@ from app.core.database import begin_write
 from app.extensions import db
 from app.mail.messages import QueuedMessage
 from app.mail.queue import claim_due_messages
+from app.mail.suppression import suppress_refused_address
 from app.mail.transport import (
     TRANSIENT_ERRORS,
     PermanentMailError,
@@ -37,7 +38,6 @@ from app.mail.transport import (
     open_transport,
 )
 from app.models import OutboxMessage, OutboxStatus
-from app.updates.suppression import suppress_refused_address
 
 log = logging.getLogger("app.outbox")
 

@@ -29,7 +29,7 @@ class PermanentMailError(Exception):
 
 class RecipientRefused(PermanentMailError):
     """The server refused this message's recipient for good (5xx): the address itself is
-    bad, so subscription mail to it stops (app.updates.suppression)."""
+    bad, so subscription mail to it stops (app.mail.suppression)."""
 
 
 class RefusedForNow(Exception):

@@ -83,7 +83,7 @@ class SuppressionReason(enum.StrEnum):
 
 class Suppression(db.Model):
     """An address that gets no more updates about a petition, even if it signs again. Kept as
-    a keyed hash (app.updates.suppression.email_hash), never as the address, so it outlives
+    a keyed hash (app.mail.suppression.email_hash), never as the address, so it outlives
     the purge of signers' data."""
 
     __tablename__ = "suppression"

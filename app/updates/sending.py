@@ -24,10 +24,10 @@ from app.core.database import begin_write, checkpoint_sqlite
 from app.extensions import db
 from app.jobs import JobAlreadyQueued, JobLost, JobRefused, JobRun, job_handler, queue_job
 from app.mail.queue import enqueue_emails
+from app.mail.suppression import email_hashes, suppressed_among
 from app.models import Job, Petition, Signature, SignatureStatus, Update
 from app.models.audit import actor_label, record_change
 from app.updates.emails import SignerCopies
-from app.updates.suppression import email_hashes, suppressed_among
 
 log = logging.getLogger("app.updates")
 

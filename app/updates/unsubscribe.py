@@ -12,9 +12,9 @@ from app.core.database import begin_write
 from app.core.links import LinkPurpose, read_token, token_maker
 from app.core.urls import absolute_url
 from app.extensions import db
+from app.mail.suppression import suppress
 from app.models import OutboxMessage, OutboxStatus, Signature, SuppressionReason
 from app.signatures.signing import signature_by_link_key
-from app.updates.suppression import suppress
 
 _MARK = "link"
 
