@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Channel, Petition, PetitionChange, SignatureStatus
-from app.petitions.membership import join_petition
+from app.organizers.membership import join_petition
 from app.petitions.queries import petition_by_slug
 from app.signatures.stats import dashboard
 from app.web.organizer.chart import WIDTH, Label, daily_bars

@@ -24,7 +24,7 @@ from app.models import (
     Signature,
     SignatureExport,
 )
-from app.petitions.membership import join_petition
+from app.organizers.membership import join_petition
 from app.petitions.queries import petition_by_slug
 from tests.conftest import csrf_token_from, deliver_mail, log_in, prepared_letter, press_button
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
-from app.petitions.membership import join_petition
+from app.organizers.membership import join_petition
 from tests.conftest import csrf_token_from, log_in
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition, make_signature
 

@@ -435,7 +435,7 @@ def test_purge_button_for_admins(app, client, finished, clock):
 
 
 def test_purge_button_is_for_admins_only(app, client, finished, clock):
-    from app.petitions.membership import join_petition
+    from app.organizers.membership import join_petition
     from app.petitions.queries import petition_by_slug
     from tests.conftest import log_in
     from tests.factories import ORGANIZER_PASSWORD, make_organizer

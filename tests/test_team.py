@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import PetitionChange, PetitionMember
-from app.petitions.membership import join_petition
+from app.organizers.membership import join_petition
 from app.petitions.queries import petition_by_slug
 from tests.conftest import csrf_token_from, deliver_mail, log_in
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_petition

@@ -12,6 +12,7 @@ from app.core.email_address import InvalidEmail, normalize_email
 from app.extensions import db
 from app.models import Outcome
 from app.organizers import organizer_by_email
+from app.organizers.membership import join_petition
 from app.petitions.files import (
     PARS_FILE,
     PetitionFileError,
@@ -141,7 +142,11 @@ def create_command(path, publish, emails):
             raise click.BadParameter(f"no organizer has the address {email}", param_hint="--member")
         members.append(organizer)
     try:
-        petition = create_from_file(path, publish=publish, members=members)
+        petition = create_from_file(
+            path,
+            publish=publish,
+            also=lambda petition: [join_petition(petition, member) for member in members],
+        )
     except PetitionFileError as error:
         raise click.ClickException(
             f"{path} cannot become a petition:\n" + "\n".join(f"  {p}" for p in error.problems)

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.mail.suppression import email_hashes, suppressed_among
 from app.models import ApiToken, Petition, Signature, SignatureExport, SignatureStatus
 from app.models.types import UTCDateTime
-from app.petitions.membership import managed_petitions_query
+from app.organizers.membership import managed_petitions_query
 
 # A signature is listed once the second it was confirmed in is over, and this long more for
 # the transactions that confirmed in that second to commit. Modified dates are shown to the

@@ -5,7 +5,7 @@ the PARS petition is seeded from its file the same way (`seed_pars`)."""
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -21,14 +21,12 @@ from app.core.text_rules import has_control_characters, is_one_line
 from app.extensions import db
 from app.models import (
     FormerSlug,
-    Organizer,
     Petition,
     PetitionTranslation,
     Target,
     TargetTranslation,
 )
 from app.petitions.lifecycle import mark_published, publish_problems
-from app.petitions.membership import join_petition
 from app.petitions.queries import petition_by_slug
 from app.petitions.sharing import SHARE_CHANNELS
 
@@ -474,10 +472,11 @@ def create_from_file(
     closes_at: datetime | None = None,
     *,
     publish: bool = False,
-    members: Sequence[Organizer] = (),
+    also: Callable[[Petition], None] | None = None,
 ) -> Petition:
     """A new petition from a file: a draft, unless `publish` (refused, with nothing made, if
-    signers could not use it yet). `members` may manage it. Raises PetitionFileError."""
+    signers could not use it yet). `also` runs in the same transaction, once the petition
+    has its id (the command line adds its team). Raises PetitionFileError."""
     content = read_petition_file(path)
     begin_write()
     if slug_taken(content.slug):
@@ -485,8 +484,9 @@ def create_from_file(
         raise PetitionFileError([f"slug: {content.slug!r} is taken by another petition"])
     petition = _new_petition(content, closes_at)
     db.session.add(petition)
-    for organizer in members:
-        join_petition(petition, organizer)
+    if also is not None:
+        db.session.flush()
+        also(petition)
     if publish:
         problems = publish_problems(petition)
         if problems:

@@ -1,5 +1,5 @@
 """Which petitions the organizer logged in may see and act on: those they manage
-(app.petitions.membership). Any other petition is "not found" to them, drafts included, so
+(app.organizers.membership). Any other petition is "not found" to them, drafts included, so
 its existence is not given away."""
 
 from collections.abc import Callable
@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.extensions import login_manager
 from app.models import Organizer, Petition
 from app.organizers import organizer_for_session
-from app.petitions.membership import may_manage
+from app.organizers.membership import may_manage
 from app.petitions.queries import petition_by_slug
 from app.web.caching import no_store
 

@@ -23,8 +23,8 @@ from app.jobs import JobAlreadyQueued
 from app.jobs.files import file_chunks, is_expired, petition_file
 from app.mail.failures import failed_mail
 from app.models import Petition, SignatureStatus
+from app.organizers.membership import petitions_managed_by
 from app.petitions import deadlines
-from app.petitions.membership import petitions_managed_by
 from app.petitions.settings import (
     DeadlineRefused,
     PetitionSettings,

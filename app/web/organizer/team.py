@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.models import Petition
-from app.petitions.membership import MembershipRefused, add_member, members_of, remove_member
+from app.organizers.membership import MembershipRefused, add_member, members_of, remove_member
 from app.web.form_parts import ButtonForm
 from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
