@@ -6,8 +6,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Signature, SignatureStatus
+from app.petitions.goals import displayed_goal
 from app.petitions.queries import petition_by_slug
-from app.signatures.counting import displayed_goal, recount
+from app.signatures.counting import recount
 from app.signatures.signing import confirm_signature, withdraw_signature
 from tests.factories import make_petition, make_signature
 

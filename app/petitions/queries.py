@@ -18,7 +18,7 @@ from app.models import (
 )
 from app.models.signature import public_name
 from app.petitions.deadlines import is_open
-from app.signatures.counting import displayed_goal
+from app.petitions.goals import displayed_goal
 
 RECENT_SIGNERS_SHOWN = 10
 

@@ -13,10 +13,6 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
 
-# The shown goal steps up through these multiples of powers of ten once the organizers' goal
-# is passed, so the bar always has somewhere to go (100, 150, 250, 500, 750, 1000, ...).
-_GOAL_STEPS = (1.0, 1.5, 2.5, 5.0, 7.5)
-
 
 def change_count(petition_id: int, delta: int) -> None:
     """Add `delta` confirmed signatures, inside the caller's transaction."""
@@ -30,19 +26,6 @@ def change_count(petition_id: int, delta: int) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-
-
-def displayed_goal(count: int, goal: int) -> int:
-    """The goal the page shows: the organizers' own until it is reached, then the next step."""
-    if count < goal:
-        return goal
-    exponent = 2
-    while True:
-        for step in _GOAL_STEPS:
-            candidate = int(step * 10**exponent)
-            if candidate > count:
-                return candidate
-        exponent += 1
 
 
 @dataclass(frozen=True)

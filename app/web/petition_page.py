@@ -20,6 +20,7 @@ from app.extensions import page_cache
 from app.letters.records import delivered_to
 from app.models import Petition
 from app.petitions import deadlines
+from app.petitions.goals import displayed_goal
 from app.petitions.listings import other_open_petitions, petition_rows
 from app.petitions.outcomes import responses_by_target
 from app.petitions.queries import (
@@ -28,7 +29,6 @@ from app.petitions.queries import (
 )
 from app.petitions.sharing import canonical_url, share_links
 from app.petitions.translations import petition_text, target_names, translated_greeting
-from app.signatures.counting import displayed_goal
 from app.updates.queries import published_updates
 from app.web.caching import no_store, public_cache
 from app.web.form_parts import clean_source

@@ -17,8 +17,8 @@ from app.core.i18n import LANGUAGE_PARAMETER, language_from_url, url_language
 from app.extensions import csrf
 from app.models import Petition
 from app.petitions import deadlines
+from app.petitions.goals import displayed_goal
 from app.petitions.translations import petition_text
-from app.signatures.counting import displayed_goal
 from app.web.caching import never_cached, no_store, public_cache, stateless
 from app.web.embed import bp
 from app.web.form_parts import clean_source
