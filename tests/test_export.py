@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.core.text_rules import FORMULA_FIRST_CHARACTERS
+from app.core.text_rules import FORMULA_FIRST_CHARACTERS, neutralise
 from app.extensions import db
 from app.models import Channel, NameDisplay, SignatureExport, SignatureStatus
-from app.signatures.export import HEADER, ExportFilters, export_signatures_csv, neutralise
+from app.signatures.export import HEADER, ExportFilters, export_signatures_csv
 from tests.conftest import ON_POSTGRESQL, csrf_token_from
 from tests.factories import make_petition, make_signature
 

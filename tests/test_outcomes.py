@@ -26,11 +26,10 @@ from app.models import (
 from app.petitions.outcomes import (
     ResponseRefused,
     check_response_pdf,
-    outcome_update,
     record_response,
-    response_update,
 )
 from app.petitions.queries import petition_by_slug
+from app.updates.news import outcome_update, response_update
 from tests.conftest import csrf_token_from
 from tests.factories import make_petition, make_signature
 

@@ -14,9 +14,10 @@ from app.letters.printed.sheet import build_sheet
 from app.models import PetitionTranslation
 from app.models.petition import TargetTranslation
 from app.petitions.images import share_image_for
-from app.petitions.outcomes import record_response, response_update
+from app.petitions.outcomes import record_response
 from app.petitions.queries import petition_by_slug
 from app.petitions.translations import translated_greeting
+from app.updates.news import response_update
 from tests.factories import make_petition
 
 SPANISH_TITLES = ("Alcaldesa", "Concejal", "Jueza")

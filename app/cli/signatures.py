@@ -8,9 +8,9 @@ from app.cli.arguments import petition_or_fail
 from app.cli.progress import terminal_progress
 from app.core.english import english_count
 from app.extensions import db
+from app.letters.purge import purge_personal_data, purge_refusal
 from app.models import Petition, SignatureStatus
 from app.signatures.counting import recount
-from app.signatures.erasure import purge_personal_data, purge_refusal
 from app.signatures.export import ExportFilters, export_signatures_csv, matching_count
 from app.signatures.fake import FakeSignaturesRefused, add_fake_signatures
 

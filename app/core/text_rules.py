@@ -11,6 +11,8 @@ import re
 import sys
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
+
 # A cell a spreadsheet would run as a formula starts with one of these.
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
@@ -31,6 +33,14 @@ def _folding_to(prefixes: tuple[str, ...]) -> frozenset[str]:
 
 
 FORMULA_FIRST_CHARACTERS = _folding_to(FORMULA_PREFIXES)
+# A cell a spreadsheet would run as a formula starts with one of these: = + - @, every
+# character that folds (NFKC) into one of them ("＝", "＋", "－", "＠", "⁼"...), tab, carriage
+# return. "-" first: a GLOB set (the CSV export's, app.signatures.export) takes it literally.
+FORMULA_STARTS = ("-", *sorted(FORMULA_FIRST_CHARACTERS - {"-"}), "\t", "\r")
+_FORMULA_STARTS = frozenset(FORMULA_STARTS)
+# A share link's or a QR code's `?source=` tag: what the dashboard counts signatures by.
+SOURCE = re.compile(r"^[a-z0-9_-]{1,32}$")
+SOURCE_RULE = _l("Use 1 to 32 letters, digits, - or _ for the source name, like library-table.")
 
 # Joiners shape Persian, Arabic and Indic letters ("مهر‌ناز", "क्‍ष"): kept in names, ignored
 # when comparing them. Every other format character (Unicode category Cf) is invisible and
@@ -48,6 +58,20 @@ _URL = re.compile(
     rf"|\b\d{{1,3}}(?:{_DOT}\d{{1,3}}){{3}}\b",  # 10.0.0.1
     re.IGNORECASE,
 )
+
+
+def neutralise(value: str) -> str:
+    """A cell a spreadsheet would evaluate is prefixed with ': its first character, once
+    folded (NFKC), is =, +, - or @, or it is a tab or CR. (The rule the CSV export applies
+    in the database, for text handled in Python. The first character alone: folding the
+    whole text could compose a leading "=" with the mark after it into "≠".)"""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+def clean_source(value: str | None) -> str | None:
+    """A `?source=` tag, lower-cased, kept only if it looks like one."""
+    value = (value or "").strip().lower()
+    return value if SOURCE.match(value) else None
 
 
 def tidy(value: str | None) -> str | None:

@@ -23,11 +23,11 @@ from fpdf import FPDF
 from app.core.clock import local_day
 from app.core.english import english_count
 from app.core.markdown import markdown_to_text
+from app.core.text_rules import neutralise
 from app.extensions import db
 from app.letters.fonts import BODY_FONT, NEEDS_SHAPING, add_body_font, add_fallback_fonts
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus, Target
 from app.models.signature import public_name
-from app.signatures.export import neutralise
 
 CHUNK_ROWS = 2000
 PAGE_FORMAT = "letter"  # US Letter, for Philadelphia's offices

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from app.core.clock import day_end, day_start, now
 from app.core.database import begin_write, is_postgresql
-from app.core.text_rules import FORMULA_FIRST_CHARACTERS
+from app.core.text_rules import FORMULA_STARTS
 from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
 from app.models.audit import actor_label
@@ -29,11 +29,6 @@ Progress = Callable[[int], None]
 _PIECE_BYTES = 256 * 1024
 BYTE_ORDER_MARK = "\ufeff"  # so spreadsheets open the file as UTF-8
 LINE_END = "\n"  # what PostgreSQL's COPY writes; every spreadsheet reads it
-# A cell a spreadsheet would run as a formula starts with one of these: = + - @, every
-# character that folds (NFKC) into one of them ("＝", "＋", "－", "＠", "⁼"...), tab, carriage
-# return. "-" first: a GLOB set takes it literally.
-FORMULA_STARTS = ("-", *sorted(FORMULA_FIRST_CHARACTERS - {"-"}), "\t", "\r")
-_FORMULA_STARTS = frozenset(FORMULA_STARTS)
 
 HEADER = (
     "status",
@@ -76,14 +71,6 @@ class ExportFilters:
         if self.signed_to is not None:
             conditions.append(Signature.created_at < day_end(self.signed_to, petition.zone))
         return conditions
-
-
-def neutralise(value: str) -> str:
-    """A cell a spreadsheet would evaluate is prefixed with ': its first character, once
-    folded (NFKC), is =, +, - or @, or it is a tab or CR. (The same rule as `_formula_safe`,
-    for text handled in Python. The first character alone: folding the whole text could
-    compose a leading "=" with the mark after it into "≠".)"""
-    return "'" + value if value[:1] in _FORMULA_STARTS else value
 
 
 # --- the CSV line, written by the database ------------------------------------------------

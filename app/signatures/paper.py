@@ -19,6 +19,34 @@ from app.signatures.signing import free_household_slot, is_resident, name_key, s
 LIKELY_DUPLICATES_SHOWN = 20
 
 
+@dataclass(frozen=True)
+class PaperColumn:
+    """What a paper signature holds, in this order and under this label: a column of the
+    printed sheet (app.letters.printed.sheet) and a field of the entry form, so that a row
+    is read straight into the form."""
+
+    name: str
+    label: str  # lazily translated
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label) to tick, one of
+
+
+PAPER_NAME_CHOICES = (
+    (NameDisplay.HIDDEN.value, _l("Not shown (unless the sheet says so)")),
+    (NameDisplay.FIRST_INITIAL.value, _l("First name and last initial")),
+    (NameDisplay.FULL.value, _l("Full name")),
+)
+PAPER_COLUMNS = (
+    PaperColumn("first_name", _l("First name")),
+    PaperColumn("last_name", _l("Last name")),
+    PaperColumn("zip_code", _l("ZIP code")),
+    PaperColumn("email", _l("Email (optional)")),
+    PaperColumn("signed_on", _l("Date signed")),
+    PaperColumn("reason", _l("Reason (optional)")),
+    PaperColumn("name_display", _l("Name shown publicly"), choices=PAPER_NAME_CHOICES),
+)
+PAPER_LABELS = {column.name: column.label for column in PAPER_COLUMNS}
+
+
 class PaperSignatureRefused(ValueError):
     """Why a paper signature was not added; `field` names the form field at fault, if one is."""
 

@@ -10,6 +10,8 @@ from wtforms.validators import AnyOf, Length, ValidationError
 
 from app.core.email_address import InvalidEmail, NonAsciiLocalPart, normalize_email
 from app.core.text_rules import (
+    SOURCE_RULE,
+    clean_source,
     contains_email_sign,
     contains_url,
     has_control_characters,
@@ -20,18 +22,6 @@ from app.core.text_rules import (
 )
 
 ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
-SOURCE = re.compile(r"^[a-z0-9_-]{1,32}$")
-
-
-SOURCE_RULE = _l("Use 1 to 32 letters, digits, - or _ for the source name, like library-table.")
-
-
-def clean_source(value: str | None) -> str | None:
-    """A share link's `?source=` tag, kept only if it looks like one."""
-    value = (value or "").strip().lower()
-    return value if SOURCE.match(value) else None
-
-
 INVISIBLE_CHARACTERS = _l(
     "Remove the invisible characters (such as direction marks or zero-width spaces): "
     "they often come along when text is pasted. Typing it again fixes it."

@@ -2,7 +2,7 @@
 
 A crowd loads the same page thousands of times a minute, so the page is the same bytes for
 every visitor of a language: no session, no cookie, a sign form whose token is the same for
-everyone (app.web.signing.forms). Browsers, proxies and CDNs may keep it briefly
+everyone (app.web.sign_form). Browsers, proxies and CDNs may keep it briefly
 (`Cache-Control: public`) and ask again with its `ETag`. Behind them, the rendered page is
 kept in the page cache (Flask-Caching) under everything it varies on, its petition's
 `page_version` included: every change the page shows raises that number
@@ -16,6 +16,7 @@ from flask import make_response, render_template, request
 from flask_babel import force_locale, get_locale
 
 from app.core.form_tokens import token_window
+from app.core.text_rules import clean_source
 from app.extensions import page_cache
 from app.letters.records import delivered_to
 from app.models import Petition
@@ -31,9 +32,8 @@ from app.petitions.sharing import canonical_url, share_links
 from app.petitions.translations import petition_text, target_names, translated_greeting
 from app.updates.queries import published_updates
 from app.web.caching import no_store, public_cache
-from app.web.form_parts import clean_source
 from app.web.lookups import public_glance_or_404, public_petition_or_404
-from app.web.signing.forms import SignForm
+from app.web.sign_form import SignForm
 from app.web.template_helpers import time_left_shown
 
 # The page names the visitor's language (a cookie they chose, else their browser's).

@@ -10,6 +10,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from app.core.clock import as_utc
+from app.core.text_rules import SOURCE_RULE, clean_source
 from app.letters.printed.document import (
     BRAND,
     GREY,
@@ -25,7 +26,6 @@ from app.letters.printed.document import (
 from app.models import Petition
 from app.petitions.sharing import canonical_url, tagged_url
 from app.petitions.translations import petition_text, target_names
-from app.web.form_parts import SOURCE_RULE, clean_source
 
 MARGIN = 18  # mm
 BAND = 24  # mm, the coloured band at the top

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField
 
 from app.letters.printed.document import (
     BRAND,
@@ -24,11 +23,10 @@ from app.letters.printed.document import (
 from app.models import NameDisplay, Petition
 from app.petitions.sharing import canonical_url
 from app.petitions.translations import petition_text, target_names, translation_of
-from app.web.organizer.forms import PaperSignatureForm
+from app.signatures.paper import PAPER_COLUMNS
 
 # The sheet is the paper-entry form on paper: its columns are read from the form itself, so
 # the two cannot drift apart. These fields are the organizer's, not the signer's.
-ORGANIZER_CONTROLS = {"csrf_token", "add_anyway"}
 MARGIN = 10  # mm
 ROW = 9.5  # mm: room to write by hand
 HEADER_ROW = 10  # mm
@@ -59,28 +57,21 @@ class SheetColumn:
     field: str
     label: str
     choices: tuple[str, ...] = ()  # boxes to tick, one per choice, labelled
-    tick: bool = False  # one box to tick (a yes/no field)
 
 
 def sheet_columns(language: str = "en") -> list[SheetColumn]:
-    """The paper-entry form's fields in its order, labelled as it labels them in `language`."""
+    """A paper signature's fields in their order (the entry form's), labelled in `language`."""
     with force_locale(language):
-        form = PaperSignatureForm(formdata=None, meta={"csrf": False})
-        columns = []
-        for field in form:
-            if field.name in ORGANIZER_CONTROLS:
-                continue
-            label = str(field.label.text)
-            if isinstance(field, RadioField):
-                choices = tuple(
-                    str(SHORT_CHOICES.get(choice.value, choice.label)) for choice in field.choices
-                )
-                columns.append(SheetColumn(field.name, label, choices=choices))
-            elif isinstance(field, BooleanField):
-                columns.append(SheetColumn(field.name, label, tick=True))
-            else:
-                columns.append(SheetColumn(field.name, label))
-        return columns
+        return [
+            SheetColumn(
+                column.name,
+                str(column.label),
+                choices=tuple(
+                    str(SHORT_CHOICES.get(value, label)) for value, label in column.choices
+                ),
+            )
+            for column in PAPER_COLUMNS
+        ]
 
 
 def sheet_filename(petition: Petition, language: str, paper: str) -> str:
@@ -181,7 +172,7 @@ def _widths(pdf: PrintedDocument, columns: list[SheetColumn], width: float) -> l
     fixed = {}
     pdf.use(7.5)
     for index, column in enumerate(columns):
-        if not (column.choices or column.tick):
+        if not column.choices:
             continue
         boxes = sum(pdf.get_string_width(c) + TICK + 3 for c in column.choices) + 2
         pdf.use(8, bold=True)
@@ -230,8 +221,6 @@ def _table(pdf: PrintedDocument, columns: list[SheetColumn], top: float, bottom:
         for column, column_width in zip(columns, widths, strict=True):
             if column.choices:
                 _choice_boxes(pdf, x + 1.5, y, row, column.choices)
-            elif column.tick:
-                pdf.box(x + (column_width - TICK) / 2, y + (row - TICK) / 2, TICK)
             x += column_width
         y += row
     _rules(pdf, widths, top, y, row)

@@ -18,6 +18,7 @@ from flask_smorest import Api, Blueprint, abort
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
+from app.core.text_rules import clean_source
 from app.extensions import csrf, limiter
 from app.models import ApiToken, NameDisplay, Petition, Signature
 from app.organizers.api_reads import (
@@ -53,9 +54,9 @@ from app.web.api.schemas import (
 )
 from app.web.caching import no_store
 from app.web.errors import HAL_JSON
-from app.web.form_parts import clean_source, zip_example
-from app.web.signing.forms import SignerForm
-from app.web.signing.submission import RETRY_AFTER_SECONDS
+from app.web.form_parts import zip_example
+from app.web.sign_form import SignerForm
+from app.web.sign_submission import RETRY_AFTER_SECONDS
 
 TOKEN_HEADER = "OSDI-API-Token"  # noqa: S105 # nosec B105  (a header name, not a secret)
 SECURITY_SCHEME = "OSDI-API-Token"

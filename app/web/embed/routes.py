@@ -5,7 +5,7 @@ Inside another site's frame our cookies are third-party ones, which browsers blo
 needs none and sets none: the form's token is signed and stateless, its language comes from
 `?lang=` (else the browser's), and the form posts inside the frame to this same page, whose
 `Origin` and `Sec-Fetch-Site` are ours (the frame's document is our page). No script of ours
-runs. Signing takes the same path as the petition page's form (app.web.signing.submission);
+runs. Signing takes the same path as the petition page's form (app.web.sign_submission);
 the signatures record the source `embed`, or the `?source=` of the iframe's address.
 """
 
@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.core.i18n import LANGUAGE_PARAMETER, language_from_url, url_language
+from app.core.text_rules import clean_source
 from app.extensions import csrf
 from app.models import Petition
 from app.petitions import deadlines
@@ -21,16 +22,15 @@ from app.petitions.goals import displayed_goal
 from app.petitions.translations import petition_text
 from app.web.caching import never_cached, no_store, public_cache, stateless
 from app.web.embed import bp
-from app.web.form_parts import clean_source
 from app.web.lookups import public_petition_or_404
 from app.web.security import framable
-from app.web.signing.forms import SignForm
-from app.web.signing.routes import thanks_texts
-from app.web.signing.submission import (
+from app.web.sign_form import SignForm
+from app.web.sign_submission import (
     RETRY_AFTER_SECONDS,
     Outcome,
     sign_rate_limit,
     submit_sign_form,
+    thanks_texts,
 )
 
 EMBED_SOURCE = "embed"

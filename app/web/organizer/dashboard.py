@@ -21,6 +21,7 @@ from app.core.database import begin_write
 from app.extensions import db
 from app.jobs import JobAlreadyQueued
 from app.jobs.files import file_chunks, is_expired, petition_file
+from app.letters.purge import purge_refusal
 from app.mail.failures import failed_mail
 from app.models import Petition, SignatureStatus
 from app.organizers.membership import petitions_managed_by
@@ -35,9 +36,6 @@ from app.petitions.settings import (
     recent_changes,
 )
 from app.petitions.translations import translation_progress
-from app.signatures.erasure import (
-    purge_refusal,
-)
 from app.signatures.export import ExportFilters, recent_exports
 from app.signatures.export_files import (
     EXPORT_PURPOSE,

@@ -30,6 +30,8 @@ from wtforms.validators import (
 from app.core.text_rules import tidy
 from app.models import NameDisplay
 from app.organizers import MIN_PASSWORD_LENGTH
+from app.signatures.paper import PAPER_LABELS
+from app.signatures.paper import PAPER_NAME_CHOICES as PAPER_NAME_DISPLAYS
 from app.web.form_parts import (
     PersonName,
     RowList,
@@ -149,42 +151,43 @@ class ExportForm(FlaskForm):
             raise ValidationError(_l("The end date is before the start date."))
 
 
-PAPER_NAME_CHOICES = [
-    SelectChoice(NameDisplay.HIDDEN.value, _l("Not shown (unless the sheet says so)")),
-    SelectChoice(NameDisplay.FIRST_INITIAL.value, _l("First name and last initial")),
-    SelectChoice(NameDisplay.FULL.value, _l("Full name")),
-]
+PAPER_NAME_CHOICES = [SelectChoice(value, label) for value, label in PAPER_NAME_DISPLAYS]
 
 
 class PaperSignatureForm(FlaskForm):
+    """A paper signature's fields, in the order and under the labels of the printed sheet's
+    columns (PAPER_COLUMNS)."""
+
     first_name = StringField(
-        _l("First name"),
+        PAPER_LABELS["first_name"],
         filters=[tidy],
         validators=[DataRequired(_l("Enter the first name.")), at_most(80), PersonName()],
     )
     last_name = StringField(
-        _l("Last name"),
+        PAPER_LABELS["last_name"],
         filters=[tidy],
         validators=[DataRequired(_l("Enter the last name.")), at_most(80), PersonName()],
     )
     zip_code = StringField(
-        _l("ZIP code"),
+        PAPER_LABELS["zip_code"],
         filters=[tidy],
         validators=[DataRequired(_l("Enter the ZIP code.")), at_most(10), validate_zip],
     )
     email = StringField(
-        _l("Email (optional)"),
+        PAPER_LABELS["email"],
         filters=[tidy],
         validators=[Optional(), at_most(254), validate_email],
     )
-    signed_on = DateField(_l("Date signed"), validators=[InputRequired(_l("Enter the date."))])
+    signed_on = DateField(
+        PAPER_LABELS["signed_on"], validators=[InputRequired(_l("Enter the date."))]
+    )
     reason = TextAreaField(
-        _l("Reason (optional)"),
+        PAPER_LABELS["reason"],
         filters=[tidy],
         validators=[Optional(), at_most(500), validate_reason],
     )
     name_display = RadioField(
-        _l("Name shown publicly"),
+        PAPER_LABELS["name_display"],
         validate_choice=False,
         choices=PAPER_NAME_CHOICES,
         default=NameDisplay.HIDDEN.value,

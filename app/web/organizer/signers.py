@@ -14,12 +14,11 @@ from flask_babel import ngettext
 
 from app.core.clock import local_day, now
 from app.extensions import db
+from app.letters.purge import PurgeRefused, purge_personal_data
 from app.models import NameDisplay
 from app.signatures.erasure import (
-    PurgeRefused,
     delete_signature_on_request,
     find_signatures,
-    purge_personal_data,
     signature_on_petition,
 )
 from app.signatures.paper import (

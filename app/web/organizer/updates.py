@@ -16,7 +16,6 @@ from app.core.markdown import render_markdown
 from app.core.text_rules import tidy
 from app.extensions import db
 from app.models import Petition, Update
-from app.petitions.outcomes import outcome_update, response_update
 from app.updates.drafts import (
     BODY_MAX,
     ORIGINAL_LOCALE,
@@ -29,6 +28,7 @@ from app.updates.drafts import (
     update_of,
 )
 from app.updates.emails import render_update_email, send_test_email, text_for
+from app.updates.news import outcome_update, response_update
 from app.updates.queries import sending_progress, updates_of
 from app.updates.sending import SendRefused, recipient_estimate, request_sending
 from app.web.form_parts import ButtonForm, at_most

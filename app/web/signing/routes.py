@@ -22,13 +22,14 @@ from app.web.caching import never_cached, stateless
 from app.web.form_parts import ButtonForm
 from app.web.lookups import public_petition_or_404
 from app.web.petition_page import render_petition_page
-from app.web.signing import bp
-from app.web.signing.submission import (
+from app.web.sign_submission import (
     RETRY_AFTER_SECONDS,
     Outcome,
     sign_rate_limit,
     submit_sign_form,
+    thanks_texts,
 )
+from app.web.signing import bp
 
 
 def _title(petition: Petition) -> str:
@@ -86,23 +87,6 @@ def sign(slug: str):
         return response
     # The same answer whatever happened: only the email says if this address had signed.
     return redirect(url_for(".thanks", slug=slug), 303)
-
-
-def thanks_texts(petition: Petition) -> tuple[str, str, str]:
-    """The heading, lead and note of the page after signing (the petition's and the
-    embedded form's)."""
-    return (
-        _("Thank you! One more step: check your email"),
-        _(
-            "We sent you an email. Press the button in it to confirm your signature on "
-            "“%(title)s”. Your signature counts once it is confirmed.",
-            title=_title(petition),
-        ),
-        _(
-            "Nothing there after a few minutes? Look in your spam folder, or sign again with "
-            "the same details and we will send it again."
-        ),
-    )
 
 
 @bp.get("/petitions/<slug:slug>/thanks")

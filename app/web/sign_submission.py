@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import limiter
 from app.models import NameDisplay, Petition
 from app.petitions import deadlines
+from app.petitions.translations import petition_text
 from app.signatures.signing import (
     PetitionNotOpen,
     SignatureNotRecorded,
@@ -20,7 +22,7 @@ from app.signatures.signing import (
 )
 from app.web.lookups import public_glance_or_404, public_petition_or_404
 from app.web.request_origin import sent_from_another_site
-from app.web.signing.forms import FORM_REFUSED, SignForm
+from app.web.sign_form import FORM_REFUSED, SignForm
 
 
 def _sign_limit() -> str:
@@ -89,3 +91,20 @@ def submit_sign_form(slug: str, default_source: str | None = None) -> Submission
         petition = public_petition_or_404(slug)
         return Submission(Outcome.NOT_RECORDED, petition, form, str(NOT_RECORDED))
     return Submission(Outcome.SIGNED)
+
+
+def thanks_texts(petition: Petition) -> tuple[str, str, str]:
+    """The heading, lead and note of the page after signing (the petition's and the
+    embedded form's)."""
+    return (
+        _("Thank you! One more step: check your email"),
+        _(
+            "We sent you an email. Press the button in it to confirm your signature on "
+            "“%(title)s”. Your signature counts once it is confirmed.",
+            title=petition_text(petition, str(get_locale())).title,
+        ),
+        _(
+            "Nothing there after a few minutes? Look in your spam folder, or sign again with "
+            "the same details and we will send it again."
+        ),
+    )

@@ -12,12 +12,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from app.core.form_tokens import check_form_token, form_token
-from app.core.text_rules import tidy
+from app.core.text_rules import clean_source, tidy
 from app.models import NameDisplay
 from app.web.form_parts import (
     PersonName,
     at_most,
-    clean_source,
     one_of,
     validate_email,
     validate_reason,
