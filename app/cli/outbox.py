@@ -3,12 +3,11 @@
 import click
 from flask.cli import AppGroup
 
+from app.cli.schedule import Schedule
 from app.cli.worker import run_worker
 from app.core.english import english_count
 from app.jobs import run_due_jobs
-from app.jobs.files import delete_expired_files
 from app.mail.sender import send_all_due
-from app.signatures.reminders import send_due_reminders
 
 outbox_cli = AppGroup("outbox", help="Deliver queued email.")
 
@@ -35,14 +34,9 @@ def send_command(once):
         click.echo(f"{done} done, {jobs.failed} failed")
     for error in jobs.errors:
         click.echo(f"failed: {error}", err=True)
-    expired = delete_expired_files()
-    if expired:
-        click.echo(
-            english_count(expired, "%(num)s expired file", "%(num)s expired files") + " deleted"
-        )
-    reminders = send_due_reminders()
-    if reminders:
-        click.echo(english_count(reminders, "%(num)s reminder", "%(num)s reminders") + " queued")
+    for task, count in Schedule().run_due():
+        if count:
+            click.echo(f"{english_count(count, task.singular, task.plural)} {task.verb}")
     report = send_all_due()
     click.echo(f"{report.sent} sent, {report.failed} refused, {report.deferred} deferred")
     if report.errors:

@@ -10,56 +10,30 @@ import threading
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from app.extensions import db
+from app.cli.schedule import Schedule
+from app.core.database import end_session_after_failure
 from app.jobs import run_due_jobs
-from app.jobs.files import delete_expired_files
 from app.mail.sender import run_sender
-from app.signatures.reminders import send_due_reminders
 
 log = logging.getLogger("app.cli.worker")
 
 
-def _queue_reminders() -> None:
-    """The reminders to confirm that are due; a failure is logged and tried at the next poll,
-    never allowed to stop the jobs."""
-    try:
-        send_due_reminders()
-    except sa.exc.OperationalError:
-        raise
-    except Exception:  # noqa: BLE001  (whatever it is, the jobs go on)
-        db.session.rollback()
-        log.exception("queueing reminders failed")
-
-
-def _delete_expired_files() -> None:
-    """Generated files past their time (exports hold personal data); a failure is logged and
-    tried again at the next poll."""
-    try:
-        delete_expired_files()
-    except sa.exc.OperationalError:
-        raise
-    except Exception:  # noqa: BLE001  (whatever it is, the jobs go on)
-        db.session.rollback()
-        log.exception("deleting expired files failed")
-
-
 def run_jobs(stop: threading.Event) -> None:
-    """Run due jobs as they come, queue the reminders due and delete expired files, until
-    `stop` is set; a database that is away is waited for."""
+    """Run due jobs as they come, and the scheduled tasks that are due (app.cli.schedule),
+    until `stop` is set; a database that is away is waited for."""
     poll = current_app.config["OUTBOX_POLL_SECONDS"]
     pause = poll
+    schedule = Schedule()
     while not stop.is_set():
         try:
             run_due_jobs()
-            _queue_reminders()
-            _delete_expired_files()
+            schedule.run_due()
             pause = poll
         except sa.exc.OperationalError as error:
-            db.session.rollback()
             log.warning("database unavailable, jobs wait: %s", error)
             pause = min(pause * 2, 30.0)
         finally:
-            db.session.remove()
+            end_session_after_failure()
         stop.wait(pause)
 
 

@@ -1,0 +1,76 @@
+"""Everything the worker does on a schedule rather than on demand, in one list: the worker's
+loop runs what is due at each poll (app.cli.worker), and `outbox send --once` all of it.
+
+A task is run again once `every` has passed since its last run in this process (None: at
+every poll); one that fails is logged and tried at its next turn, never stopping the others
+or the jobs. A database that is away stops the round (the loop waits for it)."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.core.clock import now
+from app.core.database import end_session_after_failure
+from app.jobs.files import delete_expired_files
+from app.signatures.reminders import send_due_reminders
+
+log = logging.getLogger("app.cli.schedule")
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str
+    run: Callable[[], int]  # returns how many things it did
+    # How it tells what it did, in English: "%(num)s reminders" and the verb after it.
+    singular: str
+    plural: str
+    verb: str
+    every: timedelta | None = None  # None: at every poll
+
+
+SCHEDULE = (
+    PeriodicTask(
+        "reminders", send_due_reminders, "%(num)s reminder", "%(num)s reminders", "queued"
+    ),
+    PeriodicTask(
+        "expired files",
+        delete_expired_files,
+        "%(num)s expired file",
+        "%(num)s expired files",
+        "deleted",
+    ),
+)
+
+
+class Schedule:
+    """When each task last ran in this process, and running those that are due."""
+
+    def __init__(self, tasks: tuple[PeriodicTask, ...] = SCHEDULE) -> None:
+        self.tasks = tasks
+        self.last_run: dict[str, datetime] = {}
+
+    def due(self, at: datetime) -> list[PeriodicTask]:
+        return [
+            task
+            for task in self.tasks
+            if task.every is None
+            or task.name not in self.last_run
+            or at - self.last_run[task.name] >= task.every
+        ]
+
+    def run_due(self) -> list[tuple[PeriodicTask, int]]:
+        """Run the due tasks; each one's count of what it did (a failed one is left out)."""
+        done = []
+        for task in self.due(now()):
+            self.last_run[task.name] = now()
+            try:
+                done.append((task, task.run()))
+            except sa.exc.OperationalError:
+                raise
+            except Exception:  # noqa: BLE001  (whatever it is, the other tasks go on)
+                end_session_after_failure()
+                log.exception("the scheduled task %r failed", task.name)
+        return done
