@@ -4,7 +4,6 @@ several can run at once and none sends what another holds; on PostgreSQL the cla
 another is claiming (FOR UPDATE SKIP LOCKED)."""
 
 import json
-import secrets
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.leases import claim_rows
 from app.extensions import db
 from app.mail.messages import Attachment, OutgoingEmail, QueuedMessage
 from app.models import OutboxAttachment, OutboxMessage, OutboxStatus
@@ -113,28 +112,11 @@ def _due(at):
 
 def claim_due_messages(limit: int) -> list[QueuedMessage]:
     """Take up to `limit` due messages for this sender, committed, oldest first."""
-    begin_write()
     at = now()
-    token = secrets.token_hex(16)
     lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
-    # The ids first, then the update: as a subquery (`id IN (SELECT ... LIMIT n FOR UPDATE
-    # SKIP LOCKED)`) PostgreSQL may run the LIMIT once per row of a nested loop, each run
-    # locking n more, and one sender claimed every message due (tests/test_outbox.py).
-    due_ids = db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(_due(at))
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if due_ids:
-        db.session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due_ids), _due(at))
-            .values(claim_token=token, claimed_until=at + lease)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
+    token = claim_rows(OutboxMessage, _due(at), limit=limit, at=at, lease=lease)
+    if token is None:
+        return []
     rows = db.session.execute(
         sa.select(
             OutboxMessage.id,
