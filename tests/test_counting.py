@@ -55,14 +55,10 @@ def test_concurrent_confirmations_and_withdrawals_keep_the_count_exact(app):
 
     def confirm_then_maybe_withdraw(signature_id: int) -> None:
         with app.app_context():
-            from app.core.database import begin_write
-
-            begin_write()
             signature = db.session.get(Signature, signature_id)
             if signature is not None:  # the other thread may have withdrawn it already
                 confirm_signature(signature)
             if signature_id % 4 == 0:
-                begin_write()
                 withdraw_signature(signature_id)
             db.session.remove()
 

@@ -307,7 +307,7 @@ def test_a_petition_and_a_signature_never_share_an_identifier(app, client, clock
 def test_the_email_status_says_whether_the_signer_gets_updates(app, client, clock, world):
     """OSDI's email_addresses[].status: subscribed when the signer ticked "Email me updates"
     and their address is not suppressed (unsubscribed, or refused by its mail server)."""
-    from app.core.database import begin_write
+    from app.core.database import write_transaction
     from app.mail.suppression import suppress
     from app.models import SuppressionReason
 
@@ -316,9 +316,8 @@ def test_the_email_status_says_whether_the_signer_gets_updates(app, client, cloc
         wants = make_signature(petition, email="wants@example.org", wants_updates=True).id
         declined = make_signature(petition, email="declined@example.org").id
         left = make_signature(petition, email="left@example.org", wants_updates=True).id
-        begin_write()
-        suppress(petition.id, "left@example.org", SuppressionReason.UNSUBSCRIBED)
-        db.session.commit()
+        with write_transaction():
+            suppress(petition.id, "left@example.org", SuppressionReason.UNSUBSCRIBED)
     _settle(clock)
     token = _token(app, personal_data=True)
     base = f"/api/v1/petitions/{world['mine']}/signatures"

@@ -6,8 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.core.email_address import InvalidEmail
-from app.extensions import db
-from app.organizers import AccountError, create_organizer, organizer_by_email
+from app.organizers import AccountError, create_account, organizer_by_email
 from app.organizers.api_tokens import TokenRefused, TokenScopes, create_api_token
 
 organizers_cli = AppGroup("organizers", help="Organizer accounts.")
@@ -24,10 +23,9 @@ def create_organizer_command(email, admin):
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        organizer = create_organizer(email, password, admin=admin)
+        organizer = create_account(email, password, admin=admin)
     except (AccountError, InvalidEmail) as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     role = "admin" if organizer.is_admin else "organizer"
     click.echo(f"Created {role} {organizer.email}")
 

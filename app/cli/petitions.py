@@ -9,7 +9,6 @@ from flask_babel import force_locale
 from app.cli.arguments import DATETIME, petition_or_fail, show_deadline
 from app.core.clock import now
 from app.core.email_address import InvalidEmail, normalize_email
-from app.extensions import db
 from app.models import Outcome
 from app.organizers import organizer_by_email
 from app.organizers.membership import join_petition
@@ -79,7 +78,6 @@ def set_deadline_command(slug, closes_at):
         set_deadline(petition, closes_at.in_zone(petition.zone))
     except DeadlineRefused as refusal:
         raise click.ClickException(str(refusal)) from None
-    db.session.commit()
     click.echo(f"{petition.slug} closes {show_deadline(petition)}")
 
 
@@ -113,7 +111,6 @@ def set_target_command(slug, position, name, title, email):
     except SettingRefused as refusal:
         with force_locale("en"):
             raise click.ClickException(str(refusal)) from None
-    db.session.commit()
     click.echo(f"{position}. {target.full_name} <{target.email or 'no email'}>")
 
 

@@ -1,15 +1,14 @@
 """`flask --app app signatures ...`: count, export, erase and fake signatures."""
 
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from app.cli.arguments import petition_or_fail
 from app.cli.progress import terminal_progress
 from app.core.english import english_count
-from app.extensions import db
 from app.letters.purge import purge_personal_data, purge_refusal
-from app.models import Petition, SignatureStatus
+from app.models import SignatureStatus
+from app.petitions.queries import all_petitions
 from app.signatures.counting import recount
 from app.signatures.export import ExportFilters, export_signatures_csv, matching_count
 from app.signatures.fake import FakeSignaturesRefused, add_fake_signatures
@@ -21,7 +20,7 @@ signatures_cli = AppGroup("signatures", help="Count, export and erase signatures
 @click.argument("slug", required=False)
 def recount_command(slug):
     """Check each petition's stored count against its confirmed signatures, and repair it."""
-    petitions = [petition_or_fail(slug)] if slug else list(db.session.scalars(sa.select(Petition)))
+    petitions = [petition_or_fail(slug)] if slug else all_petitions()
     for petition in petitions:
         result = recount(petition)
         state = "ok" if result.was_right else f"repaired (was {result.stored})"

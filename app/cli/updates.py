@@ -7,7 +7,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.core.english import english_count
-from app.extensions import db
 from app.petitions.queries import petition_by_slug
 from app.updates.drafts import UpdateRefused, parse_update_file, post_update
 from app.updates.queries import sending_progress, updates_of
@@ -80,7 +79,6 @@ def post_command(slug, file, translations, send):
     try:
         request_sending(petition, update)
     except SendRefused as refusal:
-        db.session.rollback()
         raise click.ClickException(str(refusal)) from None
     signers = english_count(recipients, "%(num)s signer", "%(num)s signers")
     click.echo(f"Emailing it to {signers} who asked for updates: `outbox send` delivers it.")

@@ -1,9 +1,13 @@
-"""Database behaviour that is ours rather than the ORM's: SQLite tuning and write transactions."""
+"""Database behaviour that is ours rather than the ORM's: SQLite tuning and write transactions
+(`write_transaction`, the unit of work every service writes in)."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 
@@ -52,19 +56,62 @@ def _tune_sqlite(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
 
-def begin_write() -> None:
-    """Start the session's next work as a write transaction.
+class PendingChanges(RuntimeError):
+    """A write transaction was asked for while the session held ORM changes made outside
+    one: they would have been committed with it, unseen."""
 
-    On SQLite this takes the write lock at once (BEGIN IMMEDIATE): a writer then waits its
-    turn under `busy_timeout` instead of failing with "database is locked" because another
-    wrote since it began reading. Any read-only transaction already open is ended first.
-    On PostgreSQL it changes nothing.
-    """
-    if db.engine.dialect.name != "sqlite":
+
+_DEPTH = "petitions_write_depth"
+
+
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """The unit of work of a service: everything written inside commits together when the
+    block ends, or is rolled back if it raises (and the error goes on).
+
+    It behaves the same on SQLite and PostgreSQL. A read transaction still open is ended
+    first, and the write begins at once: on SQLite with BEGIN IMMEDIATE, so a writer waits
+    its turn for the lock under `busy_timeout` instead of failing with "database is locked"
+    because another wrote since it began reading. It refuses to start (PendingChanges) while
+    the session holds ORM changes made outside a write transaction. A service called inside
+    another's transaction joins it: the outermost commits."""
+    session = db.session()
+    depth = session.info.get(_DEPTH, 0)
+    if depth:
+        session.info[_DEPTH] = depth + 1
+        try:
+            yield session
+        finally:
+            session.info[_DEPTH] = depth
         return
-    if db.session().in_transaction():
-        db.session.commit()
-    db.session.connection(execution_options={WRITE_OPTION: True})
+    if session.new or session.dirty or session.deleted:
+        raise PendingChanges(
+            "the session holds changes made outside a write transaction: "
+            + ", ".join(repr(row) for row in (*session.new, *session.dirty, *session.deleted))
+        )
+    if session.in_transaction():
+        session.commit()  # a read: nothing to write
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={WRITE_OPTION: True})
+    session.info[_DEPTH] = 1
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH] = 0
+
+
+def end_session_after_failure() -> None:
+    """After an error that reached the top of a request or of the worker's loop: whatever
+    the session was doing is rolled back, and a connection the database dropped is let go."""
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("rolling back after a failure failed: %s", error)
+    db.session.remove()
 
 
 def read_one_row(statement: sa.Executable, params: dict) -> sa.Row | None:

@@ -11,7 +11,6 @@ handler that raises fails its job, with the reason; the worker goes on with the 
 
 import importlib
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +20,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
+from app.core.leases import claim_rows
 from app.extensions import db
 from app.jobs.files import delete_unfinished_files
 from app.models import Job, JobStatus, Petition
@@ -81,16 +81,15 @@ class JobRun:
     def progress(self, done: int, total: int, label: str | None = None) -> None:
         """`done` steps of `total` finished, `label` what is being done now; in a commit of
         its own, which also renews the lease."""
-        begin_write()
-        at = now()
-        _update(
-            self.job,
-            progress_done=done,
-            progress_total=total,
-            progress_label=label[:200] if label else None,
-            claimed_until=at + _lease(),
-        )
-        db.session.commit()
+        with write_transaction():
+            at = now()
+            _update(
+                self.job,
+                progress_done=done,
+                progress_total=total,
+                progress_label=label[:200] if label else None,
+                claimed_until=at + _lease(),
+            )
 
     def mark_done(self) -> None:
         """Mark the job done in the caller's transaction: with the job's last write, so a
@@ -242,33 +241,18 @@ def claim_next_job() -> ClaimedJob | None:
     if db.session.scalar(waiting.limit(1)) is None:
         db.session.commit()
         return None  # the usual case, found without taking the write lock
-    begin_write()
-    _give_up_abandoned(at)
-    token = secrets.token_hex(16)
-    due_id = (
-        sa.select(Job.id)
-        .where(_due(at))
-        .order_by(Job.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+    with write_transaction():
+        _give_up_abandoned(at)
+    token = claim_rows(
+        Job,
+        _due(at),
+        limit=1,
+        at=at,
+        lease=_lease(),
+        also={"status": JobStatus.RUNNING, "started_at": at, "attempts": Job.attempts + 1},
     )
-    # `=`, not IN: PostgreSQL runs the sub-select once (with IN, a plan that rescans it may
-    # claim a row per scan). The conditions again on the outer statement: PostgreSQL rechecks
-    # them on a row another worker claimed meanwhile, and skips it.
-    db.session.execute(
-        sa.update(Job)
-        .where(Job.id == due_id, _due(at))
-        .values(
-            status=JobStatus.RUNNING,
-            claim_token=token,
-            claimed_until=at + _lease(),
-            started_at=at,
-            attempts=Job.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    if token is None:
+        return None
     row = db.session.execute(
         sa.select(
             Job.id,
@@ -297,9 +281,8 @@ def _update(job: ClaimedJob, **values) -> None:
 
 
 def _finish(job: ClaimedJob, status: JobStatus, error: str | None = None) -> None:
-    begin_write()
-    _update(job, **_finished(status, error))
-    db.session.commit()
+    with write_transaction():
+        _update(job, **_finished(status, error))
 
 
 def _reason(error: Exception) -> str:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.models import GeneratedFile, GeneratedFileChunk, Job, JobStatus, Petition
 from app.models.job import ACTIVE
@@ -45,47 +45,45 @@ def store_file(
     """Copy `source` into the store, CHUNK_BYTES at a time; returns the file's id. The file
     is complete (and served) from the last commit on, in which `also` runs too (a job marks
     itself done there)."""
-    begin_write()
-    created = now()
-    file = GeneratedFile(
-        petition_id=petition_id,
-        job_id=job_id,
-        purpose=purpose,
-        filename=filename,
-        mimetype=mimetype,
-        actor=actor,
-        row_count=row_count,
-        description=description,
-        created_at=created,
-        expires_at=created + retention(),
-    )
-    db.session.add(file)
-    db.session.commit()
-    file_id = file.id
+    with write_transaction() as session:
+        created = now()
+        file = GeneratedFile(
+            petition_id=petition_id,
+            job_id=job_id,
+            purpose=purpose,
+            filename=filename,
+            mimetype=mimetype,
+            actor=actor,
+            row_count=row_count,
+            description=description,
+            created_at=created,
+            expires_at=created + retention(),
+        )
+        session.add(file)
+        session.flush()
+        file_id = file.id
     chunks = -(-size_hint // CHUNK_BYTES) if size_hint else 0
     digest = hashlib.sha256()
     size = position = 0
     while chunk := source.read(CHUNK_BYTES):
         digest.update(chunk)
         size += len(chunk)
-        begin_write()
-        db.session.execute(
-            sa.insert(GeneratedFileChunk).values(file_id=file_id, position=position, data=chunk)
-        )
-        db.session.commit()
+        with write_transaction() as session:
+            session.execute(
+                sa.insert(GeneratedFileChunk).values(file_id=file_id, position=position, data=chunk)
+            )
         position += 1
         if progress is not None:
             progress(position, max(chunks, position))
-    begin_write()
-    db.session.execute(
-        sa.update(GeneratedFile)
-        .where(GeneratedFile.id == file_id)
-        .values(size=size, sha256=digest.hexdigest(), completed_at=now())
-        .execution_options(synchronize_session=False)
-    )
-    if also is not None:
-        also()
-    db.session.commit()
+    with write_transaction() as session:
+        session.execute(
+            sa.update(GeneratedFile)
+            .where(GeneratedFile.id == file_id)
+            .values(size=size, sha256=digest.hexdigest(), completed_at=now())
+            .execution_options(synchronize_session=False)
+        )
+        if also is not None:
+            also()
     return file_id
 
 
@@ -158,12 +156,11 @@ def delete_expired_files() -> int:
     )
     db.session.commit()
     for file_id in expired:
-        begin_write()
-        db.session.execute(
-            sa.delete(GeneratedFileChunk).where(GeneratedFileChunk.file_id == file_id)
-        )
-        db.session.execute(sa.delete(GeneratedFile).where(GeneratedFile.id == file_id))
-        db.session.commit()
+        with write_transaction() as session:
+            session.execute(
+                sa.delete(GeneratedFileChunk).where(GeneratedFileChunk.file_id == file_id)
+            )
+            session.execute(sa.delete(GeneratedFile).where(GeneratedFile.id == file_id))
         deleted += 1
     return deleted
 
@@ -213,25 +210,24 @@ def delete_unfinished_files(job_id: int) -> None:
     """The incomplete files a job left when it stopped being its worker's: deleted at once
     if the job is over (failed because a signer left), not left with their chunks until
     they expire. A job another worker took over keeps its files: that worker writes them."""
-    begin_write()
-    over = db.session.scalar(
-        sa.select(Job.id).where(Job.id == job_id, Job.status.not_in(ACTIVE))
-    )
-    if over is not None:
-        unfinished = sa.select(GeneratedFile.id).where(
-            GeneratedFile.job_id == job_id, GeneratedFile.completed_at.is_(None)
+    with write_transaction():
+        over = db.session.scalar(
+            sa.select(Job.id).where(Job.id == job_id, Job.status.not_in(ACTIVE))
         )
-        db.session.execute(
-            sa.delete(GeneratedFileChunk)
-            .where(GeneratedFileChunk.file_id.in_(unfinished))
-            .execution_options(synchronize_session=False)
-        )
-        db.session.execute(
-            sa.delete(GeneratedFile)
-            .where(GeneratedFile.job_id == job_id, GeneratedFile.completed_at.is_(None))
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
+        if over is not None:
+            unfinished = sa.select(GeneratedFile.id).where(
+                GeneratedFile.job_id == job_id, GeneratedFile.completed_at.is_(None)
+            )
+            db.session.execute(
+                sa.delete(GeneratedFileChunk)
+                .where(GeneratedFileChunk.file_id.in_(unfinished))
+                .execution_options(synchronize_session=False)
+            )
+            db.session.execute(
+                sa.delete(GeneratedFile)
+                .where(GeneratedFile.job_id == job_id, GeneratedFile.completed_at.is_(None))
+                .execution_options(synchronize_session=False)
+            )
 
 
 def files_in_preparation(petition: Petition) -> int:

@@ -12,10 +12,10 @@ from datetime import datetime
 from flask import render_template
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.english import english_count
 from app.extensions import db
-from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, queue_job
+from app.jobs import JobRefused, JobRun, job_handler, queue_job
 from app.letters.letter import PDF_MIME, LetterFile, build_letter, counts_sentence, greeting_for
 from app.letters.records import DELIVER_LETTERS_JOB
 from app.mail.messages import Attachment
@@ -123,41 +123,40 @@ def record_deliveries(
 ) -> list[Delivery]:
     """Queue the emails with their PDFs and record the deliveries, all in one short write
     transaction (with `also`, run in it before the commit)."""
-    begin_write()
-    deliveries = []
-    for item in prepared:
-        message_id = enqueue_email(
-            purpose="letter",
-            recipient=item.email.recipient,
-            subject=item.email.subject,
-            body_text=item.email.body_text,
-            body_html=item.email.body_html,
-            attachments=(Attachment(item.letter.filename, PDF_MIME, item.letter.data),),
-            sender_name=petition.organizer_name,
-            reply_to=petition.contact_email,
-        )
-        delivery = Delivery(
-            petition_id=petition.id,
-            target_position=item.target_position,
-            target_name=item.target_name,
-            address=item.email.recipient,
-            as_of=as_of,
-            is_final=has_closed(petition, as_of),
-            signature_count=item.letter.counts.total,
-            residents=item.letter.counts.residents,
-            elsewhere=item.letter.counts.elsewhere,
-            filename=item.letter.filename,
-            sha256=item.letter.sha256,
-            actor=actor,
-            created_at=now(),
-            outbox_message_id=message_id,
-        )
-        db.session.add(delivery)
-        deliveries.append(delivery)
-    if also is not None:
-        also()
-    db.session.commit()
-    return deliveries
+    with write_transaction():
+        deliveries = []
+        for item in prepared:
+            message_id = enqueue_email(
+                purpose="letter",
+                recipient=item.email.recipient,
+                subject=item.email.subject,
+                body_text=item.email.body_text,
+                body_html=item.email.body_html,
+                attachments=(Attachment(item.letter.filename, PDF_MIME, item.letter.data),),
+                sender_name=petition.organizer_name,
+                reply_to=petition.contact_email,
+            )
+            delivery = Delivery(
+                petition_id=petition.id,
+                target_position=item.target_position,
+                target_name=item.target_name,
+                address=item.email.recipient,
+                as_of=as_of,
+                is_final=has_closed(petition, as_of),
+                signature_count=item.letter.counts.total,
+                residents=item.letter.counts.residents,
+                elsewhere=item.letter.counts.elsewhere,
+                filename=item.letter.filename,
+                sha256=item.letter.sha256,
+                actor=actor,
+                created_at=now(),
+                outbox_message_id=message_id,
+            )
+            db.session.add(delivery)
+            deliveries.append(delivery)
+        if also is not None:
+            also()
+        return deliveries
 
 
 def deliver_letters(
@@ -181,19 +180,14 @@ def queue_delivery(petition: Petition, positions: Iterable[int] | None = None) -
     """Refuse at once what can be refused, then leave the building and sending to the worker.
     Raises DeliveryRefused, or JobAlreadyQueued while this petition's letters are under way."""
     targets = check_delivery(petition, positions)
-    begin_write()
-    try:
+    with write_transaction():
         job = queue_job(
             DELIVER_LETTERS_JOB,
             petition,
             {"positions": [target.position for target in targets]},
             exclusive=True,
         )
-    except JobAlreadyQueued:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return job
+        return job
 
 
 @job_handler(DELIVER_LETTERS_JOB)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
-from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, queue_job
+from app.jobs import JobRefused, JobRun, job_handler, queue_job
 from app.jobs.files import FILE_JOBS, file_of_job, store_file
 from app.models import GeneratedFile, Job, JobStatus, Petition, Target
 
@@ -31,8 +31,7 @@ def queue_letter_pdf(petition: Petition, position: int) -> Job:
     an unknown target, JobAlreadyQueued while that letter is being prepared."""
     if not any(target.position == position for target in petition.targets):
         raise LetterPdfRefused(f"No target at position {position}.")
-    begin_write()
-    try:
+    with write_transaction():
         job = queue_job(
             LETTER_PDF_JOB,
             petition,
@@ -40,11 +39,7 @@ def queue_letter_pdf(petition: Petition, position: int) -> Job:
             exclusive=True,
             scope=f"{petition.id}:{position}",
         )
-    except JobAlreadyQueued:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return job
+        return job
 
 
 @dataclass(frozen=True)

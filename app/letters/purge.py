@@ -5,7 +5,7 @@ final ones must have gone), so it sits above them."""
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.jobs.files import delete_petition_files, files_in_preparation
 from app.letters.records import final_delivery_sent, letters_in_flight
@@ -76,43 +76,44 @@ def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) 
     refusal = purge_refusal(petition, delivered_by_hand=delivered_by_hand)
     if refusal:
         raise PurgeRefused(refusal)
-    begin_write()
-    # The letters' PDFs name the signers too; the delivery records (counts, checksums) stay.
-    letters = sa.select(Delivery.outbox_message_id).where(Delivery.petition_id == petition.id)
-    db.session.execute(
-        sa.delete(OutboxAttachment)
-        .where(OutboxAttachment.message_id.in_(letters))
-        .execution_options(synchronize_session=False)
-    )
-    ours = sa.select(Signature.id).where(Signature.petition_id == petition.id)
-    db.session.execute(
-        sa.delete(OutboxMessage)
-        .where(OutboxMessage.signature_id.in_(ours))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        sa.delete(Signature)
-        .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.PENDING)
-        .execution_options(synchronize_session=False)
-    )
-    erased = db.session.execute(
-        sa.update(Signature)
-        .where(Signature.petition_id == petition.id, _HAS_PERSONAL_DATA)
-        .values(
-            first_name="",
-            last_name="",
-            name_key="",
-            email=None,
-            email_canonical=None,
-            reason=None,
-            link_key=None,
-            wants_updates=False,
-            name_display=NameDisplay.HIDDEN,
+    with write_transaction():
+        # The letters' PDFs name the signers too; the delivery records (counts, checksums) stay.
+        letters = sa.select(Delivery.outbox_message_id).where(Delivery.petition_id == petition.id)
+        db.session.execute(
+            sa.delete(OutboxAttachment)
+            .where(OutboxAttachment.message_id.in_(letters))
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    delete_petition_files(petition.id)  # exports and letters waiting to be downloaded
-    petition.purged_at = now()
-    record_change(petition, "signers' personal data erased", new=f"{erased} signatures")
-    db.session.commit()
-    return erased
+        ours = sa.select(Signature.id).where(Signature.petition_id == petition.id)
+        db.session.execute(
+            sa.delete(OutboxMessage)
+            .where(OutboxMessage.signature_id.in_(ours))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            sa.delete(Signature)
+            .where(
+                Signature.petition_id == petition.id, Signature.status == SignatureStatus.PENDING
+            )
+            .execution_options(synchronize_session=False)
+        )
+        erased = db.session.execute(
+            sa.update(Signature)
+            .where(Signature.petition_id == petition.id, _HAS_PERSONAL_DATA)
+            .values(
+                first_name="",
+                last_name="",
+                name_key="",
+                email=None,
+                email_canonical=None,
+                reason=None,
+                link_key=None,
+                wants_updates=False,
+                name_display=NameDisplay.HIDDEN,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        delete_petition_files(petition.id)  # exports and letters waiting to be downloaded
+        petition.purged_at = now()
+        record_change(petition, "signers' personal data erased", new=f"{erased} signatures")
+        return erased

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.core.clock import local_day
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.mail.messages import QueuedMessage
 from app.mail.sender import when_sent
@@ -55,12 +55,11 @@ def delivered_to(petition: Petition) -> list[DeliveredTo]:
 @when_sent("letter")
 def _shown_as_delivered(message: QueuedMessage) -> None:
     """A letter that left changes its petition's page ("delivered to")."""
-    begin_write()
-    petition_ids = db.session.scalars(
-        sa.select(Delivery.petition_id).where(Delivery.outbox_message_id == message.id)
-    ).all()
-    page_changed(db.session, *petition_ids)
-    db.session.commit()
+    with write_transaction():
+        petition_ids = db.session.scalars(
+            sa.select(Delivery.petition_id).where(Delivery.outbox_message_id == message.id)
+        ).all()
+        page_changed(db.session, *petition_ids)
 
 
 def final_delivery_sent(petition: Petition) -> bool:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.mail.messages import QueuedMessage
 from app.mail.queue import claim_due_messages
@@ -69,14 +69,13 @@ def _retry_delay(attempts: int) -> timedelta:
 
 
 def _finish(message: QueuedMessage, **values) -> None:
-    begin_write()
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token)
-        .values(claim_token=None, claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token)
+            .values(claim_token=None, claimed_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 _SENT_HOOKS: dict[str, Callable[[QueuedMessage], None]] = {}
@@ -160,35 +159,37 @@ def _record_sent(message: QueuedMessage) -> None:
         )
     elif message.signature_id is not None:
         # Mail to a signer holds their address and links: once sent, the outbox forgets it.
-        begin_write()
-        db.session.execute(
-            sa.delete(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+        with write_transaction() as session:
+            session.execute(
+                sa.delete(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token
+                )
+                .execution_options(synchronize_session=False)
+            )
     else:
         _finish(message, status=OutboxStatus.SENT, sent_at=now(), attempts=message.attempts + 1)
 
 
 def _defer(messages: list[QueuedMessage], error: Exception) -> None:
     at = now()
-    begin_write()
-    for message in messages:
-        attempts = message.attempts + 1
-        db.session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token)
-            .values(
-                claim_token=None,
-                claimed_until=None,
-                attempts=attempts,
-                next_attempt_at=at + _retry_delay(attempts),
-                last_error=_describe(error),
+    with write_transaction():
+        for message in messages:
+            attempts = message.attempts + 1
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token
+                )
+                .values(
+                    claim_token=None,
+                    claimed_until=None,
+                    attempts=attempts,
+                    next_attempt_at=at + _retry_delay(attempts),
+                    last_error=_describe(error),
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
 
 
 def _gave_up(message: QueuedMessage, error: RefusedForNow) -> GaveUp | None:

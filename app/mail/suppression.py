@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask import current_app
 
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.email_address import canonical_email
 from app.extensions import db
 from app.models import Signature, Suppression, SuppressionReason, Update
@@ -60,20 +60,19 @@ def suppress(petition_id: int, address: str, reason: SuppressionReason) -> None:
 def suppress_refused_address(update_id: int, address: str) -> None:
     """The mail server refused an update's recipient for good: no more updates to it from
     that petition (its signatures no longer ask for them either). In a commit of its own."""
-    begin_write()
-    petition_id = db.session.scalar(sa.select(Update.petition_id).where(Update.id == update_id))
-    if petition_id is not None:
-        suppress(petition_id, address, SuppressionReason.BOUNCED)
-        db.session.execute(
-            sa.update(Signature)
-            .where(
-                Signature.petition_id == petition_id,
-                Signature.email_canonical == canonical_email(address),
+    with write_transaction():
+        petition_id = db.session.scalar(sa.select(Update.petition_id).where(Update.id == update_id))
+        if petition_id is not None:
+            suppress(petition_id, address, SuppressionReason.BOUNCED)
+            db.session.execute(
+                sa.update(Signature)
+                .where(
+                    Signature.petition_id == petition_id,
+                    Signature.email_canonical == canonical_email(address),
+                )
+                .values(wants_updates=False)
+                .execution_options(synchronize_session=False)
             )
-            .values(wants_updates=False)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
 
 
 def suppressed_among(petition_id: int, hashes: Iterable[str]) -> set[str]:

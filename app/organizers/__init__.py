@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import render_template
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.email_address import normalize_email
 from app.core.links import LinkClaim, LinkPurpose, make_token
 from app.core.urls import absolute_url
@@ -37,7 +37,8 @@ def organizer_by_email(email: str) -> Organizer | None:
 def create_organizer(
     email: str, password: str | None, *, admin: bool = False, invited_by: Organizer | None = None
 ) -> Organizer:
-    """A new account. Without a password it cannot log in until one is set from a link."""
+    """A new account, in the caller's transaction. Without a password it cannot log in until one
+    is set from a link."""
     address = normalize_email(email).lower()
     if organizer_by_email(address) is not None:
         raise AccountError(f"{address} already has an account.")
@@ -48,6 +49,12 @@ def create_organizer(
     db.session.add(organizer)
     db.session.flush()
     return organizer
+
+
+def create_account(email: str, password: str, *, admin: bool = False) -> Organizer:
+    """A new account that can log in at once (the command line's first admin)."""
+    with write_transaction():
+        return create_organizer(email, password, admin=admin)
 
 
 def _password_fingerprint(organizer: Organizer) -> str:
@@ -90,9 +97,9 @@ def queue_invitation(organizer: Organizer, invited_by: Organizer, petition=None)
 
 def invite_organizer(email: str, *, admin: bool, invited_by: Organizer) -> Organizer:
     """Create the account and email its owner a link to choose a password."""
-    organizer = create_organizer(email, None, admin=admin, invited_by=invited_by)
-    queue_invitation(organizer, invited_by)
-    db.session.commit()
+    with write_transaction():
+        organizer = create_organizer(email, None, admin=admin, invited_by=invited_by)
+        queue_invitation(organizer, invited_by)
     return organizer
 
 
@@ -105,9 +112,8 @@ def authenticate(email: str, password: str) -> Organizer | None:
         return None
     if not organizer.check_password(password) or not organizer.is_active:
         return None
-    begin_write()
-    organizer.last_login_at = now()
-    db.session.commit()
+    with write_transaction():
+        organizer.last_login_at = now()
     return organizer
 
 
@@ -125,31 +131,32 @@ def organizer_for_session(session_id: str) -> Organizer | None:
 
 def end_sessions(organizer_id: int) -> None:
     """Log the organizer out everywhere: every session opened so far stops working."""
-    begin_write()
-    organizer = db.session.get(Organizer, organizer_id)
-    if organizer is not None:
-        organizer.end_sessions()
-    db.session.commit()
+    with write_transaction() as session:
+        organizer = session.get(Organizer, organizer_id)
+        if organizer is not None:
+            organizer.end_sessions()
 
 
 def change_password(organizer: Organizer, password: str) -> None:
     """A new password; every session opened with the old one ends."""
     check_new_password(password)
-    begin_write()
-    organizer.set_password(password)
-    db.session.commit()
+    with write_transaction():
+        organizer.set_password(password)
 
 
 def set_organizer_enabled(organizer_id: int, enabled: bool) -> Organizer | None:
     """Enable or disable an account; disabling ends its sessions. None if there is no such
     organizer."""
-    begin_write()
-    organizer = db.session.get(Organizer, organizer_id)
-    if organizer is None:
-        db.session.rollback()
-        return None
-    if organizer.is_enabled and not enabled:
-        organizer.end_sessions()
-    organizer.is_enabled = enabled
-    db.session.commit()
+    with write_transaction() as session:
+        organizer = session.get(Organizer, organizer_id)
+        if organizer is None:
+            return None
+        if organizer.is_enabled and not enabled:
+            organizer.end_sessions()
+        organizer.is_enabled = enabled
     return organizer
+
+
+def all_organizers() -> list[Organizer]:
+    """Every account, by address (the admins' list)."""
+    return list(db.session.scalars(sa.select(Organizer).order_by(Organizer.email)))

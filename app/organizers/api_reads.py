@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import begin_write, is_postgresql
+from app.core.database import is_postgresql, write_transaction
 from app.extensions import db
 from app.mail.suppression import email_hashes, suppressed_among
 from app.models import ApiToken, Petition, Signature, SignatureExport, SignatureStatus
@@ -146,15 +146,14 @@ def record_personal_data_read(
     """Record that the API handed out signers' personal data, as an export is recorded."""
     petition_id, actor = petition.id, token_actor(token)
     at = now()
-    begin_write()
-    db.session.add(
-        SignatureExport(
-            petition_id=petition_id,
-            actor=actor,
-            started_at=at,
-            filters=description[:300],
-            row_count=rows,
-            finished_at=at,
+    with write_transaction():
+        db.session.add(
+            SignatureExport(
+                petition_id=petition_id,
+                actor=actor,
+                started_at=at,
+                filters=description[:300],
+                row_count=rows,
+                finished_at=at,
+            )
         )
-    )
-    db.session.commit()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.models import ApiToken, Organizer
 
@@ -60,27 +60,25 @@ def create_api_token(organizer: Organizer, name: str, scopes: TokenScopes) -> tu
         raise TokenRefused("Recording signatures as confirmed needs the write scope too.")
     secret = secrets.token_urlsafe(32)
     limit = current_app.config["API_TOKENS_PER_ORGANIZER"]
-    begin_write()
-    # The organizer's row, locked, makes two requests at once count one after the other
-    # (PostgreSQL; SQLite's write lock already does).
-    db.session.execute(
-        sa.select(Organizer.id).where(Organizer.id == organizer.id).with_for_update()
-    )
-    if live_token_count(organizer) >= limit:
-        db.session.rollback()
-        raise TooManyTokens(limit)
-    token = ApiToken(
-        organizer_id=organizer.id,
-        name=name,
-        token_hash=hash_secret(secret),
-        hint=secret[:6],
-        can_read_personal_data=scopes.personal_data,
-        can_write=scopes.write,
-        can_import_confirmed=scopes.import_confirmed,
-    )
-    db.session.add(token)
-    db.session.commit()
-    return token, secret
+    with write_transaction():
+        # The organizer's row, locked, makes two requests at once count one after the other
+        # (PostgreSQL; SQLite's write lock already does).
+        db.session.execute(
+            sa.select(Organizer.id).where(Organizer.id == organizer.id).with_for_update()
+        )
+        if live_token_count(organizer) >= limit:
+            raise TooManyTokens(limit)
+        token = ApiToken(
+            organizer_id=organizer.id,
+            name=name,
+            token_hash=hash_secret(secret),
+            hint=secret[:6],
+            can_read_personal_data=scopes.personal_data,
+            can_write=scopes.write,
+            can_import_confirmed=scopes.import_confirmed,
+        )
+        db.session.add(token)
+        return token, secret
 
 
 def live_token_count(organizer: Organizer) -> int:
@@ -112,17 +110,17 @@ def token_of(organizer: Organizer, token_id: int) -> ApiToken | None:
 def revoke_api_token(organizer: Organizer, token_id: int) -> ApiToken | None:
     """Revoke one of the organizer's own tokens; None if they have no such token. Revoking
     again changes nothing."""
-    begin_write()
-    token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.organizer_id == organizer.id)
-    )
-    if token is None:
-        db.session.rollback()
-        return None
-    if token.revoked_at is None:
-        token.revoked_at = now()
-    db.session.commit()
-    return token
+    with write_transaction():
+        token = db.session.scalar(
+            sa.select(ApiToken).where(
+                ApiToken.id == token_id, ApiToken.organizer_id == organizer.id
+            )
+        )
+        if token is None:
+            return None
+        if token.revoked_at is None:
+            token.revoked_at = now()
+        return token
 
 
 def token_for_secret(secret: str | None) -> ApiToken | None:
@@ -146,11 +144,10 @@ def note_token_used(token: ApiToken) -> None:
     if token.last_used_at is not None and at - token.last_used_at < LAST_USED_PRECISION:
         return
     token_id = token.id
-    begin_write()
-    db.session.execute(
-        sa.update(ApiToken)
-        .where(ApiToken.id == token_id)
-        .values(last_used_at=at)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.id == token_id)
+            .values(last_used_at=at)
+            .execution_options(synchronize_session=False)
+        )

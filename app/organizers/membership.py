@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.models import Organizer, Petition, PetitionMember
 from app.models.audit import record_change
@@ -110,40 +110,35 @@ def add_member(petition: Petition, email: str, by: Organizer) -> str:
     answer is the same either way: an address without one is invited (an account is made
     and its owner emailed a link to choose a password), a disabled account joins the team
     and still cannot log in. Only an address already on the team is refused."""
-    begin_write()
-    organizer = organizer_by_email(email)
-    if organizer is None:
-        organizer = invite_to_petition(email, petition, invited_by=by)
-    elif not join_petition(petition, organizer):
-        db.session.rollback()
-        raise MembershipRefused(
-            _l("%(email)s already manages this petition.", email=organizer.email)
-        )
-    address = organizer.email
-    db.session.commit()
-    return address
+    with write_transaction():
+        organizer = organizer_by_email(email)
+        if organizer is None:
+            organizer = invite_to_petition(email, petition, invited_by=by)
+        elif not join_petition(petition, organizer):
+            raise MembershipRefused(
+                _l("%(email)s already manages this petition.", email=organizer.email)
+            )
+        address = organizer.email
+        return address
 
 
 def remove_member(petition: Petition, organizer_id: int) -> Organizer | None:
     """Take `organizer_id` off the team, recorded; never the last member (someone must
     remain who may manage it). None if they were not a member."""
-    begin_write()
-    membership = _membership(petition.id, organizer_id)
-    if membership is None:
-        db.session.rollback()
-        return None
-    remaining = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(PetitionMember)
-        .where(PetitionMember.petition_id == petition.id)
-    )
-    if remaining <= 1:
-        db.session.rollback()
-        raise MembershipRefused(
-            _l("This is the last member of the team: add someone else before removing them.")
+    with write_transaction():
+        membership = _membership(petition.id, organizer_id)
+        if membership is None:
+            return None
+        remaining = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PetitionMember)
+            .where(PetitionMember.petition_id == petition.id)
         )
-    organizer = db.session.get(Organizer, organizer_id)
-    db.session.delete(membership)
-    record_change(petition, "member removed", organizer.email, None)
-    db.session.commit()
-    return organizer
+        if remaining <= 1:
+            raise MembershipRefused(
+                _l("This is the last member of the team: add someone else before removing them.")
+            )
+        organizer = db.session.get(Organizer, organizer_id)
+        db.session.delete(membership)
+        record_change(petition, "member removed", organizer.email, None)
+        return organizer

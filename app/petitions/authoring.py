@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 
 from app.core.clock import as_utc, default_time_zone, now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.text_rules import is_one_line
 from app.extensions import db
 from app.models import FormerSlug, Organizer, Petition, PetitionMember, Target
@@ -266,32 +266,27 @@ def start_petition(by: Organizer, wanted: PetitionFields) -> Petition:
     organizer_id = by.id
     _check_times(None, wanted)
     _check_targets(wanted.targets)
-    begin_write()
     try:
-        petition = Petition(
-            slug=_chosen_slug(wanted.slug, wanted.title, None),
-            time_zone=wanted.time_zone or default_time_zone(),
-            featured=False,
-            published_at=None,
-            created_by_id=organizer_id,
-            title="",
-            organizer_name="",
-            about="",
-            letter_subject="",
-            letter_body="",
-            opens_at=as_utc(wanted.opens_at),
-            closes_at=as_utc(wanted.closes_at),
-        )
-        db.session.add(petition)
-        db.session.flush()
-        _apply(petition, wanted, _Record(petition, by))
-        db.session.add(PetitionMember(petition_id=petition.id, organizer_id=organizer_id))
-        db.session.commit()
-    except AuthoringRefused:
-        db.session.rollback()
-        raise
+        with write_transaction() as session:
+            petition = Petition(
+                slug=_chosen_slug(wanted.slug, wanted.title, None),
+                time_zone=wanted.time_zone or default_time_zone(),
+                featured=False,
+                published_at=None,
+                created_by_id=organizer_id,
+                title="",
+                organizer_name="",
+                about="",
+                letter_subject="",
+                letter_body="",
+                opens_at=as_utc(wanted.opens_at),
+                closes_at=as_utc(wanted.closes_at),
+            )
+            session.add(petition)
+            session.flush()
+            _apply(petition, wanted, _Record(petition, by))
+            session.add(PetitionMember(petition_id=petition.id, organizer_id=organizer_id))
     except sa.exc.IntegrityError:  # another organizer took the same address at that instant
-        db.session.rollback()
         raise _slug_race() from None
     return petition
 
@@ -304,24 +299,19 @@ def edit_petition(
     `wanted.slug` empty keeps the slug."""
     _check_targets(wanted.targets)
     petition_id = petition.id
-    begin_write()
     try:
-        petition = db.session.get(Petition, petition_id)
-        _check_times(petition, wanted)
-        slug = _chosen_slug(wanted.slug, wanted.title, petition.id) if wanted.slug else None
-        record = _Record(petition, actor)
-        changes = _apply(petition, wanted, record)
-        if slug and slug != petition.slug:
-            _set_slug(petition, slug, record)
-            changes += 1
-        if changes:
-            petition.updated_at = now()
-        db.session.commit()
-    except AuthoringRefused:
-        db.session.rollback()
-        raise
+        with write_transaction() as session:
+            petition = session.get(Petition, petition_id)
+            _check_times(petition, wanted)
+            slug = _chosen_slug(wanted.slug, wanted.title, petition.id) if wanted.slug else None
+            record = _Record(petition, actor)
+            changes = _apply(petition, wanted, record)
+            if slug and slug != petition.slug:
+                _set_slug(petition, slug, record)
+                changes += 1
+            if changes:
+                petition.updated_at = now()
     except sa.exc.IntegrityError:
-        db.session.rollback()
         raise _slug_race() from None
     return changes
 

@@ -50,4 +50,3 @@ def count_is_final(petition: Petition, at: datetime | None = None) -> bool:
 def time_left(petition: Petition, at: datetime | None = None) -> timedelta:
     """Time until closing; zero once closed."""
     return max(petition.closes_at - _at(at), timedelta(0))
-

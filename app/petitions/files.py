@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import as_utc, default_time_zone, is_time_zone, now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.email_address import InvalidEmail, normalize_email
 from app.core.text_rules import has_control_characters, is_one_line
 from app.extensions import db
@@ -478,24 +478,21 @@ def create_from_file(
     signers could not use it yet). `also` runs in the same transaction, once the petition
     has its id (the command line adds its team). Raises PetitionFileError."""
     content = read_petition_file(path)
-    begin_write()
-    if slug_taken(content.slug):
-        db.session.rollback()
-        raise PetitionFileError([f"slug: {content.slug!r} is taken by another petition"])
-    petition = _new_petition(content, closes_at)
-    db.session.add(petition)
-    if also is not None:
-        db.session.flush()
-        also(petition)
-    if publish:
-        problems = publish_problems(petition)
-        if problems:
-            db.session.rollback()
-            raise PetitionFileError([f"cannot publish: {problem}" for problem in problems])
-        db.session.flush()
-        mark_published(petition)
-    db.session.commit()
-    return petition
+    with write_transaction():
+        if slug_taken(content.slug):
+            raise PetitionFileError([f"slug: {content.slug!r} is taken by another petition"])
+        petition = _new_petition(content, closes_at)
+        db.session.add(petition)
+        if also is not None:
+            db.session.flush()
+            also(petition)
+        if publish:
+            problems = publish_problems(petition)
+            if problems:
+                raise PetitionFileError([f"cannot publish: {problem}" for problem in problems])
+            db.session.flush()
+            mark_published(petition)
+        return petition
 
 
 def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
@@ -506,28 +503,28 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
     signatures, goal, deadline (unless `closes_at` is given) and its targets as organizers
     edited them; only missing targets are added."""
     content = read_petition_file(PARS_FILE)
-    begin_write()
-    petition = petition_by_slug(content.slug)
-    created = petition is None
-    if created:
-        petition = _new_petition(content, closes_at)
-        petition.featured = True
-        petition.published_at = now()
-        db.session.add(petition)
-        db.session.commit()
-        return petition, True
-    if closes_at is not None:
-        petition.closes_at = closes_at
-    _set_texts(petition, content)
-    taken = {target.position for target in petition.targets}
-    for position, target in enumerate(content.targets, start=1):
-        if position not in taken:
-            petition.targets.append(
-                Target(position=position, title=target.title, name=target.name, email=target.email)
-            )
-    _set_translations(petition, content)
-    db.session.commit()
-    return petition, created
+    with write_transaction():
+        petition = petition_by_slug(content.slug)
+        created = petition is None
+        if created:
+            petition = _new_petition(content, closes_at)
+            petition.featured = True
+            petition.published_at = now()
+            db.session.add(petition)
+            return petition, True
+        if closes_at is not None:
+            petition.closes_at = closes_at
+        _set_texts(petition, content)
+        taken = {target.position for target in petition.targets}
+        for position, target in enumerate(content.targets, start=1):
+            if position not in taken:
+                petition.targets.append(
+                    Target(
+                        position=position, title=target.title, name=target.name, email=target.email
+                    )
+                )
+        _set_translations(petition, content)
+        return petition, created
 
 
 # --- writing ---------------------------------------------------------------------------------

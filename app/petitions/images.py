@@ -21,7 +21,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.images import StoredImage, draw_share_image, reencode_upload
 from app.extensions import db
 from app.models import Organizer, Petition
@@ -86,15 +86,14 @@ def set_petition_image(
     Raises ImageRefused, with the reason for the organizer, before changing anything."""
     stored = reencode_upload(data)
     _write_atomically(upload_folder() / stored.filename, stored.data)
-    begin_write()
-    previous = petition.image_filename
-    if previous != stored.filename:
-        record_change(petition, "image", previous, stored.filename, actor=_actor(actor))
-        petition.image_filename = stored.filename
-        petition.image_width = stored.width
-        petition.image_height = stored.height
-        petition.updated_at = now()
-    db.session.commit()
+    with write_transaction():
+        previous = petition.image_filename
+        if previous != stored.filename:
+            record_change(petition, "image", previous, stored.filename, actor=_actor(actor))
+            petition.image_filename = stored.filename
+            petition.image_width = stored.width
+            petition.image_height = stored.height
+            petition.updated_at = now()
     if previous and previous != stored.filename:
         _remove_if_unused(previous)
     return stored
@@ -102,17 +101,15 @@ def set_petition_image(
 
 def remove_petition_image(petition: Petition, actor: Organizer | None = None) -> bool:
     """Take the petition's picture away; False if it had none."""
-    begin_write()
-    previous = petition.image_filename
-    if previous is None:
-        db.session.rollback()
-        return False
-    record_change(petition, "image", previous, None, actor=_actor(actor))
-    petition.image_filename = None
-    petition.image_width = None
-    petition.image_height = None
-    petition.updated_at = now()
-    db.session.commit()
+    with write_transaction():
+        previous = petition.image_filename
+        if previous is None:
+            return False
+        record_change(petition, "image", previous, None, actor=_actor(actor))
+        petition.image_filename = None
+        petition.image_width = None
+        petition.image_height = None
+        petition.updated_at = now()
     _remove_if_unused(previous)
     return True
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.models import Organizer, Petition
 from app.models.audit import record_change
@@ -59,15 +59,12 @@ def publish_petition(petition: Petition, actor: Organizer | None = None) -> bool
     """Make a draft public. Refuses (PublishRefused, nothing changed) what signers could not
     use. Returns False if it was published already."""
     petition_id = petition.id
-    begin_write()
-    petition = db.session.get(Petition, petition_id)
-    if petition.is_published:
-        db.session.rollback()
-        return False
-    problems = publish_problems(petition)
-    if problems:
-        db.session.rollback()
-        raise PublishRefused(problems)
-    mark_published(petition, actor)
-    db.session.commit()
-    return True
+    with write_transaction():
+        petition = db.session.get(Petition, petition_id)
+        if petition.is_published:
+            return False
+        problems = publish_problems(petition)
+        if problems:
+            raise PublishRefused(problems)
+        mark_published(petition, actor)
+        return True

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from slugify import slugify
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
 from app.extensions import db
@@ -116,64 +116,59 @@ def _write_response(
     petition: Petition, target: Target, responded_on: date, text: str, pdf: bytes | None
 ) -> TargetResponse:
     actor = actor_label()
-    begin_write()
-    response = db.session.scalar(
-        sa.select(TargetResponse).where(
-            TargetResponse.target_id == target.id, TargetResponse.responded_on == responded_on
+    with write_transaction():
+        response = db.session.scalar(
+            sa.select(TargetResponse).where(
+                TargetResponse.target_id == target.id, TargetResponse.responded_on == responded_on
+            )
         )
-    )
-    old = None
-    if response is None:
-        response = TargetResponse(target_id=target.id, responded_on=responded_on)
-    else:
-        old = _described(response.responded_on, response.text, response.has_pdf)
-    response.text = text
-    response.recorded_at = now()
-    response.recorded_by = actor
-    if pdf is not None:
-        response.pdf_data = pdf
-        response.pdf_size = len(pdf)
-    db.session.add(response)
-    record_change(
-        petition,
-        f"target {target.position} response",
-        old,
-        _described(responded_on, text, response.has_pdf),
-    )
-    db.session.commit()
-    return response
+        old = None
+        if response is None:
+            response = TargetResponse(target_id=target.id, responded_on=responded_on)
+        else:
+            old = _described(response.responded_on, response.text, response.has_pdf)
+        response.text = text
+        response.recorded_at = now()
+        response.recorded_by = actor
+        if pdf is not None:
+            response.pdf_data = pdf
+            response.pdf_size = len(pdf)
+        db.session.add(response)
+        record_change(
+            petition,
+            f"target {target.position} response",
+            old,
+            _described(responded_on, text, response.has_pdf),
+        )
+        return response
 
 
 def delete_response(petition: Petition, response_id: int) -> bool:
     """Remove a response recorded by mistake; False if it was already gone. Committed."""
-    begin_write()
-    response = response_of(petition, response_id)
-    if response is None:
-        db.session.rollback()
-        return False
-    record_change(
-        petition,
-        f"target {response.target.position} response deleted",
-        _described(response.responded_on, response.text, response.has_pdf),
-        None,
-    )
-    db.session.delete(response)
-    db.session.commit()
-    return True
+    with write_transaction():
+        response = response_of(petition, response_id)
+        if response is None:
+            return False
+        record_change(
+            petition,
+            f"target {response.target.position} response deleted",
+            _described(response.responded_on, response.text, response.has_pdf),
+            None,
+        )
+        db.session.delete(response)
+        return True
 
 
 def declare_outcome(petition: Petition, outcome: Outcome) -> bool:
     """Declare what came of the petition (Outcome.NONE clears it); False if it already was
     that. Committed."""
-    begin_write()
-    if petition.outcome == outcome:
-        db.session.rollback()
-        return False
-    record_change(petition, "outcome", petition.outcome.value, outcome.value)
-    petition.outcome = outcome
-    petition.outcome_at = None if outcome == Outcome.NONE else now()
-    db.session.commit()
-    return True
+    with write_transaction():
+        if petition.outcome == outcome:
+            return False
+        record_change(petition, "outcome", petition.outcome.value, outcome.value)
+        petition.outcome = outcome
+        petition.outcome_at = None if outcome == Outcome.NONE else now()
+        return True
 
 
 def _described(responded_on: date, text: str, has_pdf: bool) -> str:

@@ -10,6 +10,7 @@ from app.core.clock import in_zone, now
 from app.core.database import read_one_row
 from app.extensions import db
 from app.models import (
+    FormerSlug,
     NameDisplay,
     Petition,
     Signature,
@@ -21,6 +22,21 @@ from app.petitions.deadlines import is_open
 from app.petitions.goals import displayed_goal
 
 RECENT_SIGNERS_SHOWN = 10
+
+
+def all_petitions() -> list[Petition]:
+    """Every petition, drafts included, oldest first."""
+    return list(db.session.scalars(sa.select(Petition).order_by(Petition.id)))
+
+
+def current_slug_of(former_slug: str) -> str | None:
+    """The slug a published petition has now, if it once had `former_slug` (its old links
+    keep working)."""
+    return db.session.scalar(
+        sa.select(Petition.slug)
+        .join(FormerSlug, FormerSlug.petition_id == Petition.id)
+        .where(FormerSlug.slug == former_slug, Petition.published_at.is_not(None))
+    )
 
 
 def petition_by_slug(slug: str) -> Petition | None:

@@ -1,6 +1,6 @@
 """Organizers' edits to a petition: goal, deadline, targets, the featured petition, from the
 web or the command line. Each change is recorded with who made it, the old and new values.
-The functions change the session; the caller commits."""
+The services open their write transaction (joining the caller's, if it has one)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.core.clock import in_zone, now
+from app.core.database import write_transaction
 from app.core.text_rules import is_one_line
 from app.extensions import db
 from app.models import Organizer, Petition, PetitionChange, Target
@@ -89,19 +90,20 @@ def deadline_refusal(petition: Petition, closes_at: datetime) -> str | None:
 
 
 def set_deadline(petition: Petition, closes_at: datetime) -> int:
-    if closes_at == petition.closes_at:
-        return 0
-    refusal = deadline_refusal(petition, closes_at)
-    if refusal:
-        raise DeadlineRefused(refusal)
-    record_change(
-        petition,
-        "deadline",
-        _shown_time(petition, petition.closes_at),
-        _shown_time(petition, closes_at),
-    )
-    petition.closes_at = closes_at
-    return 1
+    with write_transaction():
+        if closes_at == petition.closes_at:
+            return 0
+        refusal = deadline_refusal(petition, closes_at)
+        if refusal:
+            raise DeadlineRefused(refusal)
+        record_change(
+            petition,
+            "deadline",
+            _shown_time(petition, petition.closes_at),
+            _shown_time(petition, closes_at),
+        )
+        petition.closes_at = closes_at
+        return 1
 
 
 def set_featured(petition: Petition, featured: bool | None, by: Organizer | None = None) -> int:
@@ -145,25 +147,28 @@ def set_target(
     A title or name that is not one line of visible text is refused (SettingRefused)."""
     if not all(given is None or is_one_line(given) for given in (title, name)):
         raise SettingRefused(TARGET_TEXT_RULE)
-    target = next((t for t in petition.targets if t.position == position), None)
-    if target is None:
-        if not (title and name):
-            raise TargetMissing(position)
-        target = Target(position=position, title=title, name=name, email=email)
-        petition.targets.append(target)
-        record_change(petition, f"target {position} added", None, f"{title} {name} <{email or ''}>")
-        return target, 1
-    changes = 0
-    wanted = {"title": title, "name": name, "email": None if clear_email else email}
-    for field, new in wanted.items():
-        if new is None and not (field == "email" and clear_email):
-            continue
-        old = getattr(target, field)
-        if old != new:
-            record_change(petition, f"target {position} {field}", old, new)
-            setattr(target, field, new)
-            changes += 1
-    return target, changes
+    with write_transaction():
+        target = next((t for t in petition.targets if t.position == position), None)
+        if target is None:
+            if not (title and name):
+                raise TargetMissing(position)
+            target = Target(position=position, title=title, name=name, email=email)
+            petition.targets.append(target)
+            record_change(
+                petition, f"target {position} added", None, f"{title} {name} <{email or ''}>"
+            )
+            return target, 1
+        changes = 0
+        wanted = {"title": title, "name": name, "email": None if clear_email else email}
+        for field, new in wanted.items():
+            if new is None and not (field == "email" and clear_email):
+                continue
+            old = getattr(target, field)
+            if old != new:
+                record_change(petition, f"target {position} {field}", old, new)
+                setattr(target, field, new)
+                changes += 1
+        return target, changes
 
 
 def current_settings(petition: Petition) -> PetitionSettings:
@@ -183,26 +188,27 @@ def apply_settings(
     """Change what differs, recording each change, as `by` (None: the command line).
     Returns how many changed.
 
-    Raises DeadlineRefused before changing anything if the deadline may not move, and
-    SettingRefused (the caller rolls back) for a change `by` may not make."""
-    refusal = deadline_refusal(petition, wanted.closes_at)
-    if refusal:
-        raise DeadlineRefused(refusal)
-    changes = set_featured(petition, wanted.featured, by)
-    changes += set_goal(petition, wanted.goal)
-    changes += set_deadline(petition, wanted.closes_at)
-    for column in ("share_channel", "contact_email"):
-        changes += _set_recorded(petition, column, getattr(wanted, column))
-    for position, target in enumerate(wanted.targets, start=1):
-        changes += set_target(
-            petition,
-            position,
-            title=target.title,
-            name=target.name,
-            email=target.email,
-            clear_email=not target.email,
-        )[1]
-    return changes
+    Raises DeadlineRefused if the deadline may not move, and SettingRefused for a change
+    `by` may not make: then nothing changes."""
+    with write_transaction():
+        refusal = deadline_refusal(petition, wanted.closes_at)
+        if refusal:
+            raise DeadlineRefused(refusal)
+        changes = set_featured(petition, wanted.featured, by)
+        changes += set_goal(petition, wanted.goal)
+        changes += set_deadline(petition, wanted.closes_at)
+        for column in ("share_channel", "contact_email"):
+            changes += _set_recorded(petition, column, getattr(wanted, column))
+        for position, target in enumerate(wanted.targets, start=1):
+            changes += set_target(
+                petition,
+                position,
+                title=target.title,
+                name=target.name,
+                email=target.email,
+                clear_email=not target.email,
+            )[1]
+        return changes
 
 
 def recent_changes(petition: Petition, limit: int = 30) -> list[PetitionChange]:

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.text_rules import has_control_characters
 from app.extensions import db
 from app.models import Petition, PetitionTranslation, Target, TargetTranslation
@@ -248,41 +248,39 @@ def save_translation(petition: Petition, locale: str, values: Mapping[str, str])
     if locale not in translation_locales():
         raise TranslationRefused("locale", _l("Petitions are not translated into that language."))
     petition_id = petition.id
-    begin_write()
-    # Locked, so that two organizers saving at once do not both add the language's row.
-    petition = db.session.get(Petition, petition_id, with_for_update=True)
-    texts = {text.key: text for text in petition_texts(petition, locale)}
-    wanted = {}
-    for key, value in values.items():
-        text = texts.get(key)
-        if text is None:
-            continue  # a target removed since the form was shown
-        # Browsers send a textarea's lines ended by CR LF: stored as the originals are, by LF.
-        value = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-        refusal = translation_refusal(text, value)
-        if refusal is not None:
-            db.session.rollback()
-            raise TranslationRefused(key, refusal)
-        if value != text.translation:
-            wanted[key] = value
-    for key, value in wanted.items():
-        text = texts[key]
-        if text.target is not None:
-            _set_target_title(text.target, locale, value)
-        else:
-            _set_petition_text(petition, locale, key, value)
-        if petition.is_published:
-            what = (
-                f"target {text.target.position} title ({locale})"
-                if text.target is not None
-                else f"{key.replace('_', ' ')} ({locale})"
-            )
-            record_change(petition, what, text.translation or None, value or None)
-    if wanted:
-        _drop_empty_translation(petition, locale)
-        petition.updated_at = now()
-    db.session.commit()
-    return len(wanted)
+    with write_transaction():
+        # Locked, so that two organizers saving at once do not both add the language's row.
+        petition = db.session.get(Petition, petition_id, with_for_update=True)
+        texts = {text.key: text for text in petition_texts(petition, locale)}
+        wanted = {}
+        for key, value in values.items():
+            text = texts.get(key)
+            if text is None:
+                continue  # a target removed since the form was shown
+            # Browsers send a textarea's lines ended by CR LF: stored as the originals are, by LF.
+            value = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+            refusal = translation_refusal(text, value)
+            if refusal is not None:
+                raise TranslationRefused(key, refusal)
+            if value != text.translation:
+                wanted[key] = value
+        for key, value in wanted.items():
+            text = texts[key]
+            if text.target is not None:
+                _set_target_title(text.target, locale, value)
+            else:
+                _set_petition_text(petition, locale, key, value)
+            if petition.is_published:
+                what = (
+                    f"target {text.target.position} title ({locale})"
+                    if text.target is not None
+                    else f"{key.replace('_', ' ')} ({locale})"
+                )
+                record_change(petition, what, text.translation or None, value or None)
+        if wanted:
+            _drop_empty_translation(petition, locale)
+            petition.updated_at = now()
+        return len(wanted)
 
 
 def _set_petition_text(petition: Petition, locale: str, key: str, value: str) -> None:

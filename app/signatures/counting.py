@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app.core.database import write_transaction
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
 
@@ -45,20 +46,23 @@ def recount(petition: Petition) -> Recount:
     The petition row is locked first: a confirmation that has changed its row but not yet
     the count waits for the lock, is not counted here, and adds itself after.
     """
-    stored = db.session.scalar(
-        sa.select(Petition.signature_count).where(Petition.id == petition.id).with_for_update()
-    )
-    counted = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Signature)
-        .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.CONFIRMED)
-    )
-    if stored != counted:
-        db.session.execute(
-            sa.update(Petition)
-            .where(Petition.id == petition.id)
-            .values(signature_count=counted, page_version=Petition.page_version + 1)
-            .execution_options(synchronize_session=False)
+    with write_transaction() as session:
+        petition_id, slug = petition.id, petition.slug
+        stored = session.scalar(
+            sa.select(Petition.signature_count).where(Petition.id == petition_id).with_for_update()
         )
-    db.session.commit()
-    return Recount(petition.slug, stored, counted)
+        counted = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Signature)
+            .where(
+                Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED
+            )
+        )
+        if stored != counted:
+            session.execute(
+                sa.update(Petition)
+                .where(Petition.id == petition_id)
+                .values(signature_count=counted, page_version=Petition.page_version + 1)
+                .execution_options(synchronize_session=False)
+            )
+    return Recount(slug, stored, counted)

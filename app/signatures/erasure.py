@@ -4,7 +4,7 @@ letters: app.letters.purge.)"""
 
 import sqlalchemy as sa
 
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.email_address import canonical_email
 from app.extensions import db
 from app.models import (
@@ -50,12 +50,11 @@ def signature_on_petition(petition: Petition, signature_id: int) -> Signature | 
 
 def delete_signature_on_request(petition: Petition, signature_id: int) -> bool:
     """Delete one signature (the signer asked): it leaves counts, exports and letters."""
-    begin_write()
-    if (
-        db.session.scalar(sa.select(Signature.petition_id).where(Signature.id == signature_id))
-        != petition.id
-    ):
-        db.session.rollback()
-        return False
-    record_change(petition, "signature deleted on the signer's request")
-    return withdraw_signature(signature_id)  # with the exports and letters that name them
+    with write_transaction():
+        if (
+            db.session.scalar(sa.select(Signature.petition_id).where(Signature.id == signature_id))
+            != petition.id
+        ):
+            return False
+        record_change(petition, "signature deleted on the signer's request")
+        return withdraw_signature(signature_id)  # with the exports and letters that name them

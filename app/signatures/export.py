@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from app.core.clock import day_end, day_start, now
-from app.core.database import begin_write, is_postgresql
+from app.core.database import is_postgresql, write_transaction
 from app.core.text_rules import FORMULA_STARTS
 from app.extensions import db
 from app.models import Petition, Signature, SignatureExport, SignatureStatus
@@ -285,23 +285,22 @@ def export_signatures_csv(
 
 def start_export_record(petition: Petition, filters: str) -> int:
     """Record that signatures are being handed out (who, when, which filters), committed."""
-    begin_write()
-    record = SignatureExport(
-        petition_id=petition.id, actor=actor_label(), filters=filters, started_at=now()
-    )
-    db.session.add(record)
-    db.session.commit()
-    return record.id
+    with write_transaction():
+        record = SignatureExport(
+            petition_id=petition.id, actor=actor_label(), filters=filters, started_at=now()
+        )
+        db.session.add(record)
+        db.session.flush()
+        return record.id
 
 
 def finish_export_record(record_id: int, row_count: int) -> None:
-    begin_write()
-    db.session.execute(
-        sa.update(SignatureExport)
-        .where(SignatureExport.id == record_id)
-        .values(row_count=row_count, finished_at=now())
-    )
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(
+            sa.update(SignatureExport)
+            .where(SignatureExport.id == record_id)
+            .values(row_count=row_count, finished_at=now())
+        )
 
 
 def recent_exports(petition: Petition, limit: int = 20) -> list[SignatureExport]:

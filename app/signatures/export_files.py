@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from datetime import date
 
 from app.core.clock import local_day
-from app.core.database import begin_write, is_postgresql
+from app.core.database import is_postgresql, write_transaction
 from app.extensions import db
-from app.jobs import JobAlreadyQueued, JobRefused, JobRun, job_handler, latest_job, queue_job
+from app.jobs import JobRefused, JobRun, job_handler, latest_job, queue_job
 from app.jobs.files import FILE_JOBS, file_chunks, file_of_job, store_file
 from app.models import GeneratedFile, Job, JobStatus, Petition, SignatureStatus
 from app.signatures.export import (
@@ -35,14 +35,9 @@ def queue_export(petition: Petition, filters: ExportFilters) -> Job:
         "from": filters.signed_from.isoformat() if filters.signed_from else None,
         "to": filters.signed_to.isoformat() if filters.signed_to else None,
     }
-    begin_write()
-    try:
+    with write_transaction():
         job = queue_job(EXPORT_JOB, petition, payload, exclusive=True)
-    except JobAlreadyQueued:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return job
+        return job
 
 
 def _filters(payload: dict) -> ExportFilters:

@@ -12,7 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
 from app.signatures.counting import change_count
@@ -151,11 +151,11 @@ def add_fake_signatures(
                     "confirmed_at": signed,
                 }
             )
-        begin_write()
-        # A Core insert of many rows: the driver's batch path, not the ORM's, on both databases.
-        db.session.connection().execute(sa.insert(Signature.__table__), rows)
-        change_count(petition.id, size)
-        db.session.commit()
+        with write_transaction() as session:
+            # A Core insert of many rows: the driver's batch path, not the ORM's, on both
+            # databases.
+            session.connection().execute(sa.insert(Signature.__table__), rows)
+            change_count(petition.id, size)
         added += size
         if progress is not None:
             progress(added)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.core.clock import local_day, now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.email_address import canonical_email
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
@@ -115,15 +115,13 @@ def add_paper_signature(
     Raises PaperSignatureRefused (bad date, erased petition, this email already signed
     under this name or by two people), or LikelyDuplicates unless `add_anyway`: the same
     folded name and ZIP code (online or on paper), or the same email address."""
-    begin_write()
-    db.session.refresh(petition)
-    try:
-        signature = _add(petition, paper, add_anyway=add_anyway)
-    except (PaperSignatureRefused, LikelyDuplicates):
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return signature
+    with write_transaction():
+        db.session.refresh(petition)
+        try:
+            signature = _add(petition, paper, add_anyway=add_anyway)
+        except (PaperSignatureRefused, LikelyDuplicates):
+            raise
+        return signature
 
 
 def _add(petition: Petition, paper: PaperSignature, *, add_anyway: bool) -> Signature:

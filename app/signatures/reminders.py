@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
 from app.petitions.deadlines import confirmation_grace
@@ -110,12 +110,11 @@ def send_due_reminders(batch_size: int = BATCH_SIZE) -> int:
                 )
                 for row in rows
             }
-            begin_write()
-            for signature_id in sorted(_claim(list(emails), now())):
-                recipient, email = emails[signature_id]
-                email.queue(recipient, signature_id)
-                queued += 1
-            db.session.commit()
+            with write_transaction():
+                for signature_id in sorted(_claim(list(emails), now())):
+                    recipient, email = emails[signature_id]
+                    email.queue(recipient, signature_id)
+                    queued += 1
             if len(rows) < batch_size:
                 break
     db.session.commit()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.email_address import canonical_email
 from app.extensions import db
 from app.jobs.files import discard_prepared_files
@@ -60,6 +60,7 @@ class ConfirmOutcome(StrEnum):
     CONFIRMED = "confirmed"
     ALREADY_CONFIRMED = "already_confirmed"
     TOO_LATE = "too_late"
+    GONE = "gone"  # withdrawn or deleted meanwhile
 
 
 def name_key(first_name: str, last_name: str) -> str:
@@ -175,31 +176,26 @@ def sign_petition(petition: PetitionGlance | Petition, details: SignerDetails) -
     values = _new_signature_values(petition, details)
     canonical, key = values["email_canonical"], values["name_key"]
     for _try in range(MAX_TRIES):
-        begin_write()
-        connection = db.session.connection()
-        at = now()
-        if not is_open(petition, at):
-            db.session.rollback()
-            raise PetitionNotOpen(petition.slug)
-        values.update(created_at=at, last_emailed_at=at)
-        if connection.execute(_SAME_ADDRESS, values).scalar():
-            existing = signatures_with_email(petition.id, canonical)
-            same_person = next((s for s in existing if s.name_key == key), None)
-            if same_person is not None or len(existing) >= HOUSEHOLD_LIMIT:
-                outcome = _remind(same_person or existing[0], household_full=same_person is None)
-                db.session.commit()
-                return outcome
-            values["household_slot"] = free_household_slot(existing)
         try:
-            signature_id = connection.execute(_INSERT_SIGNATURE, values).scalar_one()
+            with write_transaction() as session:
+                connection = session.connection()
+                at = now()
+                if not is_open(petition, at):
+                    raise PetitionNotOpen(petition.slug)
+                values.update(created_at=at, last_emailed_at=at)
+                if connection.execute(_SAME_ADDRESS, values).scalar():
+                    existing = signatures_with_email(petition.id, canonical)
+                    same = next((s for s in existing if s.name_key == key), None)
+                    if same is not None or len(existing) >= HOUSEHOLD_LIMIT:
+                        return _remind(same or existing[0], household_full=same is None)
+                    values["household_slot"] = free_household_slot(existing)
+                signature_id = connection.execute(_INSERT_SIGNATURE, values).scalar_one()
+                emails.queue_confirmation(details.email, signature_id)
+                return SignOutcome.SIGNED
         except sa.exc.IntegrityError:
             # Another request took this slot or name a moment ago: nothing else was written
             # in this transaction, so start it again and look again.
-            db.session.rollback()
             continue
-        emails.queue_confirmation(details.email, signature_id)
-        db.session.commit()
-        return SignOutcome.SIGNED
     raise SignatureNotRecorded(petition.slug)
 
 
@@ -219,58 +215,66 @@ def record_confirmed_signature(petition: Petition, details: SignerDetails) -> Si
     values = _new_signature_values(petition, details)
     canonical, key = values["email_canonical"], values["name_key"]
     for _try in range(MAX_TRIES):
-        begin_write()
-        at = now()
-        if not is_open(petition, at):
-            db.session.rollback()
-            raise PetitionNotOpen(petition.slug)
-        values.update(
-            created_at=at, last_emailed_at=None, status=SignatureStatus.CONFIRMED, confirmed_at=at
-        )
-        existing = signatures_with_email(petition.id, canonical)
-        slot = free_household_slot(existing)
-        if slot is None or any(s.name_key == key for s in existing):
-            db.session.rollback()
-            raise AlreadySigned(petition.slug)
-        values["household_slot"] = slot
         try:
-            signature_id = db.session.connection().execute(_INSERT_SIGNATURE, values).scalar_one()
+            with write_transaction() as session:
+                at = now()
+                if not is_open(petition, at):
+                    raise PetitionNotOpen(petition.slug)
+                values.update(
+                    created_at=at,
+                    last_emailed_at=None,
+                    status=SignatureStatus.CONFIRMED,
+                    confirmed_at=at,
+                )
+                existing = signatures_with_email(petition.id, canonical)
+                slot = free_household_slot(existing)
+                if slot is None or any(s.name_key == key for s in existing):
+                    raise AlreadySigned(petition.slug)
+                values["household_slot"] = slot
+                signature_id = session.connection().execute(_INSERT_SIGNATURE, values).scalar_one()
+                change_count(petition.id, +1)
         except sa.exc.IntegrityError:
-            db.session.rollback()  # another request took this slot or name: look again
-            continue
-        change_count(petition.id, +1)
-        db.session.commit()
+            continue  # another request took this slot or name a moment ago: look again
         return db.session.get(Signature, signature_id)
     raise SignatureNotRecorded(petition.slug)
 
 
 def confirm_signature(signature: Signature) -> ConfirmOutcome:
     """Make a pending signature count, once, however often its button is pressed."""
-    if signature.status == SignatureStatus.CONFIRMED:
-        return ConfirmOutcome.ALREADY_CONFIRMED
-    if not accepts_confirmation(signature.petition, signature):
-        return ConfirmOutcome.TOO_LATE
-    changed = db.session.execute(
-        sa.update(Signature)
-        .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING)
-        .values(status=SignatureStatus.CONFIRMED, confirmed_at=now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
-        change_count(signature.petition_id, +1)
-    db.session.commit()
+    signature_id = sa.inspect(signature).identity[0]
+    with write_transaction() as session:
+        # Read again under the write lock: it may have been confirmed, or withdrawn, since.
+        signature = session.get(Signature, signature_id, populate_existing=True)
+        if signature is None:
+            return ConfirmOutcome.GONE
+        if signature.status == SignatureStatus.CONFIRMED:
+            return ConfirmOutcome.ALREADY_CONFIRMED
+        if not accepts_confirmation(signature.petition, signature):
+            return ConfirmOutcome.TOO_LATE
+        changed = session.execute(
+            sa.update(Signature)
+            .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING)
+            .values(status=SignatureStatus.CONFIRMED, confirmed_at=now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            change_count(signature.petition_id, +1)
     return ConfirmOutcome.CONFIRMED if changed else ConfirmOutcome.ALREADY_CONFIRMED
 
 
 def resend_confirmation(signature: Signature) -> bool:
     """Send a fresh confirmation link (the old one expired). False when there is nothing to
     confirm any more, or one was sent minutes ago."""
-    if signature.status != SignatureStatus.PENDING:
-        return False
-    if not accepts_confirmation(signature.petition, signature) or not _may_email_again(signature):
-        return False
-    emails.request_confirmation(signature)
-    db.session.commit()
+    signature_id = sa.inspect(signature).identity[0]
+    with write_transaction() as session:
+        signature = session.get(Signature, signature_id, populate_existing=True)
+        if signature is None or signature.status != SignatureStatus.PENDING:
+            return False
+        if not accepts_confirmation(signature.petition, signature):
+            return False
+        if not _may_email_again(signature):
+            return False
+        emails.request_confirmation(signature)
     return True
 
 
@@ -280,20 +284,20 @@ def withdraw_signature(signature_id: int) -> bool:
 
     Returns False if it was already gone.
     """
-    db.session.execute(
-        sa.delete(OutboxMessage)
-        .where(OutboxMessage.signature_id == signature_id)
-        .execution_options(synchronize_session=False)
-    )
-    removed = db.session.execute(
-        sa.delete(Signature)
-        .where(Signature.id == signature_id)
-        .returning(Signature.petition_id, Signature.status)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if removed is not None:
-        discard_prepared_files(removed.petition_id)
-        if removed.status == SignatureStatus.CONFIRMED:
-            change_count(removed.petition_id, -1)
-    db.session.commit()
+    with write_transaction() as session:
+        session.execute(
+            sa.delete(OutboxMessage)
+            .where(OutboxMessage.signature_id == signature_id)
+            .execution_options(synchronize_session=False)
+        )
+        removed = session.execute(
+            sa.delete(Signature)
+            .where(Signature.id == signature_id)
+            .returning(Signature.petition_id, Signature.status)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if removed is not None:
+            discard_prepared_files(removed.petition_id)
+            if removed.status == SignatureStatus.CONFIRMED:
+                change_count(removed.petition_id, -1)
     return removed is not None

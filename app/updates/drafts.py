@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.text_rules import has_control_characters, tidy
 from app.extensions import db
 from app.models import Petition, Update, UpdateTranslation
@@ -77,25 +77,24 @@ def post_update(
     """A new update: a draft, or (with `publish`) on the petition's page at once."""
     text = check_text(text)
     checked = _check_translations(translations or {})
-    begin_write()
-    at = now()
-    update = Update(
-        petition_id=petition.id,
-        title=text.title,
-        body=text.body,
-        created_by=actor_label(),
-        created_at=at,
-        published_at=at if publish else None,
-        recipient_count=0,
-    )
-    for locale, translated in checked.items():
-        update.translations.append(
-            UpdateTranslation(locale=locale, title=translated.title, body=translated.body)
+    with write_transaction():
+        at = now()
+        update = Update(
+            petition_id=petition.id,
+            title=text.title,
+            body=text.body,
+            created_by=actor_label(),
+            created_at=at,
+            published_at=at if publish else None,
+            recipient_count=0,
         )
-    db.session.add(update)
-    record_change(petition, "update posted" if publish else "update drafted", new=text.title)
-    db.session.commit()
-    return update
+        for locale, translated in checked.items():
+            update.translations.append(
+                UpdateTranslation(locale=locale, title=translated.title, body=translated.body)
+            )
+        db.session.add(update)
+        record_change(petition, "update posted" if publish else "update drafted", new=text.title)
+        return update
 
 
 def edit_update(
@@ -108,42 +107,39 @@ def edit_update(
     been emailed: what signers received stays what the page shows."""
     text = check_text(text)
     checked = _check_translations(translations or {})
-    begin_write()
-    db.session.refresh(update)
-    if update.is_sent:
-        db.session.rollback()
-        raise UpdateRefused(
-            "This update was emailed to signers: it cannot change any more. Post a new "
-            "update to correct it."
-        )
-    update.title, update.body, update.edited_at = text.title, text.body, now()
-    existing = {t.locale: t for t in update.translations}
-    for locale, translation in existing.items():
-        if locale not in checked:
-            update.translations.remove(translation)
-    for locale, translated in checked.items():
-        if locale in existing:
-            existing[locale].title, existing[locale].body = translated.title, translated.body
-        else:
-            update.translations.append(
-                UpdateTranslation(locale=locale, title=translated.title, body=translated.body)
+    with write_transaction():
+        db.session.refresh(update)
+        if update.is_sent:
+            raise UpdateRefused(
+                "This update was emailed to signers: it cannot change any more. Post a new "
+                "update to correct it."
             )
-    record_change(petition, "update edited", new=text.title)
-    db.session.commit()
+        update.title, update.body, update.edited_at = text.title, text.body, now()
+        existing = {t.locale: t for t in update.translations}
+        for locale, translation in existing.items():
+            if locale not in checked:
+                update.translations.remove(translation)
+        for locale, translated in checked.items():
+            if locale in existing:
+                existing[locale].title, existing[locale].body = translated.title, translated.body
+            else:
+                update.translations.append(
+                    UpdateTranslation(locale=locale, title=translated.title, body=translated.body)
+                )
+        record_change(petition, "update edited", new=text.title)
 
 
 def publish_update(petition: Petition, update: Update) -> bool:
     """Show the update on the petition's page; False if it already was."""
-    begin_write()
-    changed = db.session.execute(
-        sa.update(Update)
-        .where(Update.id == update.id, Update.published_at.is_(None))
-        .values(published_at=now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
-        record_change(petition, "update published", new=update.title)
-    db.session.commit()
+    with write_transaction():
+        changed = db.session.execute(
+            sa.update(Update)
+            .where(Update.id == update.id, Update.published_at.is_(None))
+            .values(published_at=now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            record_change(petition, "update published", new=update.title)
     db.session.refresh(update)
     return bool(changed)
 

@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.markdown import markdown_to_text, render_markdown
 from app.core.urls import absolute_url
-from app.extensions import db
 from app.mail.messages import ListHeaders, OutgoingEmail
 from app.mail.queue import enqueue_email
 from app.models import Petition, Update
@@ -117,16 +116,17 @@ def send_test_email(petition: Petition, update: Update, address: str) -> int:
     it is written in; nobody else gets anything. How many were queued."""
     locales = [ORIGINAL_LOCALE] + [t.locale for t in update.translations]
     emails = [render_update_email(petition, update, locale, None) for locale in locales]
-    begin_write()
-    for locale, email in zip(locales, emails, strict=True):
-        enqueue_email(
-            purpose=TEST_PURPOSE,
-            recipient=address,
-            subject=f"[TEST {locale}] {email.subject}",
-            body_text=email.body_text,
-            body_html=email.body_html,
-            sender_name=petition.organizer_name,
+    with write_transaction():
+        for locale, email in zip(locales, emails, strict=True):
+            enqueue_email(
+                purpose=TEST_PURPOSE,
+                recipient=address,
+                subject=f"[TEST {locale}] {email.subject}",
+                body_text=email.body_text,
+                body_html=email.body_html,
+                sender_name=petition.organizer_name,
+            )
+        current_app.logger.info(
+            "test of update %s sent to %s by %s", update.id, address, actor_label()
         )
-    current_app.logger.info("test of update %s sent to %s by %s", update.id, address, actor_label())
-    db.session.commit()
-    return len(emails)
+        return len(emails)

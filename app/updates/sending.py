@@ -20,7 +20,7 @@ import logging
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import begin_write, checkpoint_sqlite
+from app.core.database import checkpoint_sqlite, write_transaction
 from app.extensions import db
 from app.jobs import JobAlreadyQueued, JobLost, JobRefused, JobRun, job_handler, queue_job
 from app.mail.queue import enqueue_emails
@@ -68,34 +68,31 @@ def request_sending(petition: Petition, update: Update) -> Job:
     Raises AlreadySent if anyone asked before, SendRefused if it cannot go."""
     if petition.purged_at is not None:
         raise SendRefused("Signers' personal data on this petition was erased: no one to email.")
-    begin_write()
-    at = now()
-    changed = db.session.execute(
-        sa.update(Update)
-        .where(Update.id == update.id, Update.send_requested_at.is_(None))
-        .values(
-            send_requested_at=at,
-            send_requested_by=actor_label(),
-            published_at=sa.func.coalesce(Update.published_at, at),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
-        db.session.rollback()
-        raise AlreadySent("This update was already emailed (or is being emailed) to signers.")
-    try:
-        job = queue_job(
-            SEND_UPDATE_JOB,
-            petition,
-            {"update_id": update.id},
-            exclusive=True,
-            scope=f"update-{update.id}",
-        )
-    except JobAlreadyQueued:
-        db.session.rollback()
-        raise AlreadySent("This update is already being emailed to signers.") from None
-    record_change(petition, "update emailed to signers", new=update.title)
-    db.session.commit()
+    with write_transaction():
+        at = now()
+        changed = db.session.execute(
+            sa.update(Update)
+            .where(Update.id == update.id, Update.send_requested_at.is_(None))
+            .values(
+                send_requested_at=at,
+                send_requested_by=actor_label(),
+                published_at=sa.func.coalesce(Update.published_at, at),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            raise AlreadySent("This update was already emailed (or is being emailed) to signers.")
+        try:
+            job = queue_job(
+                SEND_UPDATE_JOB,
+                petition,
+                {"update_id": update.id},
+                exclusive=True,
+                scope=f"update-{update.id}",
+            )
+        except JobAlreadyQueued:
+            raise AlreadySent("This update is already being emailed to signers.") from None
+        record_change(petition, "update emailed to signers", new=update.title)
     db.session.refresh(update)
     return job
 
@@ -144,31 +141,28 @@ def _send_update_job(run: JobRun) -> None:
         _queue_batch(update_id, cursor, last, messages)
         cursor, queued, done = last, queued + len(messages), done + len(batch)
         run.progress(min(done, total), total, "Queuing the emails")
-    begin_write()
-    db.session.execute(
-        sa.update(Update)
-        .where(Update.id == update_id)
-        .values(queued_all_at=now())
-        .execution_options(synchronize_session=False)
-    )
-    run.mark_done()
-    db.session.commit()
+    with write_transaction() as session:
+        session.execute(
+            sa.update(Update)
+            .where(Update.id == update_id)
+            .values(queued_all_at=now())
+            .execution_options(synchronize_session=False)
+        )
+        run.mark_done()
     log.info("update %s: %d emails queued", update_id, queued)
 
 
 def _queue_batch(update_id: int, cursor: int, last: int, messages: list) -> None:
     """Queue one batch and move the cursor past it, in one short write transaction; only
     from where this job left it (a worker that lost its job to another changes nothing)."""
-    begin_write()
-    moved = db.session.execute(
-        sa.update(Update)
-        .where(Update.id == update_id, sa.func.coalesce(Update.send_cursor, 0) == cursor)
-        .values(send_cursor=last, recipient_count=Update.recipient_count + len(messages))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
-        db.session.rollback()
-        raise JobLost(f"update {update_id}: another worker has moved past signature {cursor}")
-    enqueue_emails(messages)
-    db.session.commit()
+    with write_transaction():
+        moved = db.session.execute(
+            sa.update(Update)
+            .where(Update.id == update_id, sa.func.coalesce(Update.send_cursor, 0) == cursor)
+            .values(send_cursor=last, recipient_count=Update.recipient_count + len(messages))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not moved:
+            raise JobLost(f"update {update_id}: another worker has moved past signature {cursor}")
+        enqueue_emails(messages)
     checkpoint_sqlite()  # a batch is megabytes of text: the job copies it, not the next signer

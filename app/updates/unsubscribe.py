@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.core.database import begin_write
+from app.core.database import write_transaction
 from app.core.links import LinkPurpose, read_token, token_maker
 from app.core.urls import absolute_url
 from app.extensions import db
@@ -56,30 +56,29 @@ def unsubscribe(link: UnsubscribeLink) -> None:
         return
     petition_id, signature_id = signature.petition_id, signature.id
     email, canonical = signature.email, signature.email_canonical
-    begin_write()
-    # The address, not only this signature: a household may share it.
-    same_address = (
-        sa.select(Signature.id).where(
-            Signature.petition_id == petition_id, Signature.email_canonical == canonical
+    with write_transaction():
+        # The address, not only this signature: a household may share it.
+        same_address = (
+            sa.select(Signature.id).where(
+                Signature.petition_id == petition_id, Signature.email_canonical == canonical
+            )
+            if canonical
+            else sa.select(Signature.id).where(Signature.id == signature_id)
         )
-        if canonical
-        else sa.select(Signature.id).where(Signature.id == signature_id)
-    )
-    db.session.execute(
-        sa.update(Signature)
-        .where(Signature.id.in_(same_address))
-        .values(wants_updates=False)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        sa.delete(OutboxMessage)
-        .where(
-            OutboxMessage.signature_id.in_(same_address),
-            OutboxMessage.update_id.is_not(None),
-            OutboxMessage.status == OutboxStatus.PENDING,
+        db.session.execute(
+            sa.update(Signature)
+            .where(Signature.id.in_(same_address))
+            .values(wants_updates=False)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    if email:
-        suppress(petition_id, email, SuppressionReason.UNSUBSCRIBED)
-    db.session.commit()
+        db.session.execute(
+            sa.delete(OutboxMessage)
+            .where(
+                OutboxMessage.signature_id.in_(same_address),
+                OutboxMessage.update_id.is_not(None),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if email:
+            suppress(petition_id, email, SuppressionReason.UNSUBSCRIBED)

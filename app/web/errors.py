@@ -1,7 +1,6 @@
 """Error pages: every failure answers with a clear page (or JSON) and the right status."""
 
 import logging
-from contextlib import suppress
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request, url_for
@@ -10,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.extensions import db
+from app.core.database import end_session_after_failure
 
 log = logging.getLogger("app.errors")
 
@@ -144,8 +143,7 @@ def init_app(app: Flask) -> None:
     def _database_unavailable(error):
         # The connection dropped (server restart, failover, a killed backend): the pool
         # replaces it at the next checkout. This request saved nothing it reported.
-        with suppress(sa.exc.SQLAlchemyError):
-            db.session.rollback()
+        end_session_after_failure()
         log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
         return render_error(
             503,

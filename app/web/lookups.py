@@ -3,12 +3,10 @@ see (no such petition, or a draft), a permanent redirect for a slug a petition h
 
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from flask import abort, redirect, request, url_for
 
-from app.extensions import db
-from app.models import FormerSlug, Petition
-from app.petitions.queries import PetitionGlance, glance_by_slug, petition_by_slug
+from app.models import Petition
+from app.petitions.queries import PetitionGlance, current_slug_of, glance_by_slug, petition_by_slug
 
 
 def petition_or_404(slug: str) -> Petition:
@@ -44,11 +42,7 @@ def _redirect_from_former_slug(slug: str):
 
     301 for reading (links shared before the slug changed keep working, and search engines
     move on); 308 for a form sent to the old address, so its data is sent again."""
-    current = db.session.scalar(
-        sa.select(Petition.slug)
-        .join(FormerSlug, FormerSlug.petition_id == Petition.id)
-        .where(FormerSlug.slug == slug, Petition.published_at.is_not(None))
-    )
+    current = current_slug_of(slug)
     if current is None or request.endpoint is None:
         abort(404)
     values = {**(request.view_args or {}), "slug": current}

@@ -1,7 +1,6 @@
 """Organizers' accounts: logging in and out, choosing a password, and (admins) inviting,
 enabling and disabling organizers."""
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -14,12 +13,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.core.database import begin_write
 from app.core.links import LinkPurpose, read_token
-from app.extensions import db, limiter
-from app.models import Organizer
+from app.extensions import limiter
 from app.organizers import (
     AccountError,
+    all_organizers,
     authenticate,
     change_password,
     end_sessions,
@@ -111,14 +109,12 @@ def organizers():
     status = 200
     if form.validate_on_submit():
         try:
-            begin_write()
             invited = invite_organizer(
                 form.email.data,
                 admin=form.admin.data,
-                invited_by=db.session.get(Organizer, current_user.id),
+                invited_by=current_user._get_current_object(),
             )
         except AccountError as error:
-            db.session.rollback()
             flash(str(error), "error")
             status = 409
         else:
@@ -126,7 +122,7 @@ def organizers():
             return redirect(url_for(".organizers"), 303)
     elif form.errors:
         status = 400
-    everyone = db.session.scalars(sa.select(Organizer).order_by(Organizer.email)).all()
+    everyone = all_organizers()
     return render_template(
         "organizer/organizers.html", form=form, organizers=everyone, button=ButtonForm()
     ), status

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app.extensions import db
 from app.models import Organizer
 from app.organizers.api_tokens import (
     TokenRefused,
@@ -23,7 +22,7 @@ from app.web.organizer.forms import ApiTokenForm
 
 
 def _me() -> Organizer:
-    return db.session.get(Organizer, current_user.id)
+    return current_user._get_current_object()
 
 
 def _tokens_page(form: ApiTokenForm, status: int = 200, **extra):

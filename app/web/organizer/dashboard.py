@@ -17,8 +17,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.clock import from_local, in_zone
-from app.core.database import begin_write
-from app.extensions import db
 from app.jobs import JobAlreadyQueued
 from app.jobs.files import file_chunks, is_expired, petition_file
 from app.letters.purge import purge_refusal
@@ -115,15 +113,11 @@ def settings(slug: str):
                 for t in form.targets
             ),
         )
-        begin_write()
-        petition = managed_petition_or_404(slug)
         try:
             changed = apply_settings(petition, wanted, organizer)
         except (DeadlineRefused, SettingRefused) as refusal:
-            db.session.rollback()
             flash(str(refusal), "error")
             return _settings_page(managed_petition_or_404(slug), form, 409)
-        db.session.commit()
         flash(ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.", changed), "info")
         return redirect(url_for(".settings", slug=slug), 303)
     return _settings_page(petition, form, 400 if form.errors else 200)

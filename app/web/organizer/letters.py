@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from app.core.clock import local_day, now
-from app.extensions import db
 from app.jobs import JobAlreadyQueued, latest_job
 from app.letters.letter_files import letter_pdf_states, queue_letter_pdf
 from app.letters.records import DELIVER_LETTERS_JOB, delivery_history
@@ -127,7 +126,6 @@ def deliver(slug: str):
     try:
         queue_delivery(petition, form.targets.data)
     except DeliveryRefused as refusal:
-        db.session.rollback()
         flash(str(refusal), "error")
         return _letters_page(petition, form, status=409)
     except JobAlreadyQueued:

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.core.clock import local_day, now
-from app.extensions import db
 from app.letters.purge import PurgeRefused, purge_personal_data
 from app.models import NameDisplay
 from app.signatures.erasure import (
@@ -124,7 +123,6 @@ def purge(slug: str):
     try:
         erased = purge_personal_data(petition, delivered_by_hand=form.delivered_by_hand.data)
     except PurgeRefused as refusal:
-        db.session.rollback()
         flash(str(refusal), "error")
     else:
         flash(

@@ -14,7 +14,6 @@ from wtforms.validators import DataRequired, Optional
 
 from app.core.markdown import render_markdown
 from app.core.text_rules import tidy
-from app.extensions import db
 from app.models import Petition, Update
 from app.updates.drafts import (
     BODY_MAX,
@@ -256,7 +255,6 @@ def send(slug: str, update_id: int):
     try:
         request_sending(petition, update)
     except SendRefused as refusal:
-        db.session.rollback()
         flash(str(refusal), "error")
         return _update_page(petition, update, form, status=409)
     flash(

@@ -4,7 +4,6 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
-from app.core.database import begin_write
 from app.core.links import LinkClaim, LinkPurpose, read_token
 from app.extensions import csrf, limiter
 from app.models import Petition, Signature, SignatureStatus
@@ -175,7 +174,6 @@ def confirm(slug: str, token: str):
             action=url_for(".resend", slug=slug, token=token),
         )
     if request.method == "POST" and form.validate_on_submit():
-        begin_write()
         if confirm_signature(signature) == ConfirmOutcome.TOO_LATE:
             return _confirmation_settled(petition, signature)
         return redirect(url_for(".confirm", slug=slug, token=token), 303)
@@ -198,7 +196,6 @@ def resend(slug: str, token: str):
     settled = _confirmation_settled(petition, signature)
     if settled is not None:
         return settled
-    begin_write()
     resend_confirmation(signature)
     return _message(
         petition,
@@ -224,7 +221,6 @@ def withdraw(slug: str, token: str):
         )
     form = ButtonForm()
     if request.method == "POST" and form.validate_on_submit():
-        begin_write()
         withdraw_signature(signature.id)
         return _message(
             petition,
