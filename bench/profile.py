@@ -39,7 +39,7 @@ def profile_sender(count: int) -> None:
     )
     from app import create_app
     from app.mail.sender import send_all_due, send_due_messages
-    from app.petitions.queries import glance_by_slug
+    from app.petitions.queries import petition_for_visitors
     from app.signatures.signing import SignerDetails, sign_petition
 
     app = create_app()
@@ -47,7 +47,7 @@ def profile_sender(count: int) -> None:
     sink = start_sink(port)
     try:
         with app.app_context():
-            petition = glance_by_slug(PATH.rsplit("/", 1)[1])
+            petition = petition_for_visitors(PATH.rsplit("/", 1)[1])
             for number in range(count + 20):
                 sign_petition(
                     petition,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
-from app.petitions.queries import glance_by_slug, petition_by_slug
+from app.petitions.queries import petition_by_slug, petition_for_visitors
 from app.signatures.signing import PetitionNotOpen, SignerDetails, sign_petition
 from tests import instants
 from tests.conftest import csrf_token_from, form_token_from, sign
@@ -81,7 +81,7 @@ def test_a_purged_petition_with_a_future_deadline_takes_no_signatures(app, clien
     with app.app_context():
         details = SignerDetails("Ana", "Diaz", "ana@example.org", "19107")
         with pytest.raises(PetitionNotOpen):
-            sign_petition(glance_by_slug(purged), details)
+            sign_petition(petition_for_visitors(purged), details)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
 
 

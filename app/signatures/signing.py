@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,8 +17,7 @@ from app.core.email_address import canonical_email
 from app.extensions import db
 from app.jobs.files import discard_prepared_files
 from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
-from app.petitions.deadlines import accepts_confirmation, is_open
-from app.petitions.queries import PetitionGlance
+from app.petitions.deadlines import Window, accepts_confirmation, is_open
 from app.signatures import emails
 from app.signatures.counting import change_count
 
@@ -26,6 +26,18 @@ HOUSEHOLD_LIMIT = 2
 # its household slot or name a moment ago, and the next look finds it). More conflicts than
 # that is not a race but a fault: the signer is asked to send it again.
 MAX_TRIES = 5
+
+
+class PetitionToSign(Window, Protocol):
+    """What signing reads of a petition: a Petition, or the light read of one
+    (app.petitions.queries.petition_for_visitors) that the sign form's request makes."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def resident_zip_prefixes(self) -> str: ...
 
 
 class PetitionNotOpen(Exception):
@@ -89,7 +101,7 @@ def _is_accent(char: str) -> bool:
     )
 
 
-def is_resident(petition: Petition | PetitionGlance, zip_code: str) -> bool:
+def is_resident(petition: PetitionToSign, zip_code: str) -> bool:
     return zip_code.startswith(tuple(petition.resident_zip_prefixes.split()))
 
 
@@ -139,7 +151,7 @@ _SAME_ADDRESS = sa.select(sa.func.count()).where(
 _INSERT_SIGNATURE = sa.insert(Signature).returning(Signature.id)
 
 
-def _new_signature_values(petition: PetitionGlance | Petition, details: SignerDetails) -> dict:
+def _new_signature_values(petition: PetitionToSign, details: SignerDetails) -> dict:
     """The columns of a new pending signature from these details (times set by the caller)."""
     return {
         "petition_id": petition.id,
@@ -162,7 +174,7 @@ def _new_signature_values(petition: PetitionGlance | Petition, details: SignerDe
     }
 
 
-def sign_petition(petition: PetitionGlance | Petition, details: SignerDetails) -> SignOutcome:
+def sign_petition(petition: PetitionToSign, details: SignerDetails) -> SignOutcome:
     """Record a pending signature and queue its confirmation email, in one transaction.
 
     One address signs a petition at most twice, the second time under another name (a

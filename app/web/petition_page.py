@@ -32,7 +32,7 @@ from app.petitions.sharing import canonical_url, share_links
 from app.petitions.translations import petition_text, target_names, translated_greeting
 from app.updates.queries import published_updates
 from app.web.caching import no_store, public_cache
-from app.web.lookups import public_glance_or_404, public_petition_or_404
+from app.web.lookups import public_petition_or_404, public_petition_row_or_404
 from app.web.sign_form import SignForm
 from app.web.template_helpers import time_left_shown
 
@@ -100,13 +100,13 @@ def blank_petition_page(slug: str, with_others: bool = False):
     """The page with an empty form, as most visitors get it, from the page cache when it
     holds it. `with_others` (the home page) lists the other open petitions below it; those
     change with other petitions, so it is rendered each time."""
-    glance = public_glance_or_404(slug)
-    open_now = deadlines.is_open(glance)
+    row = public_petition_row_or_404(slug)
+    open_now = deadlines.is_open(row)
     source = clean_source(request.args.get("source"))
     if with_others:
         page = _rendered_blank_page(slug, open_now, source, with_others)
     else:
-        key = _page_key(glance, source, open_now)
+        key = _page_key(row, source, open_now)
         page = page_cache.get(key)
         if page is None:
             page = _rendered_blank_page(slug, open_now, source, with_others)
@@ -117,22 +117,22 @@ def blank_petition_page(slug: str, with_others: bool = False):
     return public_cache(response).make_conditional(request)
 
 
-def _page_key(glance, source: str | None, open_now: bool) -> str:
+def _page_key(row, source: str | None, open_now: bool) -> str:
     """Everything a blank page varies on. The path is rendered into the language links (the
     home page and /petitions/<slug> show the same petition); the source tag into the form;
     the time left and the form's token with the clock."""
     parts = [
         "page",
-        glance.id,
-        glance.page_version,
+        row.id,
+        row.page_version,
         request.path,
         get_locale(),
         source or "",
-        deadlines.has_opened(glance),
+        deadlines.has_opened(row),
         open_now,
     ]
     if open_now:
-        parts += [time_left_shown(deadlines.time_left(glance)), token_window()]
+        parts += [time_left_shown(deadlines.time_left(row)), token_window()]
     return "|".join(map(str, parts))
 
 

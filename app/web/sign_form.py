@@ -100,7 +100,8 @@ class SignForm(SignerForm):
         csrf = False  # the form_token below stands for it
 
     def __init__(self, *args, petition, **kwargs) -> None:
-        """For `petition` (a Petition, or the light read of one the busiest requests make)."""
+        """For `petition` (a Petition, or the light read of one the busiest requests make:
+        app.petitions.queries.petition_for_visitors)."""
         super().__init__(*args, zip_example=zip_example(petition.resident_zip_prefixes), **kwargs)
         self._token_scope = f"sign-{petition.id}"
 

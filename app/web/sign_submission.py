@@ -20,7 +20,7 @@ from app.signatures.signing import (
     SignerDetails,
     sign_petition,
 )
-from app.web.lookups import public_glance_or_404, public_petition_or_404
+from app.web.lookups import public_petition_or_404, public_petition_row_or_404
 from app.web.request_origin import sent_from_another_site
 from app.web.sign_form import FORM_REFUSED, SignForm
 
@@ -59,8 +59,8 @@ class Submission:
 def submit_sign_form(slug: str, default_source: str | None = None) -> Submission:
     """Check the sign form this request sent for the petition `slug`, and sign if it holds.
     `default_source` is recorded when the form names no source of its own."""
-    glance = public_glance_or_404(slug)
-    form = SignForm(petition=glance)
+    row = public_petition_row_or_404(slug)
+    form = SignForm(petition=row)
     valid = form.validate_on_submit()
     from_elsewhere = sent_from_another_site()
     if not valid or from_elsewhere or form.website.data:
@@ -84,7 +84,7 @@ def submit_sign_form(slug: str, default_source: str | None = None) -> Submission
         locale=str(get_locale()),
     )
     try:
-        sign_petition(glance, details)
+        sign_petition(row, details)
     except PetitionNotOpen:
         return Submission(Outcome.CLOSED, public_petition_or_404(slug))
     except SignatureNotRecorded:

@@ -8,7 +8,7 @@ from app.petitions.queries import petition_summary
 from app.petitions.sharing import canonical_url
 from app.web.api import bp
 from app.web.caching import public_cache, stateless
-from app.web.lookups import public_glance_or_404, public_petition_or_404
+from app.web.lookups import public_petition_or_404, public_petition_row_or_404
 
 
 @bp.get("/petitions/<slug:slug>.json")
@@ -21,7 +21,7 @@ def petition_json(slug: str):
 @bp.get("/petitions/<slug:slug>/count.json")
 @stateless
 def count_json(slug: str):
-    petition = public_glance_or_404(slug)
+    petition = public_petition_row_or_404(slug)
     count = petition.signature_count
     return public_cache(
         jsonify(
