@@ -104,8 +104,8 @@ def test_dump_then_create_gives_the_same_petition(app, runner, tmp_path):
     dumped = runner.invoke(args=["petitions", "dump", "original"])
     assert dumped.exit_code == 0, dumped.output
     assert 'slug = "original"' in dumped.output
-    assert "closes_at = 2027-08-31T20:59:59-07:00" in dumped.output  # in the petition's zone
-    assert 'target_titles = ["Alcalde", "", "Jueza"]' in dumped.output
+    assert "closes_at = 2027-08-31 20:59:59-07:00" in dumped.output  # in the petition's zone
+    assert 'target_titles = [\n    "Alcalde",\n    "",\n    "Jueza",\n]' in dumped.output
     path = write(tmp_path, dumped.output.replace('slug = "original"', 'slug = "the-copy"'))
 
     created = runner.invoke(args=["petitions", "create", "--from", path])
@@ -123,8 +123,8 @@ def test_dump_then_create_gives_the_same_petition(app, runner, tmp_path):
 def test_the_pars_file_round_trips_too(app, runner, tmp_path):
     runner.invoke(args=["petitions", "seed-pars"])
     dumped = runner.invoke(args=["petitions", "dump", "end-the-pars-contract"]).output
-    assert "about = '''\nThis summer, Philadelphia should join" in dumped
-    assert 'target_titles = ["Alcalde", "Fiscal de Distrito", "Jueza"]' in dumped
+    assert 'about = """\nThis summer, Philadelphia should join' in dumped
+    assert 'target_titles = [\n    "Alcalde",\n    "Fiscal de Distrito",\n    "Jueza",\n]' in dumped
     path = write(tmp_path, dumped.replace('slug = "end-the-pars-contract"', 'slug = "pars-2"'))
     assert runner.invoke(args=["petitions", "create", "--from", path]).exit_code == 0
     with app.app_context():

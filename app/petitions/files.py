@@ -9,9 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+import tomli_w
 from flask import current_app
 
 from app.core.clock import as_utc, default_time_zone, is_time_zone, now
@@ -529,88 +531,64 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
 
 # --- writing ---------------------------------------------------------------------------------
 
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\f": "\\f",
-    "\r": "\\r",
-}
-
-
-def _is_control(char: str) -> bool:
-    return ord(char) < 0x20 or ord(char) == 0x7F
-
-
-def _string(value: str) -> str:
-    """A TOML basic string: "..." with what needs it escaped."""
-    escaped = "".join(
-        _ESCAPES.get(char) or (f"\\u{ord(char):04x}" if _is_control(char) else char)
-        for char in value
-    )
-    return f'"{escaped}"'
-
-
-def _long_text(value: str) -> str:
-    """Paragraphs as written, between ''' lines, where TOML allows it; else one string."""
-    readable = (
-        "\n" in value
-        and "'''" not in value
-        and not value.endswith("'")
-        and not any(_is_control(char) and char not in "\n\t" for char in value)
-    )
-    return f"'''\n{value}\n'''" if readable else _string(value)
-
-
-def _instant(moment: datetime, zone: ZoneInfo) -> str:
+def _in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
     """An offset date-time in the petition's zone: 2027-08-31T23:59:59-04:00."""
-    return as_utc(moment).astimezone(zone).isoformat()
-
-
-def _list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_string(value) for value in values) + "]"
+    return as_utc(moment).astimezone(zone)
 
 
 def dump_petition(petition: Petition) -> str:
-    """The petition as a file `create_from_file` reads back into the same petition."""
-    lines = [
-        f"slug = {_string(petition.slug)}",
-        f"title = {_string(petition.title)}",
-        f"organizer = {_string(petition.organizer_name)}",
-        f"goal = {petition.goal}",
-        f"time_zone = {_string(petition.time_zone)}",
-        f"resident_zip_prefixes = {_list(petition.resident_prefixes)}",
-        f"resident_label = {_string(petition.resident_label)}",
-        f"opens_at = {_instant(petition.opens_at, petition.zone)}",
-        f"closes_at = {_instant(petition.closes_at, petition.zone)}",
-        *([f"share_channel = {_string(petition.share_channel)}"] if petition.share_channel else []),
-        *([f"contact_email = {_string(petition.contact_email)}"] if petition.contact_email else []),
-        "",
-        f"about = {_long_text(petition.about)}",
-        "",
-        f"letter_subject = {_string(petition.letter_subject)}",
-        "",
-        f"letter_body = {_long_text(petition.letter_body)}",
-    ]
-    for target in petition.targets:
-        lines += ["", "[[targets]]", f"title = {_string(target.title)}"]
-        lines.append(f"name = {_string(target.name)}")
-        if target.email:
-            lines.append(f"email = {_string(target.email)}")
-    for translation in sorted(petition.translations, key=lambda t: t.locale):
-        lines += ["", f"[translations.{translation.locale}]"]
-        lines.append(f"title = {_string(translation.title)}")
-        if translation.letter_subject:
-            lines.append(f"letter_subject = {_string(translation.letter_subject)}")
-        titles = _translated_titles(petition, translation.locale)
-        if any(titles):
-            lines.append(f"target_titles = {_list(titles)}")
-        lines.append(f"about = {_long_text(translation.about)}")
-        if translation.letter_body:
-            lines.append(f"letter_body = {_long_text(translation.letter_body)}")
-    return "\n".join(lines) + "\n"
+    """The petition as a file `create_from_file` reads back into the same petition. Texts
+    with several lines are written as multi-line strings, paragraphs as typed, unless one
+    holds a carriage return (which that form would turn into a plain line end)."""
+    content: dict[str, Any] = {
+        "slug": petition.slug,
+        "title": petition.title,
+        "organizer": petition.organizer_name,
+        "goal": petition.goal,
+        "time_zone": petition.time_zone,
+        "resident_zip_prefixes": list(petition.resident_prefixes),
+        "resident_label": petition.resident_label,
+        "opens_at": _in_zone(petition.opens_at, petition.zone),
+        "closes_at": _in_zone(petition.closes_at, petition.zone),
+    }
+    if petition.share_channel:
+        content["share_channel"] = petition.share_channel
+    if petition.contact_email:
+        content["contact_email"] = petition.contact_email
+    content |= {
+        "about": petition.about,
+        "letter_subject": petition.letter_subject,
+        "letter_body": petition.letter_body,
+        "targets": [_target(target) for target in petition.targets],
+    }
+    translations = {
+        translation.locale: _translation(petition, translation)
+        for translation in sorted(petition.translations, key=lambda t: t.locale)
+    }
+    if translations:
+        content["translations"] = translations
+    readable = tomli_w.dumps(content, multiline_strings=True)
+    return readable if tomllib.loads(readable) == content else tomli_w.dumps(content)
+
+
+def _target(target: Target) -> dict[str, str]:
+    written = {"title": target.title, "name": target.name}
+    if target.email:
+        written["email"] = target.email
+    return written
+
+
+def _translation(petition: Petition, translation: PetitionTranslation) -> dict[str, Any]:
+    written: dict[str, Any] = {"title": translation.title}
+    if translation.letter_subject:
+        written["letter_subject"] = translation.letter_subject
+    titles = _translated_titles(petition, translation.locale)
+    if any(titles):
+        written["target_titles"] = titles
+    written["about"] = translation.about
+    if translation.letter_body:
+        written["letter_body"] = translation.letter_body
+    return written
 
 
 def _translated_titles(petition: Petition, locale: str) -> list[str]:
