@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from app.core.clock import now
 from app.extensions import db
 from app.models import (
     FormerSlug,
@@ -800,10 +801,12 @@ def test_a_blank_opening_in_another_zone_opens_at_once_when_published(
 ):
     """Pacific time, opening left empty: signing starts as soon as it is published, not
     three hours after (the form once held New York's time, read as Pacific)."""
-    clock.move_to(instants.OPEN)
+    # The clock starts at instants.OPEN and ticks; moving it back to OPEN after logging in
+    # would date the session cookie in the future, which voids it (itsdangerous).
+    started = now()
     slug = start(organizer_client, time_zone="America/Los_Angeles", opens_at="")
     with app.app_context():
-        assert petition_by_slug(slug).opens_at <= instants.OPEN + timedelta(seconds=5)
+        assert petition_by_slug(slug).opens_at <= started + timedelta(seconds=5)
     published = publish(organizer_client, slug)
     assert published.status_code == 303
     dashboard = organizer_client.get(published.headers["Location"]).text
@@ -812,7 +815,7 @@ def test_a_blank_opening_in_another_zone_opens_at_once_when_published(
 
 
 def test_publishing_a_petition_that_opens_later_says_when(app, organizer_client, clock):
-    clock.move_to(instants.OPEN)  # July 15, 2027
+    # July 15, 2027: the clock starts at instants.OPEN (not moved back after logging in).
     slug = start(
         organizer_client, time_zone="America/Los_Angeles", opens_at="2027-08-02T09:00"
     )
