@@ -72,6 +72,24 @@ class Config:
     RATELIMIT_SIGN = os.environ.get("RATELIMIT_SIGN", "30 per minute;300 per hour")
     RATELIMIT_LINKS = os.environ.get("RATELIMIT_LINKS", "60 per minute")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
+    # Quiet holds (app.signatures.holds): one network's signatures on one petition beyond
+    # either allowance are held, with no email, until an organizer releases them.
+    NETWORK_ALLOWANCE_BURST = os.environ.get("NETWORK_ALLOWANCE_BURST") or "20 per 10 minutes"
+    NETWORK_ALLOWANCE_SUSTAINED = os.environ.get("NETWORK_ALLOWANCE_SUSTAINED") or "100 per day"
+    # The integrity review's thresholds (app.signatures.integrity): what makes a cluster.
+    REVIEW_NETWORK_MIN = int(os.environ.get("REVIEW_NETWORK_MIN") or 10)
+    REVIEW_NETWORK_WINDOW_MINUTES = int(os.environ.get("REVIEW_NETWORK_WINDOW_MINUTES") or 60)
+    REVIEW_DOMAIN_MIN = int(os.environ.get("REVIEW_DOMAIN_MIN") or 20)
+    REVIEW_DOMAIN_SHARE = float(os.environ.get("REVIEW_DOMAIN_SHARE") or 0.1)
+    REVIEW_DISPOSABLE_MIN = int(os.environ.get("REVIEW_DISPOSABLE_MIN") or 3)
+    REVIEW_BURST_FACTOR = float(os.environ.get("REVIEW_BURST_FACTOR") or 5)
+    REVIEW_BURST_MIN = int(os.environ.get("REVIEW_BURST_MIN") or 50)
+    REVIEW_SAME_TEXT_MIN = int(os.environ.get("REVIEW_SAME_TEXT_MIN") or 10)
+    REVIEW_FAST_CONFIRM_SECONDS = int(os.environ.get("REVIEW_FAST_CONFIRM_SECONDS") or 10)
+    REVIEW_FAST_CONFIRM_MIN = int(os.environ.get("REVIEW_FAST_CONFIRM_MIN") or 10)
+    # The worker recounts every open petition this often, repairs a wrong count and tells
+    # its organizers (0: never).
+    RECOUNT_HOURS = float(os.environ.get("RECOUNT_HOURS") or 24)
     # How many proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
 

@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from app.cli import integrity  # noqa: F401  (its commands join the signatures group)
 from app.cli.letters import letters_cli
 from app.cli.organizers import organizers_cli
 from app.cli.outbox import outbox_cli

@@ -13,7 +13,9 @@ from app.signatures.counting import recount
 from app.signatures.export import ExportFilters, export_signatures_csv, matching_count
 from app.signatures.fake import FakeSignaturesRefused, add_fake_signatures
 
-signatures_cli = AppGroup("signatures", help="Count, export and erase signatures.")
+signatures_cli = AppGroup(
+    "signatures", help="Count, export, review and erase signatures."
+)
 
 
 @signatures_cli.command("recount")
@@ -36,9 +38,10 @@ def recount_command(slug):
 )
 @click.option(
     "--status",
-    type=click.Choice(["confirmed", "pending", "all"]),
+    type=click.Choice(["confirmed", "pending", "held", "invalidated", "all"]),
     default="confirmed",
     show_default=True,
+    help="Which signatures; all: every one but the invalidated.",
 )
 @click.option(
     "--from",

@@ -11,6 +11,7 @@ from app.jobs.files import delete_petition_files, files_in_preparation
 from app.letters.records import final_delivery_sent, letters_in_flight
 from app.models import (
     Delivery,
+    Hold,
     NameDisplay,
     OutboxAttachment,
     OutboxMessage,
@@ -65,6 +66,10 @@ _HAS_PERSONAL_DATA = sa.or_(
     Signature.link_key.is_not(None),
     Signature.wants_updates.is_(True),
     Signature.name_display != NameDisplay.HIDDEN,
+    Signature.network_key.is_not(None),
+    Signature.email_domain.is_not(None),
+    Signature.disposable_domain.is_(True),
+    Signature.confirm_seconds.is_not(None),
 )
 
 
@@ -93,7 +98,8 @@ def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) 
         db.session.execute(
             sa.delete(Signature)
             .where(
-                Signature.petition_id == petition.id, Signature.status == SignatureStatus.PENDING
+                Signature.petition_id == petition.id,
+                Signature.status.in_((SignatureStatus.PENDING, SignatureStatus.HELD)),
             )
             .execution_options(synchronize_session=False)
         )
@@ -110,10 +116,20 @@ def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) 
                 link_key=None,
                 wants_updates=False,
                 name_display=NameDisplay.HIDDEN,
+                network_key=None,
+                email_domain=None,
+                disposable_domain=False,
+                confirm_seconds=None,
             )
             .execution_options(synchronize_session=False)
         ).rowcount
         delete_petition_files(petition.id)  # exports and letters waiting to be downloaded
         petition.purged_at = now()
+        petition.integrity_key = None  # no network key can be computed again
+        db.session.execute(
+            sa.delete(Hold)
+            .where(Hold.petition_id == petition.id)
+            .execution_options(synchronize_session=False)
+        )
         record_change(petition, "signers' personal data erased", new=f"{erased} signatures")
         return erased

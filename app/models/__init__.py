@@ -2,6 +2,7 @@ from app.models.api_token import ApiToken
 from app.models.audit import PetitionChange, SignatureExport
 from app.models.delivery import Delivery
 from app.models.generated_file import GeneratedFile, GeneratedFileChunk
+from app.models.integrity import CountCheck, Hold, HoldKind, IntegrityAlert, Invalidation
 from app.models.job import Job, JobStatus
 from app.models.organizer import Organizer
 from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
@@ -21,10 +22,15 @@ from app.models.update import Suppression, SuppressionReason, Update, UpdateTran
 __all__ = [
     "ApiToken",
     "Channel",
+    "CountCheck",
     "Delivery",
     "FormerSlug",
     "GeneratedFile",
     "GeneratedFileChunk",
+    "Hold",
+    "HoldKind",
+    "IntegrityAlert",
+    "Invalidation",
     "Job",
     "JobStatus",
     "NameDisplay",

@@ -1,6 +1,7 @@
 """A petition, the officials it addresses, its texts in other languages, and who manages it."""
 
 import enum
+import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,12 @@ class Petition(db.Model):
     # Declared by the organizers (app.petitions.outcomes); shown as a banner.
     outcome: so.Mapped[Outcome] = so.mapped_column(string_enum(Outcome), default=Outcome.NONE)
     outcome_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # The HMAC key of its signers' network keys (app.signatures.signals): random, its own,
+    # so keys cannot be joined across petitions; erased at the purge, after which no key can
+    # be recomputed from an address.
+    integrity_key: so.Mapped[str | None] = so.mapped_column(
+        sa.String(64), default=lambda: secrets.token_hex(32)
+    )
 
     translations: so.Mapped[list["PetitionTranslation"]] = so.relationship(
         cascade="all, delete-orphan",

@@ -14,6 +14,12 @@ from app.models.types import UTCDateTime, string_enum
 class SignatureStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for the email link
     CONFIRMED = "confirmed"  # counted
+    # Taken quietly (a held network or domain, or beyond a network's allowance): no email
+    # sent, not counted, until an organizer releases it (then it is pending) or invalidates it.
+    HELD = "held"
+    # Out of the count, the letters, the exports and the API by an organizer's decision
+    # (an Invalidation, which can be undone); kept for the record until the purge.
+    INVALIDATED = "invalidated"
 
 
 class NameDisplay(enum.StrEnum):
@@ -49,6 +55,8 @@ class Signature(db.Model):
         sa.Index("ix_signature_petition_status_id", "petition_id", "status", "id"),
         # The worker looks for pending signatures due a reminder on every poll.
         sa.Index("ix_signature_reminder_due", "petition_id", "status", "reminded_at", "created_at"),
+        # A network's recent signatures, counted against its allowance as each one signs.
+        sa.Index("ix_signature_petition_network", "petition_id", "network_key", "created_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -87,6 +95,20 @@ class Signature(db.Model):
     last_emailed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # When the one reminder to confirm went out (app.signatures.reminders); never a second.
     reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    # Signals for the integrity review (app.signatures.integrity), never an address: the
+    # client's network (IPv4 /24, IPv6 /64) under an HMAC keyed by the petition's own
+    # integrity key, so it can be neither reversed nor joined across petitions; the email's
+    # domain and whether it is a throwaway one; seconds from the confirmation email to the
+    # confirmation. All erased with the personal data at the purge.
+    network_key: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    email_domain: so.Mapped[str | None] = so.mapped_column(sa.String(253))
+    disposable_domain: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    confirm_seconds: so.Mapped[int | None]
+    # The organizers' decision that took it out of the count (status INVALIDATED).
+    invalidation_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("invalidation.id", ondelete="SET NULL"), index=True
+    )
 
     petition: so.Mapped["Petition"] = so.relationship()  # noqa: F821
 

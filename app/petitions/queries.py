@@ -59,6 +59,7 @@ _FOR_VISITORS = sa.select(
     Petition.purged_at,  # an erased petition never takes signatures again
     Petition.published_at,  # a draft (None) is not public
     Petition.page_version,  # raised by every change the public page shows
+    Petition.integrity_key,  # signing keys the signer's network with it
 ).where(Petition.slug == sa.bindparam("slug"))
 
 

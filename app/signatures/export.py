@@ -50,7 +50,7 @@ HEADER = (
 
 @dataclass(frozen=True)
 class ExportFilters:
-    status: SignatureStatus | None = None  # None: every signature
+    status: SignatureStatus | None = None  # None: every signature but invalidated ones
     signed_from: date | None = None  # days in the petition's zone, both included
     signed_to: date | None = None
 
@@ -66,6 +66,8 @@ class ExportFilters:
         conditions = [Signature.petition_id == petition.id]
         if self.status is not None:
             conditions.append(Signature.status == self.status)
+        else:  # every signature but those the organizers invalidated (asked for by name)
+            conditions.append(Signature.status != SignatureStatus.INVALIDATED)
         if self.signed_from is not None:
             conditions.append(Signature.created_at >= day_start(self.signed_from, petition.zone))
         if self.signed_to is not None:

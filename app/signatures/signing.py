@@ -20,6 +20,8 @@ from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature,
 from app.petitions.deadlines import Window, accepts_confirmation, is_open
 from app.signatures import emails
 from app.signatures.counting import change_count
+from app.signatures.holds import check_values, is_held, sign_checks
+from app.signatures.signals import signals_of
 
 HOUSEHOLD_LIMIT = 2
 # How many times a signature is tried again after a unique conflict (another request took
@@ -38,6 +40,8 @@ class PetitionToSign(Window, Protocol):
     def slug(self) -> str: ...
     @property
     def resident_zip_prefixes(self) -> str: ...
+    @property
+    def integrity_key(self) -> str | None: ...
 
 
 class PetitionNotOpen(Exception):
@@ -59,10 +63,14 @@ class SignerDetails:
     wants_updates: bool = False
     source: str | None = None
     locale: str = "en"
+    # The client's network ("203.0.113.0/24", app.signatures.signals.client_network), only
+    # to compute its key; None where the client is not the signer (a partner's server).
+    network: str | None = None
 
 
 class SignOutcome(StrEnum):
     SIGNED = "signed"  # a new pending signature; confirmation email queued
+    HELD = "held"  # a new signature held quietly: no email; answered exactly as SIGNED
     REMINDED = "reminded"  # same person again: confirmation sent again, or "already signed"
     HOUSEHOLD_FULL = "household_full"  # two people already signed with this address
     THROTTLED = "throttled"  # same person again within minutes: no second email yet
@@ -135,6 +143,8 @@ def _may_email_again(signature: Signature) -> bool:
 
 
 def _remind(signature: Signature, *, household_full: bool = False) -> SignOutcome:
+    if signature.status in QUIET:
+        return SignOutcome.HELD  # held or invalidated: no email says anything
     if not _may_email_again(signature):
         return SignOutcome.THROTTLED
     if signature.status == SignatureStatus.PENDING and not household_full:
@@ -144,15 +154,16 @@ def _remind(signature: Signature, *, household_full: bool = False) -> SignOutcom
     return SignOutcome.HOUSEHOLD_FULL if household_full else SignOutcome.REMINDED
 
 
-_SAME_ADDRESS = sa.select(sa.func.count()).where(
-    Signature.petition_id == sa.bindparam("petition_id"),
-    Signature.email_canonical == sa.bindparam("email_canonical"),
-)
+# Held or invalidated: nothing is emailed about such a signature.
+QUIET = (SignatureStatus.HELD, SignatureStatus.INVALIDATED)
+
 _INSERT_SIGNATURE = sa.insert(Signature).returning(Signature.id)
 
 
 def _new_signature_values(petition: PetitionToSign, details: SignerDetails) -> dict:
     """The columns of a new pending signature from these details (times set by the caller)."""
+    canonical = canonical_email(details.email)
+    signals = signals_of(petition.integrity_key, details.network, canonical)
     return {
         "petition_id": petition.id,
         "status": SignatureStatus.PENDING,
@@ -162,7 +173,7 @@ def _new_signature_values(petition: PetitionToSign, details: SignerDetails) -> d
         "name_key": name_key(details.first_name, details.last_name),
         "name_display": details.name_display,
         "email": details.email,
-        "email_canonical": canonical_email(details.email),
+        "email_canonical": canonical,
         "zip_code": details.zip_code,
         "is_resident": is_resident(petition, details.zip_code),
         "reason": details.reason or None,
@@ -171,6 +182,9 @@ def _new_signature_values(petition: PetitionToSign, details: SignerDetails) -> d
         "locale": details.locale,
         "link_key": secrets.token_urlsafe(16),
         "household_slot": 1,
+        "network_key": signals.network_key,
+        "email_domain": signals.email_domain,
+        "disposable_domain": signals.disposable_domain,
     }
 
 
@@ -195,12 +209,17 @@ def sign_petition(petition: PetitionToSign, details: SignerDetails) -> SignOutco
                 if not is_open(petition, at):
                     raise PetitionNotOpen(petition.slug)
                 values.update(created_at=at, last_emailed_at=at)
-                if connection.execute(_SAME_ADDRESS, values).scalar():
+                checks = connection.execute(sign_checks(), check_values(values, at)).one()
+                if checks.same_address:
                     existing = signatures_with_email(petition.id, canonical)
                     same = next((s for s in existing if s.name_key == key), None)
                     if same is not None or len(existing) >= HOUSEHOLD_LIMIT:
                         return _remind(same or existing[0], household_full=same is None)
                     values["household_slot"] = free_household_slot(existing)
+                if is_held(checks):
+                    values.update(status=SignatureStatus.HELD, last_emailed_at=None)
+                    connection.execute(_INSERT_SIGNATURE, values)
+                    return SignOutcome.HELD
                 signature_id = connection.execute(_INSERT_SIGNATURE, values).scalar_one()
                 emails.queue_confirmation(details.email, signature_id)
                 return SignOutcome.SIGNED
@@ -263,10 +282,16 @@ def confirm_signature(signature: Signature) -> ConfirmOutcome:
             return ConfirmOutcome.ALREADY_CONFIRMED
         if not accepts_confirmation(signature.petition, signature):
             return ConfirmOutcome.TOO_LATE
+        at = now()
+        emailed = signature.last_emailed_at
         changed = session.execute(
             sa.update(Signature)
             .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING)
-            .values(status=SignatureStatus.CONFIRMED, confirmed_at=now())
+            .values(
+                status=SignatureStatus.CONFIRMED,
+                confirmed_at=at,
+                confirm_seconds=None if emailed is None else int((at - emailed).total_seconds()),
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         if changed:

@@ -5,7 +5,7 @@ and an outcome each view answers in its own page."""
 import enum
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +14,7 @@ from app.extensions import limiter
 from app.models import NameDisplay, Petition
 from app.petitions import deadlines
 from app.petitions.translations import petition_text
+from app.signatures.signals import client_network
 from app.signatures.signing import (
     PetitionNotOpen,
     SignatureNotRecorded,
@@ -82,6 +83,7 @@ def submit_sign_form(slug: str, default_source: str | None = None) -> Submission
         wants_updates=form.wants_updates.data,
         source=form.source.data or default_source,
         locale=str(get_locale()),
+        network=client_network(request.remote_addr),
     )
     try:
         sign_petition(row, details)

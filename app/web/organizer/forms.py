@@ -131,7 +131,9 @@ class SettingsForm(FlaskForm):
 STATUS_CHOICES = [
     SelectChoice("confirmed", _l("Confirmed (counted)")),
     SelectChoice("pending", _l("Pending (not confirmed)")),
-    SelectChoice("all", _l("All")),
+    SelectChoice("held", _l("Held (awaiting your review)")),
+    SelectChoice("invalidated", _l("Invalidated")),
+    SelectChoice("all", _l("All but invalidated")),
 ]
 
 
