@@ -1,5 +1,7 @@
 """Everything the worker does on a schedule rather than on demand, in one list: the worker's
-loop runs what is due at each poll (app.cli.worker), and `outbox send --once` all of it.
+loop runs what is due at each poll (app.cli.worker), and `outbox send --once` all of it:
+reminders to confirm, expired files, integrity alerts (every 5 minutes) and the recount of
+every open petition (RECOUNT_HOURS).
 
 A task is run again once `every` has passed since its last run in this process (None: at
 every poll); one that fails is logged and tried at its next turn, never stopping the others
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from app.core.clock import now
 from app.core.database import end_session_after_failure
 from app.jobs.files import delete_expired_files
+from app.signatures.alerts import alert_new_clusters, recount_interval, recount_open_petitions
 from app.signatures.reminders import send_due_reminders
 
 log = logging.getLogger("app.cli.schedule")
@@ -28,7 +31,11 @@ class PeriodicTask:
     singular: str
     plural: str
     verb: str
-    every: timedelta | None = None  # None: at every poll
+    # None: at every poll; a function: read when it is due (an interval that is a setting).
+    every: timedelta | Callable[[], timedelta] | None = None
+
+    def interval(self) -> timedelta | None:
+        return self.every() if callable(self.every) else self.every
 
 
 SCHEDULE = (
@@ -41,6 +48,22 @@ SCHEDULE = (
         "%(num)s expired file",
         "%(num)s expired files",
         "deleted",
+    ),
+    PeriodicTask(
+        "integrity alerts",
+        alert_new_clusters,
+        "%(num)s integrity alert",
+        "%(num)s integrity alerts",
+        "sent",
+        every=timedelta(minutes=5),
+    ),
+    PeriodicTask(
+        "recount",
+        recount_open_petitions,
+        "%(num)s count",
+        "%(num)s counts",
+        "repaired",
+        every=recount_interval,
     ),
 )
 
@@ -56,9 +79,9 @@ class Schedule:
         return [
             task
             for task in self.tasks
-            if task.every is None
+            if task.interval() is None
             or task.name not in self.last_run
-            or at - self.last_run[task.name] >= task.every
+            or at - self.last_run[task.name] >= task.interval()
         ]
 
     def run_due(self) -> list[tuple[PeriodicTask, int]]:
