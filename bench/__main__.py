@@ -5,7 +5,7 @@ import sys
 
 import sqlalchemy as sa
 
-from bench import export, letters, outbox, page, signing, surge, throughput, updates
+from bench import export, letters, outbox, page, signals, signing, surge, throughput, updates
 from bench.harness import PG_URL
 
 BENCHMARKS = {
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "outbox": outbox.run,
     "updates": updates.run,
     "surge": surge.run,
+    "signals": signals.run,
 }
 
 

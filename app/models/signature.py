@@ -105,9 +105,11 @@ class Signature(db.Model):
     email_domain: so.Mapped[str | None] = so.mapped_column(sa.String(253))
     disposable_domain: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     confirm_seconds: so.Mapped[int | None]
-    # The organizers' decision that took it out of the count (status INVALIDATED).
+    # The organizers' decision that took it out of the count (status INVALIDATED). Not
+    # indexed: only an invalidation and its restore look for it, within one petition, and an
+    # index would cost every new signature.
     invalidation_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("invalidation.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("invalidation.id", ondelete="SET NULL")
     )
 
     petition: so.Mapped["Petition"] = so.relationship()  # noqa: F821

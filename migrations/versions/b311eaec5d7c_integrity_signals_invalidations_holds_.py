@@ -101,7 +101,6 @@ def upgrade():
         batch_op.add_column(sa.Column('disposable_domain', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('confirm_seconds', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('invalidation_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_signature_invalidation_id'), ['invalidation_id'], unique=False)
         batch_op.create_index('ix_signature_petition_network', ['petition_id', 'network_key', 'created_at'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_signature_invalidation_id_invalidation'), 'invalidation', ['invalidation_id'], ['id'], ondelete='SET NULL')
 
@@ -113,7 +112,6 @@ def downgrade():
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_signature_invalidation_id_invalidation'), type_='foreignkey')
         batch_op.drop_index('ix_signature_petition_network')
-        batch_op.drop_index(batch_op.f('ix_signature_invalidation_id'))
         batch_op.drop_column('invalidation_id')
         batch_op.drop_column('confirm_seconds')
         batch_op.drop_column('disposable_domain')
