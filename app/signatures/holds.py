@@ -124,6 +124,14 @@ def remove_hold(petition: Petition, hold_id: int, *, actor: str | None = None) -
     return True
 
 
+def held_count(petition: Petition) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Signature)
+        .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.HELD)
+    )
+
+
 def held_signatures(petition: Petition, limit: int | None = None) -> list[Signature]:
     query = (
         sa.select(Signature)

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app.core.clock import now
 from app.core.database import is_postgresql, write_transaction
@@ -319,7 +320,7 @@ def invalidate(
     """Take the selected signatures out of the count, the letters, the exports and the API,
     at once, with the reason, in one transaction; recorded with who, why and how many."""
     if selection.is_empty:
-        raise NothingSelected("Choose which signatures.")
+        raise NothingSelected(_l("Choose which signatures."))
     who = actor or actor_label()
     with write_transaction() as session:
         invalidation = Invalidation(
@@ -340,7 +341,7 @@ def invalidate(
             .execution_options(synchronize_session=False)
         ).rowcount
         if not marked:
-            raise NothingSelected("No signature in play matches.")
+            raise NothingSelected(_l("No signature in play matches: none is left to invalidate."))
         ours = Signature.invalidation_id == invalidation.id
         confirmed = session.scalar(
             sa.select(sa.func.count()).where(ours, Signature.status == SignatureStatus.CONFIRMED)
@@ -372,11 +373,15 @@ def restore(petition: Petition, invalidation_id: int, *, actor: str | None = Non
     with write_transaction() as session:
         invalidation = session.get(Invalidation, invalidation_id)
         if invalidation is None or invalidation.petition_id != petition.id:
-            raise RestoreRefused(f"No invalidation {invalidation_id} on this petition.")
+            raise RestoreRefused(
+                _l("No invalidation %(id)s on this petition.", id=invalidation_id)
+            )
         if invalidation.restored_at is not None:
-            raise RestoreRefused(f"Invalidation {invalidation_id} was restored already.")
+            raise RestoreRefused(
+                _l("Invalidation %(id)s was restored already.", id=invalidation_id)
+            )
         if not is_open(petition):
-            raise RestoreRefused("The petition no longer takes signatures.")
+            raise RestoreRefused(_l("The petition no longer takes signatures."))
         ours = sa.and_(
             Signature.invalidation_id == invalidation.id,
             Signature.status == SignatureStatus.INVALIDATED,

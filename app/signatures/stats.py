@@ -17,6 +17,7 @@ from app.models import Channel, Petition, Signature, SignatureStatus
 class Dashboard:
     confirmed: int = 0
     pending: int = 0
+    held: int = 0  # held quietly, awaiting the review (app.signatures.holds)
     residents: int = 0
     elsewhere: int = 0
     paper: int = 0
@@ -61,8 +62,10 @@ def dashboard(petition: Petition, top: int = 10) -> Dashboard:
     ):
         if status == SignatureStatus.CONFIRMED:
             figures.confirmed = count
-        else:
+        elif status == SignatureStatus.PENDING:
             figures.pending = count
+        elif status == SignatureStatus.HELD:
+            figures.held = count
 
     for is_resident, channel, count in db.session.execute(
         sa.select(Signature.is_resident, Signature.channel, sa.func.count())

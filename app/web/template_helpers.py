@@ -5,8 +5,15 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import get_timezone_name
 from babel.lists import format_list
+from babel.numbers import format_percent
 from flask import Flask
-from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
+from flask_babel import (
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+    ngettext,
+)
 
 from app.core.clock import in_zone, zone_of
 from app.core.markdown import markdown_to_text, render_markdown
@@ -15,6 +22,12 @@ from app.petitions.sharing import share_call
 
 def number(value: int) -> str:
     return format_decimal(value)
+
+
+def percent(share: float) -> str:
+    """A share (0.25) as the reader writes it, to a tenth: "25%", "33.3%"; "33,3 %" in
+    Spanish."""
+    return format_percent(round(share, 3), locale=get_locale(), decimal_quantization=False)
 
 
 def local_date(moment: datetime | date, petition=None) -> str:
@@ -50,12 +63,25 @@ def change_value(value: str | None, petition=None) -> str:
     return value or ""
 
 
+def local_instants(text: str | None, petition=None) -> str:
+    """A recorded text with instants in it ("signed from 2027-07-15T14:00:00+00:00 until
+    ..."), each shown as `when` shows it."""
+    return _RECORDED_INSTANT.sub(
+        lambda match: when(datetime.fromisoformat(match.group(0)), petition), text or ""
+    )
+
+
 def zone_name(petition=None) -> str:
     """The petition's zone as its readers call it: "Eastern Time", "hora del Pacífico"."""
     zone = zone_of(petition)
     if zone.key in {"UTC", "Etc/UTC", "Etc/GMT", "GMT"}:
         return "UTC"
     return get_timezone_name(zone, "long", locale=get_locale(), zone_variant="generic")
+
+
+def listed(items) -> str:
+    """Words as a list in the reader's language: "Ana D., Luis N. and Mei O."."""
+    return format_list([str(item) for item in items], locale=get_locale())
 
 
 def zip_prefixes(petition) -> str:
@@ -103,10 +129,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         first_error=first_error,
         number=number,
+        percent=percent,
+        listed=listed,
         local_date=local_date,
         local_time=local_time,
         when=when,
         change_value=change_value,
+        local_instants=local_instants,
         time_left=time_left,
     )
     app.jinja_env.globals.update(

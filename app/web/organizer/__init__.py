@@ -29,6 +29,7 @@ from app.web.organizer import (  # noqa: E402,F401,I001
     letters,
     printed,
     responses,
+    review,
     signers,
     team,
     translations,

@@ -1,5 +1,7 @@
 """Forms of the organizer side."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -8,6 +10,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -28,14 +31,16 @@ from wtforms.validators import (
 )
 
 from app.core.text_rules import tidy
-from app.models import NameDisplay
+from app.models import HoldKind, NameDisplay
 from app.organizers import MIN_PASSWORD_LENGTH
 from app.signatures.paper import PAPER_LABELS
 from app.signatures.paper import PAPER_NAME_CHOICES as PAPER_NAME_DISPLAYS
+from app.signatures.signals import NETWORK_KEY_LENGTH
 from app.web.form_parts import (
     PersonName,
     RowList,
     at_most,
+    one_line,
     one_of,
     validate_email,
     validate_reason,
@@ -290,3 +295,92 @@ class ApiTokenForm(FlaskForm):
     def validate_import_confirmed(self, field) -> None:
         if field.data and not self.write.data:
             raise ValidationError(_l("Tick “Record signatures” too."))
+
+
+# --- the integrity review ---------------------------------------------------------------
+
+
+def invalidation_reason() -> StringField:
+    return StringField(
+        _l("Why (kept with the record)"),
+        filters=[tidy],
+        validators=[
+            DataRequired(_l("Say why: the reason is kept with the record.")),
+            at_most(500),
+            one_line,
+        ],
+    )
+
+
+class InvalidateClusterForm(FlaskForm):
+    """Invalidate a cluster the review found, named by its `ident` (which says nothing of
+    what is in it); the organizer writes why."""
+
+    cluster = HiddenField()
+    reason = invalidation_reason()
+
+
+LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+
+
+class InvalidateSpanForm(FlaskForm):
+    """Invalidate every signature in play made in a span of time, typed in the petition's
+    zone."""
+
+    since = DateTimeLocalField(
+        _l("Signed from"),
+        format=LOCAL_DATETIME_FORMATS,
+        validators=[InputRequired(_l("Enter when the span starts."))],
+        render_kw={"step": "1"},
+    )
+    until = DateTimeLocalField(
+        _l("Signed before"),
+        format=LOCAL_DATETIME_FORMATS,
+        validators=[InputRequired(_l("Enter when the span ends."))],
+        render_kw={"step": "1"},
+    )
+    reason = invalidation_reason()
+
+    def validate_until(self, field) -> None:
+        if field.data and self.since.data and field.data <= self.since.data:
+            raise ValidationError(_l("The end is not after the start."))
+
+
+HOLD_KIND_CHOICES = [
+    SelectChoice(HoldKind.NETWORK.value, _l("A network (its key, as the review shows it)")),
+    SelectChoice(HoldKind.DOMAIN.value, _l("An email domain")),
+]
+NETWORK_KEY = re.compile(rf"[0-9a-f]{{{NETWORK_KEY_LENGTH}}}")
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
+
+
+class HoldForm(FlaskForm):
+    kind = SelectField(
+        _l("Hold new signatures from"),
+        choices=HOLD_KIND_CHOICES,
+        default=HoldKind.DOMAIN.value,
+        validate_choice=False,
+        validators=[one_of(HOLD_KIND_CHOICES)],
+    )
+    value = StringField(
+        _l("Network key or domain"),
+        filters=[tidy],
+        validators=[DataRequired(_l("Enter a network key or an email domain.")), at_most(253)],
+    )
+
+    def validate_value(self, field) -> None:
+        value = field.data.lower()
+        if self.kind.data == HoldKind.NETWORK.value:
+            if not NETWORK_KEY.fullmatch(value):
+                raise ValidationError(
+                    _l(
+                        "A network key is %(length)d letters and digits, as the review shows "
+                        "it, like 3fa2c9e1d07b6a54.",
+                        length=NETWORK_KEY_LENGTH,
+                    )
+                )
+        else:
+            value = value.removeprefix("@")
+            if not DOMAIN.fullmatch(value):
+                raise ValidationError(_l("Enter a domain like example.com."))
+        field.data = value
