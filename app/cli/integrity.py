@@ -10,7 +10,7 @@ from app.cli.arguments import DATETIME, TypedDateTime, petition_or_fail
 from app.cli.signatures import signatures_cli
 from app.core.clock import in_zone
 from app.models import HoldKind, Petition
-from app.signatures.holds import add_hold, held_signatures, release_held
+from app.signatures.holds import ReleaseRefused, add_hold, held_signatures, release_held
 from app.signatures.integrity import (
     NothingSelected,
     RestoreRefused,
@@ -146,4 +146,8 @@ def hold_command(slug: str, network: str | None, domain: str | None) -> None:
 def release_command(slug: str) -> None:
     """Release every held signature: each gets its confirmation email."""
     petition = petition_or_fail(slug)
-    click.echo(f"released {release_held(petition)} signatures")
+    try:
+        released = release_held(petition)
+    except ReleaseRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"released {released} signatures")

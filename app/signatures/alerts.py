@@ -30,8 +30,9 @@ from app.signatures.integrity import Cluster, find_clusters
 log = logging.getLogger("app.signatures.alerts")
 
 ALERT_INTERVAL = timedelta(hours=1)  # at most one alert email an hour per petition
-# A petition is looked at while it takes signatures and has had one this recently.
-RECENT = timedelta(minutes=30)
+# A petition is looked at while it takes signatures and has had one this recently: long
+# enough for a cluster held back by the hourly limit to be told at the next turn.
+RECENT = ALERT_INTERVAL + timedelta(minutes=30)
 ALERT = "integrity_alert"
 COUNT_REPAIRED = "count_repaired"
 

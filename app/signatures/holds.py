@@ -22,6 +22,7 @@ from app.core.database import write_transaction
 from app.extensions import db
 from app.models import Hold, HoldKind, Petition, Signature, SignatureStatus
 from app.models.audit import actor_label, record_change
+from app.petitions.deadlines import count_is_final
 from app.signatures import emails
 
 _PETITION = sa.bindparam("petition_id")
@@ -61,10 +62,19 @@ def sign_checks() -> sa.Select[Any]:
     )
 
 
-def _allowance(setting: str) -> tuple[int, timedelta]:
-    """ "20 per 10 minutes" as (20, 10 minutes)."""
-    limit = parse(current_app.config[setting])
+class ReleaseRefused(Exception):
+    pass
+
+
+@cache
+def _parsed(allowance: str) -> tuple[int, timedelta]:
+    limit = parse(allowance)
     return limit.amount, timedelta(seconds=limit.get_expiry())
+
+
+def _allowance(setting: str) -> tuple[int, timedelta]:
+    """An allowance setting, "20 per 10 minutes", as (20, 10 minutes)."""
+    return _parsed(current_app.config[setting])
 
 
 def check_values(values: dict[str, Any], at: datetime) -> dict[str, Any]:
@@ -147,7 +157,10 @@ def release_held(
     petition: Petition, ids: list[int] | None = None, *, actor: str | None = None
 ) -> int:
     """Release held signatures (those of `ids`, else all): each becomes pending and gets its
-    confirmation email, as if it had just signed. Returns how many."""
+    confirmation email, as if it had just signed. Returns how many. Refused once the count
+    is final: the emails' links could no longer confirm anything."""
+    if count_is_final(petition):
+        raise ReleaseRefused("The count is final: held signatures can no longer be confirmed.")
     with write_transaction() as session:
         query = sa.select(Signature).where(
             Signature.petition_id == petition.id, Signature.status == SignatureStatus.HELD

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 
 NETWORK_KEY_LENGTH = 16  # hex digits: 64 bits, ample for one petition's networks
+IPV4_NETWORK = ~0 << 8 & 0xFFFFFFFF  # a /24
+IPV6_NETWORK = ~0 << 64 & (1 << 128) - 1  # a /64
 
 
 def client_network(address: str | None) -> str | None:
@@ -31,8 +33,9 @@ def client_network(address: str | None) -> str | None:
         ip = ip.ipv4_mapped
     if not ip.is_global:
         return None
-    prefix = 24 if ip.version == 4 else 64
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+    if ip.version == 4:
+        return f"{ipaddress.IPv4Address(int(ip) & IPV4_NETWORK)}/24"
+    return f"{ipaddress.IPv6Address(int(ip) & IPV6_NETWORK)}/64"
 
 
 def network_key(petition_key: str | None, network: str | None) -> str | None:

@@ -1,7 +1,8 @@
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-# The largest id a database's integer column holds (BIGINT, and SQLite's INTEGER).
-LARGEST_ID = 2**63 - 1
+# The largest id every database's id column holds: PostgreSQL's INTEGER (SQLite's holds
+# more). A larger one would reach PostgreSQL, which refuses to compare it: a 500.
+LARGEST_ID = 2**31 - 1
 
 
 class SlugConverter(BaseConverter):
