@@ -189,6 +189,17 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def slug(app: Flask) -> str:
+    """A petition with the factories' defaults: published, open from instants.OPENS_AT to
+    instants.CLOSES_AT (the clock starts inside), the PARS targets. A module that needs
+    another petition defines its own `slug`."""
+    from tests.factories import make_petition
+
+    with app.app_context():
+        return make_petition().slug
+
+
 # --- acting as a visitor -------------------------------------------------------------------
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -18,7 +18,6 @@ from app.extensions import db
 from app.models import Signature
 from app.signatures.signing import name_key
 from tests.conftest import sign
-from tests.factories import make_petition
 
 REAL_NAMES = [
     "J. R. R. Tolkien",
@@ -147,12 +146,6 @@ def test_an_invisible_character_anywhere_is_found(text, bad, at):
 
 
 # --- through the forms -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def slug(app) -> str:
-    with app.app_context():
-        return make_petition().slug
 
 
 def stored(app) -> int:

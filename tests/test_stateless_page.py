@@ -16,12 +16,6 @@ from tests.conftest import form_token_from, sign, signer_fields
 from tests.factories import make_petition, make_signature
 
 
-@pytest.fixture
-def slug(app) -> str:
-    with app.app_context():
-        return make_petition().slug
-
-
 def stored(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Signature))
