@@ -18,6 +18,7 @@ from app import create_app
 from app.extensions import db
 from app.jobs import run_due_jobs
 from app.mail.sender import send_all_due
+from app.models import Signature
 from tests import instants
 from tests.smtp_sink import SmtpSink
 
@@ -198,6 +199,12 @@ def slug(app: Flask) -> str:
 
     with app.app_context():
         return make_petition().slug
+
+
+def stored(app: Flask) -> int:
+    """How many signatures the database holds, whatever their status."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Signature))
 
 
 # --- acting as a visitor -------------------------------------------------------------------
