@@ -1,9 +1,11 @@
 """Fixtures: an app on a real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL), a
-real SMTP server on loopback, a movable clock, and helpers to sign as a visitor would."""
+real SMTP server on loopback, a movable clock, helpers to sign as a visitor would, and a
+browser with the app served live."""
 
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,12 +15,14 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from app import create_app
+from app.core.clock import now
 from app.extensions import db
 from app.jobs import run_due_jobs
 from app.mail.sender import send_all_due
-from app.models import Signature
+from app.models import PetitionTranslation, Signature
 from tests import instants
 from tests.smtp_sink import SmtpSink
 
@@ -151,9 +155,9 @@ def database_url(tmp_path, _postgresql_schema) -> str:
 
 
 @pytest.fixture
-def app_config(database_url: str, smtp_sink: SmtpSink, tmp_path) -> dict:
+def app_config(request, database_url: str, smtp_sink: SmtpSink, tmp_path) -> dict:
     """What the test app is made with; a test module may override it to change settings."""
-    return {
+    config = {
         "APP_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": "127.0.0.1",
@@ -162,6 +166,10 @@ def app_config(database_url: str, smtp_sink: SmtpSink, tmp_path) -> dict:
         "OUTBOX_RETRY_BASE_SECONDS": 0,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
     }
+    if request.node.get_closest_marker("browser"):
+        # A browser test's links lead to its live site, whose address live_site sets.
+        config["BASE_URL"] = ""
+    return config
 
 
 @pytest.fixture
@@ -351,6 +359,46 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def live_site(app: Flask) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1, in threads, for a browser or another
+    process; its address, which the app's links are built on (BASE_URL) meanwhile."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = base
+    yield base
+    server.shutdown()
+
+
+@pytest.fixture
+def site(app: Flask, live_site: str) -> str:
+    """The live site with the PARS-like petition, open now, in English and in Spanish; its
+    count refreshes itself every second. A module that needs another site defines its own."""
+    from tests.factories import make_petition
+
+    app.config["COUNT_REFRESH_SECONDS"] = 1
+    with app.app_context():
+        petition = make_petition(
+            slug="end-the-pars-contract",
+            title="Protect Philly, Don’t Make Police Immigration Agents with PARS",
+            opens_at=now() - timedelta(days=1),
+            closes_at=now() + timedelta(days=30),
+            goal=100,
+        )
+        petition.translations.append(
+            PetitionTranslation(
+                locale="es",
+                title="Protege a Philly, no conviertas a la policía en agentes de "
+                "inmigración con PARS",
+                about="Primer párrafo.\n\nSegundo párrafo.",
+            )
+        )
+        db.session.commit()
+    return live_site
 
 
 def prepared_letter(app: Flask, client: FlaskClient, slug: str, position: int = 1):
