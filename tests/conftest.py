@@ -136,17 +136,27 @@ def smtp(smtp_sink: SmtpSink) -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="session")
-def _postgresql_schema() -> None:
-    """On PostgreSQL, the tables are made once from the models; each test empties them."""
+def _postgresql_schema() -> str | None:
+    """On PostgreSQL, the tables are made once from the models; each test empties them with
+    the statement returned: every row deleted, the tables that point at others first, and
+    every sequence back to 1 (a test may expect the first row's id to be 1), in one round
+    trip. On tables of a few rows that is several times cheaper than TRUNCATE ... RESTART
+    IDENTITY, which makes new files for every table and index."""
     if not ON_POSTGRESQL:
-        return
+        return None
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL})
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         db.create_all()
+        quote = db.engine.dialect.identifier_preparer.format_table
         db.engine.dispose()
+    children_first = reversed(db.metadata.sorted_tables)
+    return "".join(f"DELETE FROM {quote(table)};" for table in children_first) + (
+        "SELECT setval(oid, 1, false) FROM pg_class"
+        " WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -194,13 +204,12 @@ def app_config(request, database_url: str, smtp_sink: SmtpSink, tmp_path) -> dic
 
 
 @pytest.fixture
-def app(app_config: dict) -> Iterator[Flask]:
+def app(app_config: dict, _postgresql_schema: str | None) -> Iterator[Flask]:
     app = create_app(app_config)
     with app.app_context():
         if ON_POSTGRESQL:
-            tables = ", ".join(table.name for table in db.metadata.sorted_tables)
             with db.engine.begin() as connection:
-                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                connection.exec_driver_sql(_postgresql_schema)
     yield app
     with app.app_context():
         db.session.remove()
