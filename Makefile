@@ -45,9 +45,10 @@ test: install
 lint: install
 	$(BIN)/ruff check app config.py gunicorn.conf.py tests bench
 	$(BIN)/bandit --quiet --recursive app config.py
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis $(CATALOGS)
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache $(CATALOGS)
