@@ -76,13 +76,12 @@ class Schedule:
         self.last_run: dict[str, datetime] = {}
 
     def due(self, at: datetime) -> list[PeriodicTask]:
-        return [
-            task
-            for task in self.tasks
-            if task.interval() is None
-            or task.name not in self.last_run
-            or at - self.last_run[task.name] >= task.interval()
-        ]
+        return [task for task in self.tasks if self._is_due(task, at)]
+
+    def _is_due(self, task: PeriodicTask, at: datetime) -> bool:
+        interval = task.interval()
+        last = self.last_run.get(task.name)
+        return interval is None or last is None or at - last >= interval
 
     def run_due(self) -> list[tuple[PeriodicTask, int]]:
         """Run the due tasks; each one's count of what it did (a failed one is left out)."""

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, string_enum
 
 
-class Invalidation(db.Model):
+class Invalidation(Model):
     """Signatures an organizer took out of the count at once, with the reason; restoring it
     puts them back."""
 
@@ -38,7 +38,7 @@ class HoldKind(enum.StrEnum):
     DOMAIN = "domain"
 
 
-class Hold(db.Model):
+class Hold(Model):
     """A network or an email domain whose new signatures are held quietly on one petition."""
 
     __tablename__ = "signature_hold"
@@ -54,7 +54,7 @@ class Hold(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
 
 
-class IntegrityAlert(db.Model):
+class IntegrityAlert(Model):
     """An email to a petition's organizers about what the review found: new clusters, or a
     count the scheduled recount had to repair. `clusters` names the clusters it told of, so
     each is told once."""
@@ -69,7 +69,7 @@ class IntegrityAlert(db.Model):
     clusters: so.Mapped[str] = so.mapped_column(sa.Text)
 
 
-class CountCheck(db.Model):
+class CountCheck(Model):
     """A scheduled recount that found the stored count wrong, and repaired it."""
 
     __tablename__ = "count_check"

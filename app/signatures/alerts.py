@@ -12,6 +12,7 @@ One petition that fails is logged and left for the next round; the others go on.
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -81,7 +82,7 @@ def recipients(petition: Petition) -> list[str]:
     )
 
 
-def _queue_to_organizers(petition: Petition, purpose: str, subject: str, **context) -> int:
+def _queue_to_organizers(petition: Petition, purpose: str, subject: str, **context: Any) -> int:
     addresses = recipients(petition)
     context |= {
         "petition": petition,

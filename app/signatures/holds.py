@@ -25,7 +25,7 @@ from app.models.audit import actor_label, record_change
 from app.petitions.deadlines import count_is_final
 from app.signatures import emails
 
-_PETITION = sa.bindparam("petition_id")
+_PETITION: sa.BindParameter[int] = sa.bindparam("petition_id")
 
 
 def _count(*conditions: Any) -> sa.ScalarSelect[int]:
@@ -135,11 +135,11 @@ def remove_hold(petition: Petition, hold_id: int, *, actor: str | None = None) -
 
 
 def held_count(petition: Petition) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Signature)
         .where(Signature.petition_id == petition.id, Signature.status == SignatureStatus.HELD)
-    )
+    ).scalar_one()
 
 
 def held_signatures(petition: Petition, limit: int | None = None) -> list[Signature]:

@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.core.clock import now
-from app.core.database import is_postgresql, write_transaction
+from app.core.database import is_postgresql, rows_matched, write_transaction
 from app.extensions import db
 from app.jobs.files import discard_prepared_files
 from app.models import Invalidation, NameDisplay, Petition, Signature, SignatureStatus
@@ -244,11 +244,10 @@ def _burst_selections(petition: Petition) -> list[tuple[str, str, Selection]]:
     return found
 
 
-def _as_instant(value: Any) -> datetime:
+def _as_instant(value: datetime | str) -> datetime:
     """An hour or a time as the database gives it (SQLite: text, or naive), in UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _same_text_selections(petition: Petition) -> list[tuple[str, str, Selection]]:
@@ -336,12 +335,14 @@ def invalidate(
         session.flush()
         # Marked first, status unchanged: the rows are locked from here on, so the number of
         # confirmed ones among them is exact however many confirm meanwhile.
-        marked = session.execute(
-            sa.update(Signature)
-            .where(*_in_play(petition), *selection.conditions())
-            .values(invalidation_id=invalidation.id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        marked = rows_matched(
+            session.execute(
+                sa.update(Signature)
+                .where(*_in_play(petition), *selection.conditions())
+                .values(invalidation_id=invalidation.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if not marked:
             raise NothingSelected(_l("No signature in play matches: none is left to invalidate."))
         ours = Signature.invalidation_id == invalidation.id
@@ -375,9 +376,7 @@ def restore(petition: Petition, invalidation_id: int, *, actor: str | None = Non
     with write_transaction() as session:
         invalidation = session.get(Invalidation, invalidation_id)
         if invalidation is None or invalidation.petition_id != petition.id:
-            raise RestoreRefused(
-                _l("No invalidation %(id)s on this petition.", id=invalidation_id)
-            )
+            raise RestoreRefused(_l("No invalidation %(id)s on this petition.", id=invalidation_id))
         if invalidation.restored_at is not None:
             raise RestoreRefused(
                 _l("Invalidation %(id)s was restored already.", id=invalidation_id)
@@ -396,12 +395,14 @@ def restore(petition: Petition, invalidation_id: int, *, actor: str | None = Non
         confirmed = session.scalar(
             sa.select(sa.func.count()).where(ours, Signature.confirmed_at.is_not(None))
         )
-        restored = session.execute(
-            sa.update(Signature)
-            .where(ours)
-            .values(status=back, invalidation_id=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        restored = rows_matched(
+            session.execute(
+                sa.update(Signature)
+                .where(ours)
+                .values(status=back, invalidation_id=None)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if confirmed:
             change_count(petition.id, confirmed)
         invalidation.restored_at = now()
