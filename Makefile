@@ -10,7 +10,7 @@ FLASK := APP_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app app
 
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install run test lint docs bench messages clean
 
 # The virtualenv with every dependency, and the translations compiled (.mo files are built,
 # never committed).
@@ -46,8 +46,14 @@ lint: install
 	$(BIN)/ruff check app config.py gunicorn.conf.py tests bench
 	$(BIN)/bandit --quiet --recursive app config.py
 
+# The documentation (docs/, mkdocs.yml) into site/; --strict fails on any warning: a broken
+# link or anchor, a page missing from the nav. (NO_MKDOCS_2_WARNING: Material's notice about
+# its own end of life, printed at every build otherwise.)
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis $(CATALOGS)
+	rm -rf $(VENV) .pytest_cache .hypothesis site $(CATALOGS)
