@@ -1,4 +1,4 @@
-"""Settings, read from the environment (see README, "Settings").
+"""Settings, read from the environment (each documented in docs/settings.md).
 
 `APP_ENV` picks the class: production (the default, so a server started without it is safe),
 development (what `make run` uses) or testing.

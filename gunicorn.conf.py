@@ -1,5 +1,5 @@
 """gunicorn's settings for this app; gunicorn reads ./gunicorn.conf.py by itself, and flags on
-its command line win over these. Run it behind a buffering proxy (README, "Deployment")."""
+its command line win over these. Run it behind a buffering proxy (docs/operating.md)."""
 
 import logging
 import os
