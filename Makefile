@@ -10,7 +10,7 @@ FLASK := APP_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app app
 
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test lint docs bench messages clean
+.PHONY: install install-prod run test lint docs bench messages clean
 
 # The virtualenv with every dependency, and the translations compiled (.mo files are built,
 # never committed).
@@ -21,6 +21,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# A server's virtualenv: what the application needs to run (requirements.txt) and nothing of
+# the tests' or benchmarks'; the translations compiled.
+install-prod:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	for po in app/translations/*/LC_MESSAGES/messages.po; do \
+		$(BIN)/pybabel compile --statistics -i $$po -o $${po%.po}.mo || exit 1; done
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
