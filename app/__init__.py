@@ -82,6 +82,7 @@ def _check_configuration(app: Flask, app_env_given: bool = True) -> None:
             f"EMBED_FRAME_ANCESTORS must be * or origins separated by spaces, such as "
             f"https://allies.example.org, not {bad!r}."
         )
+    _check_operating_settings(app)
     if app.config["APP_ENV"] != "production":
         return
     if not app_env_given and not (app.config.get("SECRET_KEY") and app.config.get("BASE_URL")):
@@ -110,6 +111,13 @@ def _check_configuration(app: Flask, app_env_given: bool = True) -> None:
             "plain http and every signature would be refused as an expired form. Serve the "
             "site over https (a proxy in front may end TLS), or for local use set "
             "APP_ENV=development."
+        )
+
+
+def _check_operating_settings(app: Flask) -> None:
+    if not float(app.config.get("READY_WORKER_SECONDS") or 0) > 0:
+        raise ConfigurationError(
+            "READY_WORKER_SECONDS must be a number of seconds above 0 (default 60)."
         )
 
 
@@ -173,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.api import bp as api_bp
     from app.web.api.osdi import init_api
     from app.web.embed import bp as embed_bp
+    from app.web.ops import bp as ops_bp
     from app.web.organizer import bp as organizer_bp
     from app.web.public import bp as public_bp
     from app.web.routing import IdConverter, SlugConverter
@@ -189,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(signing_bp)
     app.register_blueprint(embed_bp)
     app.register_blueprint(organizer_bp)
+    app.register_blueprint(ops_bp)
     init_api(app)
 
 
