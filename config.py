@@ -78,6 +78,8 @@ class Config:
     # Operating (docs/monitoring.md). GET /readyz answers 503 once the newest heartbeat of a
     # worker (`flask outbox send`, which writes one every 5 seconds) is older than this.
     READY_WORKER_SECONDS = float(os.environ.get("READY_WORKER_SECONDS") or 60)
+    # Log lines as `text`, or as JSON lines (`json`) for a log collector.
+    LOG_FORMAT = (os.environ.get("LOG_FORMAT") or "text").strip().lower()
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
     # Our forms give every message themselves, translated; Flask-WTF would otherwise load

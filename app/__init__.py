@@ -19,8 +19,14 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+class PetitionsFlask(Flask):
+    def log_exception(self, exc_info: Any) -> None:
+        """Flask's own line for an unhandled error names the request's path, which may hold a
+        link's key: the error handler logs it instead, by its rule (app.web.errors)."""
+
+
 def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = None) -> Flask:
-    app = Flask(
+    app = PetitionsFlask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
@@ -37,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = N
         raise
     _prepare_instance_folder(app)
     _configure_logging(app)
+    register_request_log(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -115,6 +122,12 @@ def _check_configuration(app: Flask, app_env_given: bool = True) -> None:
 
 
 def _check_operating_settings(app: Flask) -> None:
+    from app.core.logs import LOG_FORMATS
+
+    if app.config.get("LOG_FORMAT") not in LOG_FORMATS:
+        raise ConfigurationError(
+            f"LOG_FORMAT must be text or json, not {app.config.get('LOG_FORMAT')!r}."
+        )
     if not float(app.config.get("READY_WORKER_SECONDS") or 0) > 0:
         raise ConfigurationError(
             "READY_WORKER_SECONDS must be a number of seconds above 0 (default 60)."
@@ -128,11 +141,19 @@ def _prepare_instance_folder(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not logging.getLogger("app").handlers and not app.testing:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("app").addHandler(handler)
-    logging.getLogger("app").setLevel(logging.INFO)
+    from app.core.logs import configure_logging
+
+    configure_logging(
+        logging.getLogger("app"), app.config["LOG_FORMAT"], add_handler=not app.testing
+    )
+
+
+def register_request_log(app: Flask) -> None:
+    """Request ids and the line per request: before every extension's hooks, so that it
+    starts first and ends last, and sees every answer."""
+    from app.web.request_log import init_request_log
+
+    init_request_log(app)
 
 
 def register_extensions(app: Flask) -> None:
