@@ -78,6 +78,10 @@ class Config:
     # Operating (docs/monitoring.md). GET /readyz answers 503 once the newest heartbeat of a
     # worker (`flask outbox send`, which writes one every 5 seconds) is older than this.
     READY_WORKER_SECONDS = float(os.environ.get("READY_WORKER_SECONDS") or 60)
+    # GET /metrics answers `Authorization: Bearer <METRICS_TOKEN>`, and clients whose address
+    # is in METRICS_ALLOW (CIDRs or addresses, separated by commas or spaces); others get 404.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "")
     # Log lines as `text`, or as JSON lines (`json`) for a log collector.
     LOG_FORMAT = (os.environ.get("LOG_FORMAT") or "text").strip().lower()
 

@@ -123,11 +123,16 @@ def _check_configuration(app: Flask, app_env_given: bool = True) -> None:
 
 def _check_operating_settings(app: Flask) -> None:
     from app.core.logs import LOG_FORMATS
+    from app.web.ops.access import allowed_networks
 
     if app.config.get("LOG_FORMAT") not in LOG_FORMATS:
         raise ConfigurationError(
             f"LOG_FORMAT must be text or json, not {app.config.get('LOG_FORMAT')!r}."
         )
+    try:
+        allowed_networks(app.config.get("METRICS_ALLOW") or "")
+    except ValueError as error:
+        raise ConfigurationError(f"METRICS_ALLOW: {error}.") from None
     if not float(app.config.get("READY_WORKER_SECONDS") or 0) > 0:
         raise ConfigurationError(
             "READY_WORKER_SECONDS must be a number of seconds above 0 (default 60)."
@@ -149,8 +154,8 @@ def _configure_logging(app: Flask) -> None:
 
 
 def register_request_log(app: Flask) -> None:
-    """Request ids and the line per request: before every extension's hooks, so that it
-    starts first and ends last, and sees every answer."""
+    """Request ids, the line per request and its counts: before every extension's hooks, so
+    that it starts first and ends last, and sees every answer."""
     from app.web.request_log import init_request_log
 
     init_request_log(app)

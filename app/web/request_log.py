@@ -1,5 +1,5 @@
 """Every request gets an id, sent back in its answer's X-Request-Id header (errors and static
-files included), and one log line.
+files included), one log line and its place in /metrics' counts.
 
 An incoming X-Request-Id (a proxy's, a load balancer's) is kept if it looks like an id, so a
 request can be followed from the proxy's log to ours; anything else is replaced by one of ours.
@@ -7,7 +7,7 @@ request can be followed from the proxy's log to ours; anything else is replaced 
 The line names the request by its Flask endpoint and URL rule (`/petitions/<slug:slug>`),
 never by its path or query string: a path may hold a link's key (confirm, withdraw,
 unsubscribe) and a query anything at all. No address, name or email is logged either. The
-busiest page pays for this with two clock readings and one log call."""
+busiest page pays for this with two clock readings, two counts and one log call."""
 
 import logging
 import re
@@ -17,6 +17,7 @@ from time import perf_counter
 from flask import Flask, Response, g, request
 
 from app.core.logs import REQUEST_ID
+from app.operations.metrics import observe_request
 
 HEADER = "X-Request-Id"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -58,6 +59,7 @@ def init_request_log(app: Flask) -> None:
         response.headers[HEADER] = request_id
         endpoint = request.endpoint or UNMATCHED
         status = response.status_code
+        observe_request(endpoint, request.method, status, seconds)
         rule = route_of_request()
         log.info(
             "%s %s %s %.1f ms",

@@ -1,6 +1,7 @@
-"""For those who run the site, not its visitors: GET /healthz (the process answers) and GET
-/readyz (ready to serve: database, migrations, worker). Neither sets a cookie or may be kept by
-a cache, and neither is rate limited (a probe every second must not be refused)."""
+"""For those who run the site, not its visitors: GET /healthz (the process answers), GET /readyz
+(ready to serve: database, migrations, worker) and GET /metrics (Prometheus). None sets a
+cookie or may be kept by a cache, and none is rate limited (a probe every second must not be
+refused)."""
 
 from flask import Blueprint
 
