@@ -34,14 +34,15 @@ def record_heartbeat() -> int:
     """Mark this worker as seen now, in a commit of its own; how many heartbeats (1)."""
     name, at = worker_name(), now()
     with write_transaction() as session:
-        seen = session.execute(
+        connection = session.connection()
+        seen = connection.execute(
             sa.update(WorkerHeartbeat)
             .where(WorkerHeartbeat.id == name)
             .values(last_seen_at=at)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not seen:
-            session.execute(
+            connection.execute(
                 sa.insert(WorkerHeartbeat).values(id=name, started_at=at, last_seen_at=at)
             )
     return 1
@@ -49,12 +50,13 @@ def record_heartbeat() -> int:
 
 def delete_old_heartbeats() -> int:
     """Forget the workers not heard from for FORGOTTEN_AFTER; how many."""
+    forgotten = (
+        sa.delete(WorkerHeartbeat)
+        .where(WorkerHeartbeat.last_seen_at < now() - FORGOTTEN_AFTER)
+        .execution_options(synchronize_session=False)
+    )
     with write_transaction() as session:
-        return session.execute(
-            sa.delete(WorkerHeartbeat)
-            .where(WorkerHeartbeat.last_seen_at < now() - FORGOTTEN_AFTER)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        return session.connection().execute(forgotten).rowcount
 
 
 def newest_heartbeat() -> datetime | None:
