@@ -4,10 +4,12 @@ database; added up across gunicorn's workers with PROMETHEUS_MULTIPROC_DIR."""
 
 import http.client
 import json
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import ConfigurationError, create_app
@@ -30,6 +32,22 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 def app_config(app_config: dict) -> dict:
     return {**app_config, "METRICS_TOKEN": TOKEN}
+
+
+@pytest.fixture
+def another_app(app_config: dict) -> Iterator[Callable[..., Flask]]:
+    """Apps made with other settings (on the test database); their connections closed after."""
+    made: list[Flask] = []
+
+    def make(**settings: object) -> Flask:
+        made.append(create_app({**app_config, **settings}))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def value(text: str, name: str, **labels: str) -> float | None:
@@ -72,15 +90,15 @@ def test_the_token_opens_them(client):
     assert "Set-Cookie" not in response.headers
 
 
-def test_no_token_set_opens_nothing(app_config):
-    app = create_app({**app_config, "METRICS_TOKEN": None})
+def test_no_token_set_opens_nothing(another_app):
+    app = another_app(METRICS_TOKEN=None)
     assert (
         app.test_client().get("/metrics", headers={"Authorization": "Bearer "}).status_code == 404
     )
 
 
-def test_an_allowed_network_needs_no_token(app_config):
-    app = create_app({**app_config, "METRICS_ALLOW": "10.0.0.0/8, 192.0.2.7 ::1"})
+def test_an_allowed_network_needs_no_token(another_app):
+    app = another_app(METRICS_ALLOW="10.0.0.0/8, 192.0.2.7 ::1")
     client = app.test_client()
     for address, status in (
         ("10.20.30.40", 200),
@@ -94,13 +112,12 @@ def test_an_allowed_network_needs_no_token(app_config):
         assert response.status_code == status, address
 
 
-def test_the_address_is_the_one_behind_the_counted_proxies(app_config):
-    allowed = {**app_config, "METRICS_ALLOW": "10.0.0.0/8"}
+def test_the_address_is_the_one_behind_the_counted_proxies(another_app):
     forwarded = {"X-Forwarded-For": "10.9.9.9"}
     # Without a proxy in front, a client's X-Forwarded-For is not believed.
-    direct = create_app(allowed).test_client()
+    direct = another_app(METRICS_ALLOW="10.0.0.0/8").test_client()
     assert direct.get("/metrics", headers=forwarded).status_code == 404
-    behind_one = create_app({**allowed, "PROXY_COUNT": 1}).test_client()
+    behind_one = another_app(METRICS_ALLOW="10.0.0.0/8", PROXY_COUNT=1).test_client()
     assert behind_one.get("/metrics", headers=forwarded).status_code == 200
 
 
@@ -199,9 +216,9 @@ def test_the_outbox_jobs_and_worker_are_read_from_the_database(app, client, cloc
     assert "p0@example.org" not in text
 
 
-def test_a_database_away_shows_as_down(app_config):
+def test_a_database_away_shows_as_down(another_app):
     nowhere = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/nothing"
-    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": nowhere})
+    app = another_app(SQLALCHEMY_DATABASE_URI=nowhere)
     response = app.test_client().get("/metrics", headers=BEARER)
     assert response.status_code == 200
     text = response.get_data(as_text=True)
