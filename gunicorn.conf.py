@@ -22,3 +22,13 @@ def when_ready(server) -> None:
     )
     if warning:
         logging.getLogger("gunicorn.error").warning(warning)
+
+
+def child_exit(server, worker) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR set, a worker that exits leaves its counts' files behind
+    (a scrape still adds them up, as counts since the server started) and has its live gauges'
+    files removed. The folder must be emptied before gunicorn starts (docs/monitoring.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
