@@ -201,6 +201,18 @@ def picture_of(app: Flask) -> str:
     return picture
 
 
+def test_a_picture_the_petitions_name_but_the_folder_lacks_is_named(site, runner, tmp_path):
+    picture = picture_of(site)
+    (uploads_of(site) / picture).unlink()
+    folder = tmp_path / "backup"
+    result = runner.invoke(args=["backup", "create", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Warning: petitions name pictures that were not in UPLOAD_FOLDER" in result.output
+    assert picture in result.output
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["missing_pictures"] == [picture]
+
+
 def test_the_backup_holds_no_secret_key(site, runner, tmp_path):
     folder = tmp_path / "backup"
     back_up(runner, folder)
@@ -250,6 +262,12 @@ def test_create_refuses_a_folder_holding_a_backup_or_anything(site, runner, tmp_
     assert result.exit_code == 1
     assert f"Error: {busy} is not empty: choose a new or empty folder" in result.output
     assert [path.name for path in busy.iterdir()] == ["notes.txt"]
+
+    inside = uploads_of(site) / "backup"
+    result = runner.invoke(args=["backup", "create", str(inside)])
+    assert result.exit_code == 1
+    assert "is inside UPLOAD_FOLDER" in result.output and "would copy itself" in result.output
+    assert not inside.exists()
 
     empty = tmp_path / "empty"
     empty.mkdir()

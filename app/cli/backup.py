@@ -29,7 +29,7 @@ def create_command(directory: Path) -> None:
     folder. SECRET_KEY is not in it: keep that apart."""
     try:
         created = create_backup(directory)
-    except BackupError as error:
+    except (BackupError, OSError) as error:  # OSError: a folder it may not write, a full disk
         raise click.ClickException(str(error)) from None
     manifest = created.manifest
     click.echo(f"Backed up to {created.directory}:")
@@ -39,8 +39,8 @@ def create_command(directory: Path) -> None:
     click.echo(f"  {MANIFEST}: the revision, every table's rows, every upload's SHA-256")
     if manifest.missing_pictures:
         click.echo(
-            "Warning: pictures the petitions name were deleted before they could be copied "
-            f"(replaced while the backup ran): {', '.join(manifest.missing_pictures)}",
+            "Warning: petitions name pictures that were not in UPLOAD_FOLDER to copy (replaced "
+            f"while the backup ran, or lost before): {', '.join(manifest.missing_pictures)}",
             err=True,
         )
     click.echo(
@@ -56,7 +56,7 @@ def restore_command(directory: Path) -> None:
     and its UPLOAD_FOLDER, then check them against the backup's manifest."""
     try:
         restored = restore_backup(directory)
-    except BackupError as error:
+    except (BackupError, OSError) as error:
         raise click.ClickException(str(error)) from None
     manifest = restored.manifest
     made = manifest.created_at.strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -231,6 +231,11 @@ def create_backup(directory: Path) -> CreatedBackup:
 
 
 def _check_destination(directory: Path) -> None:
+    if directory.resolve().is_relative_to(_upload_folder().resolve()):
+        raise BackupError(
+            f"{directory} is inside UPLOAD_FOLDER ({_upload_folder()}): the backup would copy "
+            "itself; choose a folder elsewhere"
+        )
     if not directory.exists():
         return
     if not directory.is_dir():
@@ -268,7 +273,7 @@ def _remove_partial_backup(directory: Path, made: bool) -> None:
 def _back_up_sqlite(live_file: Path, copy: Path) -> _Snapshot:
     with closing(sqlite3.connect(live_file, timeout=15)) as live:
         copy_sqlite_database(live, copy)
-    engine = sa.create_engine(f"sqlite:///{copy}", poolclass=NullPool)
+    engine = sa.create_engine(sa.URL.create("sqlite", database=str(copy)), poolclass=NullPool)
     try:
         with engine.connect() as connection:
             return _Snapshot(
@@ -423,7 +428,9 @@ def restore_backup(directory: Path) -> RestoredBackup:
         uploads=uploads,
         differences=_differences(manifest, tables, uploads),
         head_revision=head,
-        same_secret_key=hmac.compare_digest(manifest.secret_key_check, secret_key_check()),
+        same_secret_key=hmac.compare_digest(
+            manifest.secret_key_check.encode(), secret_key_check().encode()
+        ),
     )
 
 
