@@ -206,12 +206,13 @@ def create_backup(directory: Path) -> CreatedBackup:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         copy = directory / DATABASE_FILES[kind]
+        taken_at = now()  # the data is as of the snapshot, taken from here
         snapshot = back_up(copy)
         copy.chmod(0o600)  # signers' names and addresses
         uploads = _copy_tree(_upload_folder(), directory / UPLOADS)
         names = {Path(path).name for path in uploads if "/" not in path}
         manifest = Manifest(
-            created_at=now(),
+            created_at=taken_at,
             revision=snapshot.revision,
             database_kind=kind,
             database_sha256=_file_hash(copy).sha256,
