@@ -249,6 +249,8 @@ def test_a_resident_signs_over_https_through_nginx(app, database_url, smtp, ngin
             db.session.expire_all()
             assert petition_by_slug(slug).signature_count == 1
 
+        assert Visitor(https_port, tls=tls, host=HOST).request("GET", "/healthz")[0] == 200
+
         # Plain http is sent to https.
         plain = Visitor(http_port, host=HOST)
         assert plain.request("GET", f"/petitions/{slug}")[0] == 301
