@@ -54,6 +54,7 @@ test: install
 lint: install
 	$(BIN)/ruff check app config.py gunicorn.conf.py tests bench
 	$(BIN)/bandit --quiet --recursive app config.py
+	$(BIN)/mypy
 
 # The documentation (docs/, mkdocs.yml) into site/; --strict fails on any warning: a broken
 # link or anchor, a page missing from the nav. (NO_MKDOCS_2_WARNING: Material's notice about
@@ -65,4 +66,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis site $(CATALOGS)
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache site $(CATALOGS)

@@ -46,7 +46,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = N
     register_request_log(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        # Wrapping wsgi_app is how Flask's documentation installs middleware; its hints
+        # declare it a method, which mypy will not let an instance replace.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
     register_extensions(app)
     register_blueprints(app)

@@ -1,5 +1,7 @@
 """The bare extension instances; `create_app` binds them to an app."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 import sqlalchemy as sa
 from flask_babel import Babel
 from flask_caching import Cache
@@ -25,8 +27,21 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:
+        # Each model maps one table (SQLAlchemy's hint allows any FROM clause).
+        __table__: ClassVar[sa.Table]
+
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. Flask-SQLAlchemy builds db.Model at run time (Base's body and
+# metadata on a DeclarativeBase, with its own mixins) and types it as a variable, which a type
+# checker cannot take as a base class: it checks the models as subclasses of Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()

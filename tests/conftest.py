@@ -1,9 +1,11 @@
 """Fixtures: an app on a real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL), a
-real SMTP server on loopback, a movable clock, and helpers to sign as a visitor would."""
+real SMTP server on loopback, a movable clock, helpers to sign as a visitor would, and a
+browser with the app served live."""
 
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,11 +15,14 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from app import create_app
+from app.core.clock import now
 from app.extensions import db
 from app.jobs import run_due_jobs
 from app.mail.sender import send_all_due
+from app.models import PetitionTranslation, Signature
 from tests import instants
 from tests.smtp_sink import SmtpSink
 
@@ -131,28 +136,59 @@ def smtp(smtp_sink: SmtpSink) -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="session")
-def _postgresql_schema() -> None:
-    """On PostgreSQL, the tables are made once from the models; each test empties them."""
+def _postgresql_schema() -> str | None:
+    """On PostgreSQL, the tables are made once from the models; each test empties them with
+    the statement returned: every row deleted, the tables that point at others first, and
+    every sequence back to 1 (a test may expect the first row's id to be 1), in one round
+    trip. On tables of a few rows that is several times cheaper than TRUNCATE ... RESTART
+    IDENTITY, which makes new files for every table and index."""
     if not ON_POSTGRESQL:
-        return
+        return None
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL})
     with app.app_context():
-        db.drop_all()
+        # Whatever an earlier run left (tables of another branch's models too) goes.
         with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         db.create_all()
+        quote = db.engine.dialect.identifier_preparer.format_table
         db.engine.dispose()
+    children_first = reversed(db.metadata.sorted_tables)
+    return "".join(f"DELETE FROM {quote(table)};" for table in children_first) + (
+        "SELECT setval(oid, 1, false) FROM pg_class"
+        " WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"
+    )
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path | None:
+    """On SQLite, a database file with the tables, made once from the models; each test's
+    database is a copy of it, which is cheaper than making the tables again."""
+    if ON_POSTGRESQL:
+        return None
+    template = tmp_path_factory.mktemp("template") / "schema.sqlite3"
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()  # the last connection closed writes the log (WAL) into the file
+    assert not template.with_name(template.name + "-wal").exists(), "the template is not whole"
+    return template
 
 
 @pytest.fixture
-def database_url(tmp_path, _postgresql_schema) -> str:
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+def database_url(tmp_path, _postgresql_schema, _sqlite_template) -> str:
+    """The test's database, with the tables: on PostgreSQL the session's (the app fixture
+    empties them), on SQLite a file of its own, copied from the template."""
+    if ON_POSTGRESQL:
+        return TEST_DATABASE_URL
+    database = tmp_path / "test.sqlite3"
+    shutil.copyfile(_sqlite_template, database)
+    return f"sqlite:///{database}"
 
 
 @pytest.fixture
-def app_config(database_url: str, smtp_sink: SmtpSink, tmp_path) -> dict:
+def app_config(request, database_url: str, smtp_sink: SmtpSink, tmp_path) -> dict:
     """What the test app is made with; a test module may override it to change settings."""
-    return {
+    config = {
         "APP_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": "127.0.0.1",
@@ -161,18 +197,19 @@ def app_config(database_url: str, smtp_sink: SmtpSink, tmp_path) -> dict:
         "OUTBOX_RETRY_BASE_SECONDS": 0,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
     }
+    if request.node.get_closest_marker("browser"):
+        # A browser test's links lead to its live site, whose address live_site sets.
+        config["BASE_URL"] = ""
+    return config
 
 
 @pytest.fixture
-def app(app_config: dict) -> Iterator[Flask]:
+def app(app_config: dict, _postgresql_schema: str | None) -> Iterator[Flask]:
     app = create_app(app_config)
     with app.app_context():
         if ON_POSTGRESQL:
-            tables = ", ".join(table.name for table in db.metadata.sorted_tables)
             with db.engine.begin() as connection:
-                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        else:
-            db.create_all()
+                connection.exec_driver_sql(_postgresql_schema)
     yield app
     with app.app_context():
         db.session.remove()
@@ -187,6 +224,23 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def slug(app: Flask) -> str:
+    """A petition with the factories' defaults: published, open from instants.OPENS_AT to
+    instants.CLOSES_AT (the clock starts inside), the PARS targets. A module that needs
+    another petition defines its own `slug`."""
+    from tests.factories import make_petition
+
+    with app.app_context():
+        return make_petition().slug
+
+
+def stored(app: Flask) -> int:
+    """How many signatures the database holds, whatever their status."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Signature))
 
 
 # --- acting as a visitor -------------------------------------------------------------------
@@ -333,6 +387,46 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def live_site(app: Flask) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1, in threads, for a browser or another
+    process; its address, which the app's links are built on (BASE_URL) meanwhile."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = base
+    yield base
+    server.shutdown()
+
+
+@pytest.fixture
+def site(app: Flask, live_site: str) -> str:
+    """The live site with the PARS-like petition, open now, in English and in Spanish; its
+    count refreshes itself every second. A module that needs another site defines its own."""
+    from tests.factories import make_petition
+
+    app.config["COUNT_REFRESH_SECONDS"] = 1
+    with app.app_context():
+        petition = make_petition(
+            slug="end-the-pars-contract",
+            title="Protect Philly, Don’t Make Police Immigration Agents with PARS",
+            opens_at=now() - timedelta(days=1),
+            closes_at=now() + timedelta(days=30),
+            goal=100,
+        )
+        petition.translations.append(
+            PetitionTranslation(
+                locale="es",
+                title="Protege a Philly, no conviertas a la policía en agentes de "
+                "inmigración con PARS",
+                about="Primer párrafo.\n\nSegundo párrafo.",
+            )
+        )
+        db.session.commit()
+    return live_site
 
 
 def prepared_letter(app: Flask, client: FlaskClient, slug: str, position: int = 1):

@@ -9,19 +9,8 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import Signature
-from tests.conftest import csrf_token_from, form_token_from, sign
-from tests.factories import make_petition, make_signature
-
-
-@pytest.fixture
-def slug(app) -> str:
-    with app.app_context():
-        return make_petition().slug
-
-
-def stored(app) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Signature))
+from tests.conftest import csrf_token_from, form_token_from, sign, stored
+from tests.factories import make_signature
 
 
 @pytest.mark.parametrize(

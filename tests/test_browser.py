@@ -3,65 +3,26 @@ in English and in Spanish, phones, no JavaScript, the live count, accessibility 
 and valid HTML (the Nu validator). Screenshots go to test-artifacts/screenshots/."""
 
 import shutil
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.core.clock import now
 from app.extensions import db
-from app.models import PetitionTranslation
 from app.petitions.queries import petition_by_slug
-from tests.conftest import (  # noqa: F401  (CHROMIUM and its flags: other modules import them from here)
+from tests.conftest import (
     BROWSER_TESTS,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     deliver_mail,
     links_in,
     path_of,
 )
-from tests.factories import make_petition, make_signature
+from tests.factories import make_signature
 from tests.smtp_sink import text_of
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 
 pytestmark = BROWSER_TESTS
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "COUNT_REFRESH_SECONDS": 1, "BASE_URL": ""}
-
-
-@pytest.fixture
-def site(app):
-    """The app served on a free port, with the PARS-like petition open now."""
-    with app.app_context():
-        petition = make_petition(
-            slug="end-the-pars-contract",
-            title="Protect Philly, Don’t Make Police Immigration Agents with PARS",
-            opens_at=now() - timedelta(days=1),
-            closes_at=now() + timedelta(days=30),
-            goal=100,
-        )
-        petition.translations.append(
-            PetitionTranslation(
-                locale="es",
-                title="Protege a Philly, no conviertas a la policía en agentes de "
-                "inmigración con PARS",
-                about="Primer párrafo.\n\nSegundo párrafo.",
-            )
-        )
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["BASE_URL"] = base
-    yield base
-    server.shutdown()
 
 
 def new_page(browser, width=1280, language="en-US", javascript=True):

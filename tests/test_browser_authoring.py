@@ -3,10 +3,8 @@ organizer writes it, adds targets without any script, previews it in English and
 publishes it; a resident signs it from a phone. The new pages pass axe-core in both
 languages. Screenshots go to test-artifacts/screenshots/."""
 
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import BROWSER_TESTS, deliver_mail, links_in
 from tests.factories import ORGANIZER_PASSWORD, make_organizer
@@ -17,22 +15,11 @@ pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "BASE_URL": ""}
-
-
-@pytest.fixture
-def site(app):
-    """The app served on a free port, with an organizer who can log in."""
+def site(app, live_site):
+    """The live site, with an organizer who can log in."""
     with app.app_context():
         make_organizer("organizer@example.org")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["BASE_URL"] = base
-    yield base
-    server.shutdown()
+    return live_site
 
 
 def logged_in_page(browser, site, language="en-US", javascript=True):

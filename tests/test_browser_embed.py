@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from app.core.clock import now
 from app.extensions import db
@@ -31,12 +30,7 @@ pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "BASE_URL": ""}
-
-
-@pytest.fixture
-def site(app):
+def site(app, live_site):
     """The app on a free port, reached as http://localhost:<port> (a site of its own: the
     host page is on 127.0.0.1), with an open petition."""
     from tests.factories import make_petition
@@ -58,13 +52,9 @@ def site(app):
             )
         )
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://localhost:{server.server_port}"
+    base = live_site.replace("//127.0.0.1:", "//localhost:")
     app.config["BASE_URL"] = base
-    yield base
-    server.shutdown()
+    return base
 
 
 class _HostPages(http.server.BaseHTTPRequestHandler):

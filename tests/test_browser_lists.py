@@ -1,11 +1,9 @@
 """The lists of petitions in a real browser: on a phone, without JavaScript, and free of
 accessibility violations (axe-core) in English and in Spanish."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.core.clock import now
 from app.extensions import db
@@ -18,12 +16,7 @@ pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "BASE_URL": ""}
-
-
-@pytest.fixture
-def site(app):
+def site(app, live_site):
     """A featured open petition, two other open ones (one translated) and a closed one."""
     with app.app_context():
         make_petition(
@@ -60,11 +53,7 @@ def site(app):
             published_at=now() - timedelta(days=90),
         )
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    return live_site
 
 
 PAGES = ("/", "/petitions", "/petitions?show=open", "/petitions?show=closed")

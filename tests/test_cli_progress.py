@@ -8,16 +8,9 @@ import subprocess
 
 import pytest
 
-from tests.factories import make_petition
 from tests.live_server import flask_command, server_env
 
 COUNT = 12_000
-
-
-@pytest.fixture
-def slug(app):
-    with app.app_context():
-        return make_petition().slug
 
 
 @pytest.fixture

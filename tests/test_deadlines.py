@@ -23,12 +23,6 @@ from tests.factories import make_petition, make_signature
 from tests.smtp_sink import text_of
 
 
-@pytest.fixture
-def slug(app) -> str:
-    with app.app_context():
-        return make_petition().slug
-
-
 def count_of(client, slug):
     return client.get(f"/petitions/{slug}.json").json
 

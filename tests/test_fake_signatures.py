@@ -3,15 +3,11 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Petition, Signature
+from app.models import Petition
 from app.petitions.queries import petition_by_slug
 from tests import instants
+from tests.conftest import stored as count_rows
 from tests.factories import make_petition, make_signature
-
-
-def count_rows(app) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Signature))
 
 
 def test_fakes_go_to_a_petition_nobody_signed_and_again_to_one_with_only_fakes(app, runner):

@@ -3,13 +3,7 @@ with its box reserved before it loads; both pages clean for axe in English and S
 
 from tests.conftest import BROWSER_TESTS
 from tests.factories import ORGANIZER_PASSWORD, make_organizer
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    app_config,
-    new_page,
-    shoot,
-    site,
-)
+from tests.test_browser import new_page, shoot
 from tests.test_images import photo_with_gps
 
 pytestmark = BROWSER_TESTS
@@ -26,8 +20,8 @@ def axe_report(page) -> str | None:
 
 def test_an_organizer_uploads_a_picture_that_signers_see_on_a_phone(
     app,
-    site,  # noqa: F811  (the fixtures imported above)
-    browser,  # noqa: F811
+    site,
+    browser,
 ):
     with app.app_context():
         make_organizer("admin@example.org", admin=True)

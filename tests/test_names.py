@@ -5,7 +5,6 @@ they are spelled (full-width, other dots), while real names in any script pass; 
 import unicodedata
 
 import pytest
-import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,11 +13,8 @@ from app.core.text_rules import (
     has_invisible_characters,
     starts_like_formula,
 )
-from app.extensions import db
-from app.models import Signature
 from app.signatures.signing import name_key
-from tests.conftest import sign
-from tests.factories import make_petition
+from tests.conftest import sign, stored
 
 REAL_NAMES = [
     "J. R. R. Tolkien",
@@ -147,17 +143,6 @@ def test_an_invisible_character_anywhere_is_found(text, bad, at):
 
 
 # --- through the forms -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def slug(app) -> str:
-    with app.app_context():
-        return make_petition().slug
-
-
-def stored(app) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Signature))
 
 
 @pytest.mark.parametrize(

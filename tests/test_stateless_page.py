@@ -5,26 +5,13 @@ and the browser's word on where the POST came from, not by a session."""
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Signature
 from app.petitions.queries import petition_by_slug
 from app.petitions.settings import set_goal
 from app.signatures.signing import withdraw_signature
-from tests.conftest import form_token_from, sign, signer_fields
+from tests.conftest import form_token_from, sign, signer_fields, stored
 from tests.factories import make_petition, make_signature
-
-
-@pytest.fixture
-def slug(app) -> str:
-    with app.app_context():
-        return make_petition().slug
-
-
-def stored(app) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Signature))
 
 
 def page(client, slug, **headers):

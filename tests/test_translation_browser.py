@@ -1,19 +1,14 @@
 """Translating a petition in a real browser: the side-by-side page, the Spanish page after
-saving, and accessibility (axe-core) of the new page in both languages. The browser, the
-served site and their settings are test_browser's fixtures, imported by name."""
-
-# ruff: noqa: F811  (the imported fixtures are the tests' arguments of the same name)
+saving, and accessibility (axe-core) of the new page in both languages. The browser and the
+served site are conftest's fixtures, as in test_browser.py."""
 
 import pytest
 
+from tests.conftest import BROWSER_TESTS
 from tests.factories import ORGANIZER_PASSWORD, make_organizer
-from tests.test_browser import (  # noqa: F401
-    app_config,
-    new_page,
-    pytestmark,
-    shoot,
-    site,
-)
+from tests.test_browser import new_page, shoot
+
+pytestmark = BROWSER_TESTS
 
 TRANSLATION_PATH = "/organizer/petitions/end-the-pars-contract/translations/es"
 

@@ -3,24 +3,18 @@ emails it; signers read it on the page and leave from the email's link. Every pa
 is checked with axe-core, in English and in Spanish. Screenshots go to
 test-artifacts/screenshots/."""
 
-# ruff: noqa: F811  (the imported fixtures are the tests' arguments of the same name)
-
 import pytest
 
 from app.extensions import db
 from app.models import Signature
 from app.petitions.queries import petition_by_slug
-from tests.conftest import deliver_mail, path_of
+from tests.conftest import BROWSER_TESTS, deliver_mail, path_of
 from tests.factories import ORGANIZER_PASSWORD, make_organizer, make_signature
 from tests.smtp_sink import text_of
-from tests.test_browser import (  # noqa: F401  (fixtures, shared with the residents' pages)
-    app_config,
-    new_page,
-    pytestmark,
-    shoot,
-    site,
-)
+from tests.test_browser import new_page, shoot
 from tests.test_updates import UNSUBSCRIBE
+
+pytestmark = BROWSER_TESTS
 
 SLUG = "end-the-pars-contract"
 
@@ -44,7 +38,7 @@ def test_updates_written_read_and_left_with_no_accessibility_violations(
     smtp,
     site,
     browser,
-    signers,  # noqa: F811  (the fixtures imported above)
+    signers,
 ):
     from axe_playwright_python.sync_playwright import Axe
 

@@ -52,7 +52,8 @@ def run_worker(stop: threading.Event | None = None) -> None:
     """Jobs and email until `stop` is set (or Ctrl-C): the email loop runs here, the jobs in a
     thread of their own with their own database session."""
     stop = stop or threading.Event()
-    app = current_app._get_current_object()
+    # current_app is typed as the Flask object it stands for, not as the proxy it is.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs = threading.Thread(target=_in_context, args=(app, run_jobs, stop), name="jobs")
     jobs.start()
     try:

@@ -8,6 +8,7 @@ in the zone of the petition they belong to (`Petition.zone`); what belongs to no
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
 FALLBACK_TIME_ZONE = "America/New_York"
@@ -58,7 +59,14 @@ def default_time_zone() -> str:
     return default_zone().key
 
 
-def zone_of(owner) -> ZoneInfo:
+class Zoned(Protocol):
+    """Anything with the name of a time zone: a petition, or the light read of one."""
+
+    @property
+    def time_zone(self) -> str: ...
+
+
+def zone_of(owner: Zoned | ZoneInfo | str | None) -> ZoneInfo:
     """The zone of a petition (or anything with a `time_zone` name), a zone itself, or the
     default zone for None."""
     if owner is None:

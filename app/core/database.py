@@ -2,18 +2,24 @@
 (`write_transaction`, the unit of work every service writes in)."""
 
 import logging
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.extensions import db
 
 WRITE_OPTION = "petitions_write"
 SINGLE_READ_OPTION = "petitions_single_read"
 log = logging.getLogger("app.database")
+
+# A row read by column name (`row.slug`): how many columns, and of which types, is not tracked.
+AnyRow = sa.Row[*tuple[Any, ...]]
 
 
 def configure_database(app: Flask) -> None:
@@ -26,7 +32,7 @@ def configure_database(app: Flask) -> None:
     # dropped fails even the closing rollback, and that must not turn an answered request
     # into an error. The pool has already discarded the dead connection.
     @app.teardown_appcontext
-    def _close_session(_error) -> None:
+    def _close_session(_error: BaseException | None) -> None:
         try:
             db.session.remove()
         except sa.exc.SQLAlchemyError as error:
@@ -36,7 +42,7 @@ def configure_database(app: Flask) -> None:
 
 def _tune_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # We emit BEGIN ourselves (below); pysqlite's own transaction handling would not let
         # a writer take the lock up front.
         dbapi_connection.isolation_level = None
@@ -49,7 +55,7 @@ def _tune_sqlite(engine: sa.Engine) -> None:
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection: sa.Connection) -> None:
         options = connection.get_execution_options()
         if options.get(SINGLE_READ_OPTION):
             return  # one statement is its own transaction
@@ -104,6 +110,14 @@ def write_transaction() -> Iterator[Session]:
         session.info[_DEPTH] = 0
 
 
+def rows_matched(result: sa.Result[*tuple[Any, ...]]) -> int:
+    """How many rows the UPDATE or DELETE that gave `result` matched. Session.execute types
+    every result as a plain Result; an UPDATE's or a DELETE's is a CursorResult."""
+    if not isinstance(result, sa.CursorResult):
+        raise TypeError(f"a {type(result).__name__} has no row count")
+    return result.rowcount
+
+
 def end_session_after_failure() -> None:
     """After an error that reached the top of a request or of the worker's loop: whatever
     the session was doing is rolled back, and a connection the database dropped is let go."""
@@ -114,7 +128,7 @@ def end_session_after_failure() -> None:
     db.session.remove()
 
 
-def read_one_row(statement: sa.Executable, params: dict) -> sa.Row | None:
+def read_one_row(statement: sa.Executable, params: Mapping[str, object]) -> AnyRow | None:
     """One read statement on a connection of its own, outside any transaction: no BEGIN and
     no ROLLBACK around it (on PostgreSQL, two round trips of three). For the busiest reads
     (a petition's page and count); the caller's session is left without a transaction."""

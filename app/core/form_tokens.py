@@ -9,10 +9,10 @@ window began. It proves the form came from our page not long ago; the sign view 
 `Origin` and `Sec-Fetch-Site`, and every signature still has to be confirmed by email.
 """
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from app.core.clock import now
+from app.core.links import secret_key
 
 WINDOW_SECONDS = 900
 
@@ -31,7 +31,7 @@ class _WindowSigner(TimestampSigner):
 
 
 def _signer() -> _WindowSigner:
-    return _WindowSigner(current_app.secret_key, salt="public-form")
+    return _WindowSigner(secret_key(), salt="public-form")
 
 
 def form_token(scope: str) -> str:

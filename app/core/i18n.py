@@ -4,26 +4,34 @@ A page shown in another site's frame cannot count on our cookie (browsers block 
 views marked `language_from_url` take `?lang=` instead, else the browser's language."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app, has_request_context, request
+from flask_babel.speaklater import LazyString
+
+# What a person is shown: a str, or a lazy_gettext string that is translated when shown.
+Message = str | LazyString
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_PARAMETER = "lang"
+_MARK = "language_from_url"  # the attribute a marked view carries
+
+View = TypeVar("View", bound=Callable[..., object])
 
 
 def supported_languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
-def language_from_url(view: Callable) -> Callable:
+def language_from_url(view: View) -> View:
     """Marks a view whose language is chosen by `?lang=`, never by the cookie."""
-    view.language_from_url = True
+    setattr(view, _MARK, True)
     return view
 
 
 def _language_in_url() -> bool:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return getattr(view, "language_from_url", False)
+    return bool(getattr(view, _MARK, False))
 
 
 def url_language() -> str | None:

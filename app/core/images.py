@@ -117,7 +117,8 @@ def reencode_upload(data: bytes) -> StoredImage:
         picture = picture.convert("RGB")
     if picture.width > PAGE_WIDTH:
         picture = picture.resize(
-            (PAGE_WIDTH, round(picture.height * PAGE_WIDTH / picture.width)), Image.LANCZOS
+            (PAGE_WIDTH, round(picture.height * PAGE_WIDTH / picture.width)),
+            Image.Resampling.LANCZOS,
         )
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=85, optimize=True, progressive=True)

@@ -26,16 +26,28 @@ class LinkPurpose(StrEnum):
 
 def _max_age(purpose: LinkPurpose) -> int | None:
     if purpose == LinkPurpose.CONFIRM:
-        return current_app.config["CONFIRMATION_LINK_MAX_AGE_SECONDS"]
-    if purpose == LinkPurpose.SET_PASSWORD:
-        return current_app.config["PASSWORD_LINK_MAX_AGE_SECONDS"]
-    return None  # a signer may withdraw, or stop updates, at any time
+        setting = "CONFIRMATION_LINK_MAX_AGE_SECONDS"
+    elif purpose == LinkPurpose.SET_PASSWORD:
+        setting = "PASSWORD_LINK_MAX_AGE_SECONDS"
+    else:
+        return None  # a signer may withdraw, or stop updates, at any time
+    seconds: int = current_app.config[setting]
+    return seconds
 
 
 @dataclass(frozen=True)
 class LinkClaim:
     key: str
     expired: bool
+
+
+def secret_key() -> str | bytes:
+    """The app's SECRET_KEY, which signs links and form tokens (every configuration sets it:
+    create_app refuses to start without one in production)."""
+    key = current_app.secret_key
+    if key is None:
+        raise RuntimeError("SECRET_KEY is not set")
+    return key
 
 
 class _ClockSigner(TimestampSigner):
@@ -46,9 +58,7 @@ class _ClockSigner(TimestampSigner):
 
 
 def _serializer(purpose: LinkPurpose) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.secret_key, salt=f"link-{purpose}", signer=_ClockSigner
-    )
+    return URLSafeTimedSerializer(secret_key(), salt=f"link-{purpose}", signer=_ClockSigner)
 
 
 def make_token(purpose: LinkPurpose, key: str) -> str:

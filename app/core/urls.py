@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from flask import current_app, has_request_context, request
 
 
-def absolute_url(endpoint: str, /, **values) -> str:
-    base = current_app.config["BASE_URL"]
+def absolute_url(endpoint: str, /, **values: object) -> str:
+    base: str = current_app.config["BASE_URL"]
     if not base and has_request_context():
         base = request.host_url
     path = current_app.url_map.bind("localhost").build(endpoint, values)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import write_transaction
+from app.core.database import rows_matched, write_transaction
 from app.core.leases import claim_rows
 from app.extensions import db
 from app.jobs.files import delete_unfinished_files
@@ -270,12 +270,14 @@ def claim_next_job() -> ClaimedJob | None:
 
 
 def _update(job: ClaimedJob, **values) -> None:
-    updated = db.session.execute(
-        sa.update(Job)
-        .where(Job.id == job.id, Job.claim_token == job.claim_token)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    updated = rows_matched(
+        db.session.execute(
+            sa.update(Job)
+            .where(Job.id == job.id, Job.claim_token == job.claim_token)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not updated:
         raise JobLost(f"job {job.id} was taken over by another worker")
 

@@ -232,8 +232,8 @@ def delete_unfinished_files(job_id: int) -> None:
 
 def files_in_preparation(petition: Petition) -> int:
     """Jobs queued or running that will store a file naming this petition's signers."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Job)
         .where(Job.petition_id == petition.id, Job.kind.in_(FILE_JOBS), Job.status.in_(ACTIVE))
-    )
+    ).scalar_one()

@@ -60,6 +60,9 @@ def chosen_targets(petition: Petition, positions: Iterable[int] | None) -> list[
 
 
 def letter_email(petition: Petition, target: Target, letter: LetterFile) -> LetterEmail:
+    """For a target with an address (the callers check it)."""
+    if target.email is None:
+        raise ValueError(f"no email address for {target.full_name}")
     context = {
         "petition": petition,
         "target": target,

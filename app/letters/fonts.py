@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 BODY_FONT = "NotoSans"
@@ -26,7 +27,10 @@ def add_body_font(pdf: FPDF) -> frozenset[int]:
     """The body font, regular and bold; the code points it draws."""
     pdf.add_font(BODY_FONT, "", str(FONT_DIR / "NotoSans-Regular.ttf"))
     pdf.add_font(BODY_FONT, "B", str(FONT_DIR / "NotoSans-Bold.ttf"))
-    return frozenset(pdf.fonts[BODY_FONT.lower()].cmap)
+    font = pdf.fonts[BODY_FONT.lower()]
+    if not isinstance(font, TTFFont):  # it was added from a file: a TrueType font
+        raise TypeError(f"{BODY_FONT} is not a TrueType font")
+    return frozenset(font.cmap)
 
 
 def add_fallback_fonts(pdf: FPDF) -> None:

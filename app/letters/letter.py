@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 from app.core.clock import local_day
 from app.core.english import english_count
@@ -40,7 +41,7 @@ PAGE_COUNT = "{pages}"  # replaced by the number of pages when the PDF is writte
 
 @dataclass(frozen=True)
 class LetterSigner:
-    name: str | None  # None: counted, not named
+    name: str  # as the signer chose to show it
     zip_code: str
     signed_on: date
     reason: str | None
@@ -120,8 +121,11 @@ def named_signers(petition: Petition, as_of: datetime) -> Iterator[LetterSigner]
         if not rows:
             return
         for row in rows:
+            name = public_name(row.first_name, row.last_name, row.name_display)
+            if name is None:  # never: hidden names are not selected
+                continue
             yield LetterSigner(
-                name=public_name(row.first_name, row.last_name, row.name_display),
+                name=name,
                 zip_code=row.zip_code,
                 # On paper, the date written on the sheet; online, the day it was made.
                 signed_on=row.signed_on or local_day(row.created_at, zone),
@@ -190,7 +194,10 @@ class _LetterDocument(FPDF):
     def plain_width(self, text: str) -> float:
         """Width in mm of body-font text: fpdf2's own sum of advance widths, without its
         layout machinery (the letter measures hundreds of thousands of strings)."""
-        widths = self.current_font.cw
+        font = self.current_font
+        if not isinstance(font, TTFFont):
+            raise TypeError(f"plain text is measured in the body font, not in {font!r}")
+        widths = font.cw
         return sum(widths[ord(char)] for char in text) * self.font_size_pt * 0.001 / self.k
 
     def wrap_plain(self, text: str, width: float) -> list[str]:
@@ -220,12 +227,14 @@ class _LetterDocument(FPDF):
         self.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self._laid_out()
 
-    def wrapped_lines(self, width: float, text: str) -> list:
+    def wrapped_lines(self, width: float, text: str) -> list[str]:
         if self.is_plain(text):
             return self.wrap_plain(text, width)
         self._shape_for(text)
         lines = self.multi_cell(width, LINE, text, align="L", dry_run=True, output="LINES")
         self._laid_out()
+        if not isinstance(lines, list):  # fpdf2's hint is one union for every `output`
+            raise TypeError(f"multi_cell gave {lines!r} for its lines")
         return lines
 
     def block(self, x: float, y: float, width: float, text: str) -> None:
@@ -344,7 +353,7 @@ def _signer_list(
         if signer.on_paper:
             pdf.put(COLUMNS["how"][0], y, COLUMNS["how"][1], "paper")
         y += LINE
-        if reason_lines:
+        if reason and reason_lines:
             pdf.set_text_color(60, 60, 60)
             pdf.block(reason_x, y, reason_width, reason)
             pdf.set_text_color(0, 0, 0)

@@ -59,9 +59,9 @@ def letter_pdf_states(petition: Petition) -> dict[int, LetterPdfState]:
         .order_by(Job.id.desc())
         .limit(RECENT_JOBS)
     )
-    latest: dict[int, Job] = {}
-    for job in jobs:
-        latest.setdefault(job.payload.get("position"), job)
+    latest: dict[object, Job] = {}  # by the position in their payload
+    for recent in jobs:
+        latest.setdefault(recent.payload.get("position"), recent)
     states = {}
     for target in petition.targets:
         job = latest.get(target.position)
@@ -84,6 +84,7 @@ def _letter_pdf_job(run: JobRun) -> None:
     petition = db.session.get(Petition, job.petition_id)
     if petition is None:
         raise JobRefused("The petition no longer exists.")
+    petition_id = petition.id  # the job's
     position = job.payload.get("position")
     target: Target | None = next((t for t in petition.targets if t.position == position), None)
     if target is None:
@@ -98,9 +99,9 @@ def _letter_pdf_job(run: JobRun) -> None:
     db.session.commit()
     store_file(
         io.BytesIO(letter.data),
-        petition_id=job.petition_id,
+        petition_id=petition_id,
         job_id=job.id,
-        purpose=letter_purpose(position),
+        purpose=letter_purpose(target.position),  # the job's position
         filename=letter.filename,
         mimetype=PDF_MIME,
         actor=job.actor,

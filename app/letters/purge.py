@@ -5,7 +5,7 @@ final ones must have gone), so it sits above them."""
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import write_transaction
+from app.core.database import rows_matched, write_transaction
 from app.extensions import db
 from app.jobs.files import delete_petition_files, files_in_preparation
 from app.letters.records import final_delivery_sent, letters_in_flight
@@ -97,22 +97,24 @@ def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) 
             )
             .execution_options(synchronize_session=False)
         )
-        erased = db.session.execute(
-            sa.update(Signature)
-            .where(Signature.petition_id == petition.id, _HAS_PERSONAL_DATA)
-            .values(
-                first_name="",
-                last_name="",
-                name_key="",
-                email=None,
-                email_canonical=None,
-                reason=None,
-                link_key=None,
-                wants_updates=False,
-                name_display=NameDisplay.HIDDEN,
+        erased = rows_matched(
+            db.session.execute(
+                sa.update(Signature)
+                .where(Signature.petition_id == petition.id, _HAS_PERSONAL_DATA)
+                .values(
+                    first_name="",
+                    last_name="",
+                    name_key="",
+                    email=None,
+                    email_canonical=None,
+                    reason=None,
+                    link_key=None,
+                    wants_updates=False,
+                    name_display=NameDisplay.HIDDEN,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         delete_petition_files(petition.id)  # exports and letters waiting to be downloaded
         petition.purged_at = now()
         record_change(petition, "signers' personal data erased", new=f"{erased} signatures")

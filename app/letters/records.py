@@ -48,7 +48,8 @@ def delivered_to(petition: Petition) -> list[DeliveredTo]:
     latest: dict[int, DeliveredTo] = {}
     zone = petition.zone
     for position, name, sent_at in rows:
-        latest.setdefault(position, DeliveredTo(name, local_day(sent_at, zone)))
+        if sent_at is not None:  # always: a sent message has the time it was sent
+            latest.setdefault(position, DeliveredTo(name, local_day(sent_at, zone)))
     return [latest[position] for position in sorted(latest)]
 
 
@@ -59,12 +60,12 @@ def _shown_as_delivered(message: QueuedMessage) -> None:
         petition_ids = db.session.scalars(
             sa.select(Delivery.petition_id).where(Delivery.outbox_message_id == message.id)
         ).all()
-        page_changed(db.session, *petition_ids)
+        page_changed(db.session(), *petition_ids)
 
 
 def final_delivery_sent(petition: Petition) -> bool:
     return (
-        db.session.scalar(
+        db.session.execute(
             sa.select(sa.func.count())
             .select_from(Delivery)
             .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
@@ -73,20 +74,20 @@ def final_delivery_sent(petition: Petition) -> bool:
                 Delivery.is_final.is_(True),
                 OutboxMessage.status == OutboxStatus.SENT,
             )
-        )
+        ).scalar_one()
         > 0
     )
 
 
 def letters_in_flight(petition: Petition) -> int:
     """Letters waiting to be sent, or still being built by the worker."""
-    waiting = db.session.scalar(
+    waiting = db.session.execute(
         sa.select(sa.func.count())
         .select_from(Delivery)
         .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
         .where(Delivery.petition_id == petition.id, OutboxMessage.status == OutboxStatus.PENDING)
-    )
-    building = db.session.scalar(
+    ).scalar_one()
+    building = db.session.execute(
         sa.select(sa.func.count())
         .select_from(Job)
         .where(
@@ -94,5 +95,5 @@ def letters_in_flight(petition: Petition) -> int:
             Job.kind == DELIVER_LETTERS_JOB,
             Job.status.in_(ACTIVE),
         )
-    )
+    ).scalar_one()
     return waiting + building

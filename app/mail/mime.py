@@ -111,6 +111,9 @@ def _multipart(subtype: str, parts: list[bytes], headers: bytes = b"") -> bytes:
 def message_bytes(message: Message) -> bytes:
     """What `message.as_bytes()` returns (same date, Message-ID and random numbers), for a
     message `fast_path_applies` to."""
+    body = message.body
+    if body is None:
+        raise ValueError("a message without a body, which fast_path_applies refuses")
     charset = message.charset or "utf-8"
     headers = b""
     if message.subject:
@@ -123,12 +126,12 @@ def message_bytes(message: Message) -> bytes:
     for name, value in (message.extra_headers or {}).items():
         headers += POLICY.fold_binary(name, value)
     if not message.alts:
-        text = _text_part(message.body, "plain", charset)
+        text = _text_part(body, "plain", charset)
         split = text.index(_NL + _NL) + 2  # the message's own headers follow the part's
         return text[:split] + headers + text[split:]
     alternative = _multipart(
         "alternative",
-        [_text_part(message.body, "plain", charset)]
+        [_text_part(body, "plain", charset)]
         + [_text_part(content, subtype, charset) for subtype, content in message.alts.items()],
     )
     return _multipart("mixed", [alternative], headers)

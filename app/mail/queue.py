@@ -120,7 +120,6 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
     rows = db.session.execute(
         sa.select(
             OutboxMessage.id,
-            OutboxMessage.claim_token,
             OutboxMessage.recipient,
             OutboxMessage.subject,
             OutboxMessage.body_text,
@@ -151,7 +150,14 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
     db.session.commit()
     return [
         QueuedMessage(
-            *row[:8],
+            id=row.id,
+            claim_token=token,  # what they were selected by
+            recipient=row.recipient,
+            subject=row.subject,
+            body_text=row.body_text,
+            body_html=row.body_html,
+            signature_id=row.signature_id,
+            attempts=row.attempts,
             attachments=tuple(attached.get(row.id, ())),
             update_id=row.update_id,
             headers=tuple(json.loads(row.headers).items()) if row.headers else (),
@@ -165,8 +171,8 @@ def claim_due_messages(limit: int) -> list[QueuedMessage]:
 
 
 def pending_count() -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING)
-    )
+    ).scalar_one()

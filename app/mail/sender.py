@@ -78,8 +78,10 @@ def _finish(message: QueuedMessage, **values) -> None:
         )
 
 
-_SENT_HOOKS: dict[str, Callable[[QueuedMessage], None]] = {}
-_WRITERS: dict[str, Callable[[QueuedMessage], QueuedMessage | None]] = {}
+SentHook = Callable[[QueuedMessage], None]
+Writer = Callable[[QueuedMessage], QueuedMessage | None]
+_SENT_HOOKS: dict[str, SentHook] = {}
+_WRITERS: dict[str, Writer] = {}
 
 
 class GaveUp(PermanentMailError):
@@ -95,12 +97,12 @@ class NoWriter(Exception):
     sent as it is, it would go out blank."""
 
 
-def written_when_sent(purpose: str):
+def written_when_sent(purpose: str) -> Callable[[Writer], Writer]:
     """Register how a message of this purpose queued without its text (subject and bodies
     empty) is written when it is sent: the writer returns the message with its text, or None
     if what it was about is gone."""
 
-    def register(writer: Callable[[QueuedMessage], QueuedMessage | None]):
+    def register(writer: Writer) -> Writer:
         _WRITERS[purpose] = writer
         return writer
 
@@ -120,12 +122,12 @@ def _written(message: QueuedMessage) -> QueuedMessage:
     return written
 
 
-def when_sent(purpose: str):
+def when_sent(purpose: str) -> Callable[[SentHook], SentHook]:
     """Register what else happens once a message of this purpose has left (a letter reaching
     an official shows on the petition's page). It runs after the message is marked sent, in
     its own transaction; if it fails, the message stays sent and the failure is logged."""
 
-    def register(hook: Callable[[QueuedMessage], None]):
+    def register(hook: SentHook) -> SentHook:
         _SENT_HOOKS[purpose] = hook
         return hook
 

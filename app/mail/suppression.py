@@ -9,16 +9,16 @@ import hmac
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.core.database import write_transaction
 from app.core.email_address import canonical_email
+from app.core.links import secret_key
 from app.extensions import db
 from app.models import Signature, Suppression, SuppressionReason, Update
 
 
 def _key() -> bytes:
-    secret = current_app.secret_key
+    secret = secret_key()
     secret = secret.encode() if isinstance(secret, str) else secret
     return hmac.new(secret, b"petitions suppression list", hashlib.sha256).digest()
 

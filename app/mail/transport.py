@@ -235,4 +235,5 @@ def open_transport() -> Iterator[Transport]:
     finally:
         # Everything sent is already recorded; a goodbye that fails changes nothing.
         with suppress(*TRANSIENT_ERRORS):
-            connection.__exit__(None, None, None)
+            # Flask-Mail's hints say its __exit__ is never given None; Python gives it None.
+            connection.__exit__(None, None, None)  # type: ignore[arg-type]

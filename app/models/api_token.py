@@ -1,16 +1,20 @@
 """Tokens that let another tool (a CRM, a partner's site) use the OSDI API for an organizer."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime
 
+if TYPE_CHECKING:
+    from app.models.organizer import Organizer
 
-class ApiToken(db.Model):
+
+class ApiToken(Model):
     """One token: it acts for its organizer, on the petitions they manage, within its scopes.
 
     Only the SHA-256 of the secret is kept; the secret is shown once, when it is made. Every
@@ -37,7 +41,7 @@ class ApiToken(db.Model):
     last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
-    organizer: so.Mapped["Organizer"] = so.relationship()  # noqa: F821
+    organizer: so.Mapped["Organizer"] = so.relationship()
 
     @property
     def is_revoked(self) -> bool:

@@ -9,12 +9,12 @@ import sqlalchemy.orm as so
 from flask_login import current_user
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.petition import Petition
 from app.models.types import UTCDateTime
 
 
-class PetitionChange(db.Model):
+class PetitionChange(Model):
     """One change an organizer made: a setting's old and new value, or an action taken."""
 
     __tablename__ = "petition_change"
@@ -32,7 +32,7 @@ class PetitionChange(db.Model):
     new_value: so.Mapped[str | None] = so.mapped_column(sa.String(500))
 
 
-class SignatureExport(db.Model):
+class SignatureExport(Model):
     """One export of signatures: who, when, with which filters, how many rows."""
 
     __tablename__ = "signature_export"
@@ -60,12 +60,17 @@ def actor_label() -> str:
     return f"command line ({user})"
 
 
-def _shown(value) -> str | None:
+def _shown(value: object) -> str | None:
     return None if value is None else str(value)[:500]
 
 
 def record_change(
-    petition: Petition, what: str, old=None, new=None, *, actor: str | None = None
+    petition: Petition,
+    what: str,
+    old: object = None,
+    new: object = None,
+    *,
+    actor: str | None = None,
 ) -> None:
     """Add to the petition's record, in the caller's transaction. `actor` names who, when
     a service is told (else the organizer logged in, or the command line's user)."""

@@ -6,12 +6,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.outbox import OutboxMessage
 from app.models.types import UTCDateTime
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     __tablename__ = "delivery"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

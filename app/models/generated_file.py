@@ -9,11 +9,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime
 
 
-class GeneratedFile(db.Model):
+class GeneratedFile(Model):
     __tablename__ = "generated_file"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -44,7 +44,7 @@ class GeneratedFile(db.Model):
         return f"<GeneratedFile {self.id} {self.purpose} {self.filename}>"
 
 
-class GeneratedFileChunk(db.Model):
+class GeneratedFileChunk(Model):
     __tablename__ = "generated_file_chunk"
 
     file_id: so.Mapped[int] = so.mapped_column(

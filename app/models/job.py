@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, string_enum
 
 
@@ -23,7 +23,7 @@ class JobStatus(enum.StrEnum):
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
-class Job(db.Model):
+class Job(Model):
     __tablename__ = "job"
     __table_args__ = (sa.Index("ix_job_due", "status", "created_at"),)
 

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime
 
 
@@ -20,7 +20,7 @@ def _no_account_hash() -> str:
     return generate_password_hash("no account has this password")
 
 
-class Organizer(UserMixin, db.Model):
+class Organizer(UserMixin, Model):
     __tablename__ = "organizer"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, string_enum
 
 
@@ -17,7 +17,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"  # refused for good by the server (bad address); kept for the record
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (
         # Covers what a sender's claim filters on: with 100,000 update emails waiting, SQLite
@@ -68,7 +68,7 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} {self.purpose} {self.status}>"
 
 
-class OutboxAttachment(db.Model):
+class OutboxAttachment(Model):
     """A file sent with a message (a letter's PDF)."""
 
     __tablename__ = "outbox_attachment"

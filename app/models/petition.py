@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import default_time_zone, now, zone_named
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, string_enum
 
 
@@ -21,7 +21,7 @@ class Outcome(enum.StrEnum):
     LOST = "lost"
 
 
-class Petition(db.Model):
+class Petition(Model):
     __tablename__ = "petition"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -96,7 +96,7 @@ class Petition(db.Model):
         return f"<Petition {self.slug}>"
 
 
-class Target(db.Model):
+class Target(Model):
     """A decision maker the letter goes to; `position` 1 is named first."""
 
     __tablename__ = "target"
@@ -129,7 +129,7 @@ class Target(db.Model):
         return f"<Target {self.position} {self.full_name}>"
 
 
-class PetitionTranslation(db.Model):
+class PetitionTranslation(Model):
     """The organizers' text (title, about) in another language, shown as a translation. The
     letter to the officials is not translated: it is delivered as written."""
 
@@ -149,7 +149,7 @@ class PetitionTranslation(db.Model):
     letter_body: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
 
-class TargetTranslation(db.Model):
+class TargetTranslation(Model):
     """A target's title in another language ("Alcalde" for "Mayor"), shown to readers of that
     language; the name is a name and stays as written. The letter keeps the English title."""
 
@@ -164,7 +164,7 @@ class TargetTranslation(db.Model):
     title: so.Mapped[str] = so.mapped_column(sa.String(120))
 
 
-class PetitionMember(db.Model):
+class PetitionMember(Model):
     """An organizer who may manage a petition (besides admins, who manage all)."""
 
     __tablename__ = "petition_member"
@@ -180,7 +180,7 @@ class PetitionMember(db.Model):
     added_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
 
 
-class FormerSlug(db.Model):
+class FormerSlug(Model):
     """A slug a published petition had before: its links keep working (301 to the new one)."""
 
     __tablename__ = "former_slug"

@@ -6,12 +6,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.petition import Target
 from app.models.types import UTCDateTime
 
 
-class TargetResponse(db.Model):
+class TargetResponse(Model):
     """What one target answered on one day: Markdown text, and the letter itself as a PDF if
     the organizers have it. Recording a response for the same day again replaces it."""
 

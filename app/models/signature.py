@@ -2,13 +2,17 @@
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, string_enum
+
+if TYPE_CHECKING:
+    from app.models.petition import Petition
 
 
 class SignatureStatus(enum.StrEnum):
@@ -36,7 +40,7 @@ def public_name(first_name: str, last_name: str, display: NameDisplay) -> str | 
     return None
 
 
-class Signature(db.Model):
+class Signature(Model):
     __tablename__ = "signature"
     __table_args__ = (
         # One address signs a petition at most twice (a household sharing it), and never
@@ -88,7 +92,7 @@ class Signature(db.Model):
     # When the one reminder to confirm went out (app.signatures.reminders); never a second.
     reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
-    petition: so.Mapped["Petition"] = so.relationship()  # noqa: F821
+    petition: so.Mapped["Petition"] = so.relationship()
 
     @property
     def public_name(self) -> str | None:

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, string_enum
 
 
-class Update(db.Model):
+class Update(Model):
     """News about a petition: a draft until published on its page; emailed at most once.
 
     (The table is `petition_update`: UPDATE is an SQL keyword.)"""
@@ -61,7 +61,7 @@ class Update(db.Model):
         return f"<Update {self.id} of petition {self.petition_id}>"
 
 
-class UpdateTranslation(db.Model):
+class UpdateTranslation(Model):
     """An update's title and text in another language, for signers who signed in it."""
 
     __tablename__ = "petition_update_translation"
@@ -81,7 +81,7 @@ class SuppressionReason(enum.StrEnum):
     BOUNCED = "bounced"  # the mail server refused the address for good (5xx)
 
 
-class Suppression(db.Model):
+class Suppression(Model):
     """An address that gets no more updates about a petition, even if it signs again. Kept as
     a keyed hash (app.mail.suppression.email_hash), never as the address, so it outlives
     the purge of signers' data."""

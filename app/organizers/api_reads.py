@@ -71,7 +71,9 @@ def visible_petitions(
     token: ApiToken, *, page: int, per_page: int, modified: ModifiedRange = ModifiedRange()
 ) -> Page:
     query = _visible(token).where(*modified.conditions(_petition_modified_date()))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(query.subquery())
+    ).scalar_one()
     items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return Page(items, total)
 
@@ -112,7 +114,9 @@ def confirmed_signatures(
         Signature.confirmed_at < settled,
         *modified.conditions(Signature.confirmed_at),
     ]
-    total = db.session.scalar(sa.select(sa.func.count(Signature.id)).where(*conditions))
+    total = db.session.execute(
+        sa.select(sa.func.count(Signature.id)).where(*conditions)
+    ).scalar_one()
     items = list(
         db.session.scalars(
             sa.select(Signature)

@@ -82,11 +82,11 @@ def create_api_token(organizer: Organizer, name: str, scopes: TokenScopes) -> tu
 
 
 def live_token_count(organizer: Organizer) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count(ApiToken.id)).where(
             ApiToken.organizer_id == organizer.id, ApiToken.revoked_at.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 def tokens_of(organizer: Organizer) -> list[ApiToken]:

@@ -87,7 +87,8 @@ def _membership(petition_id: int, organizer_id: int) -> PetitionMember | None:
 def join_petition(petition: Petition, organizer: Organizer) -> bool:
     """Make `organizer` a member, in the caller's transaction (a petition's creator joins
     the one that creates it). False if they already were."""
-    if petition.id is not None and _membership(petition.id, organizer.id) is not None:
+    stored = sa.inspect(petition).has_identity  # else it has no id yet
+    if stored and _membership(petition.id, organizer.id) is not None:
         return False
     db.session.flush()  # the petition's id
     db.session.add(PetitionMember(petition_id=petition.id, organizer_id=organizer.id))
@@ -129,16 +130,16 @@ def remove_member(petition: Petition, organizer_id: int) -> Organizer | None:
         membership = _membership(petition.id, organizer_id)
         if membership is None:
             return None
-        remaining = db.session.scalar(
+        remaining = db.session.execute(
             sa.select(sa.func.count())
             .select_from(PetitionMember)
             .where(PetitionMember.petition_id == petition.id)
-        )
+        ).scalar_one()
         if remaining <= 1:
             raise MembershipRefused(
                 _l("This is the last member of the team: add someone else before removing them.")
             )
-        organizer = db.session.get(Organizer, organizer_id)
+        organizer = db.session.get_one(Organizer, organizer_id)  # a member's
         db.session.delete(membership)
         record_change(petition, "member removed", organizer.email, None)
         return organizer

@@ -14,6 +14,7 @@ from slugify import slugify
 
 from app.core.clock import as_utc, default_time_zone, now
 from app.core.database import write_transaction
+from app.core.i18n import Message
 from app.core.text_rules import is_one_line
 from app.extensions import db
 from app.models import FormerSlug, Organizer, Petition, PetitionMember, Target
@@ -31,7 +32,7 @@ MAX_TARGETS = 12
 class AuthoringRefused(ValueError):
     """Nothing was saved; `field` names the form field at fault, if one is."""
 
-    def __init__(self, message, field: str | None = None) -> None:
+    def __init__(self, message: Message, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
@@ -167,13 +168,13 @@ class _Record:
         self.on = petition.is_published
         self.actor = actor
 
-    def __call__(self, what: str, old=None, new=None) -> None:
+    def __call__(self, what: str, old: object = None, new: object = None) -> None:
         if self.on:
             actor = self.actor.email if self.actor is not None else None
             record_change(self.petition, what, _shown(old), _shown(new), actor=actor)
 
 
-def _shown(value) -> str | None:
+def _shown(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -221,13 +222,13 @@ def _apply_targets(petition: Petition, wanted: tuple[TargetFields, ...], record:
     existing = {target.id: target for target in petition.targets}
     kept = {row.id for row in wanted if row.id in existing}
     changes = 0
-    for target in list(petition.targets):
-        if target.id not in kept:
-            record(f"target {target.position} removed", _target_label(target), None)
-            petition.targets.remove(target)
+    for removed in list(petition.targets):
+        if removed.id not in kept:
+            record(f"target {removed.position} removed", _target_label(removed), None)
+            petition.targets.remove(removed)
             changes += 1
-    for target in petition.targets:
-        target.position += _STEP_ASIDE
+    for moved in petition.targets:
+        moved.position += _STEP_ASIDE
     db.session.flush()
     placed = set()
     for position, row in enumerate(wanted, start=1):
@@ -301,7 +302,7 @@ def edit_petition(
     petition_id = petition.id
     try:
         with write_transaction() as session:
-            petition = session.get(Petition, petition_id)
+            petition = session.get_one(Petition, petition_id)
             _check_times(petition, wanted)
             slug = _chosen_slug(wanted.slug, wanted.title, petition.id) if wanted.slug else None
             record = _Record(petition, actor)

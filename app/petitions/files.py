@@ -5,7 +5,7 @@ by its key; a petition is made from it (`create_from_file`) or written back to o
 
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -124,11 +124,15 @@ class PetitionFile:
         """closes_at, or the next yearly deadline still to come at `at`."""
         if self.closes_at is not None:
             return self.closes_at
+        if self.closes_yearly is None:  # a file read has one or the other
+            raise ValueError("neither closes_at nor closes_yearly")
         month, day = self.closes_yearly
         return next_yearly_deadline(month, day, self.zone, at)
 
 
-def next_yearly_deadline(month: int, day: int, zone: ZoneInfo, at: datetime | None = None):
+def next_yearly_deadline(
+    month: int, day: int, zone: ZoneInfo, at: datetime | None = None
+) -> datetime:
     """The next `month`-`day`, 23:59:59 in `zone`, still to come at `at` (a February 29
     waits for a leap year)."""
     moment = as_utc(at or now()).astimezone(zone)
@@ -154,13 +158,18 @@ class _Reader:
     def fail(self, key: str, message: str) -> None:
         self.problems.append(f"{key}: {message}")
 
-    def unknown_keys(self, table: dict, known: set[str], prefix: str = "") -> None:
+    def unknown_keys(self, table: Mapping[str, object], known: set[str], prefix: str = "") -> None:
         for key in table:
             if key not in known:
                 self.fail(f"{prefix}{key}", "unknown key (a typo?)")
 
     def text(
-        self, table: dict, key: str, where: str, limit: int | None, required: bool = True
+        self,
+        table: Mapping[str, object],
+        key: str,
+        where: str,
+        limit: int | None,
+        required: bool = True,
     ) -> str | None:
         value = table.get(key)
         if value is None:
@@ -191,7 +200,9 @@ class _Reader:
             return None
         return value
 
-    def instant(self, table: dict, key: str, zone: ZoneInfo | None, end_of_day: bool):
+    def instant(
+        self, table: Mapping[str, object], key: str, zone: ZoneInfo | None, end_of_day: bool
+    ) -> datetime | None:
         value = table.get(key)
         if value is None:
             return None
@@ -277,13 +288,18 @@ def parse_petition_file(text: str) -> PetitionFile:
     translations = _translations(read, content.get("translations", {}), len(targets))
     if read.problems:
         raise PetitionFileError(read.problems)
+    # A text read as None came with a problem noted, and those were raised above.
     return PetitionFile(
-        slug=slug,
-        **texts,
+        slug=slug or "",
+        title=texts["title"] or "",
+        organizer=texts["organizer"] or "",
+        about=texts["about"] or "",
+        letter_subject=texts["letter_subject"] or "",
+        letter_body=texts["letter_body"] or "",
         goal=goal,
         time_zone=time_zone,
         resident_zip_prefixes=prefixes,
-        resident_label=label,
+        resident_label=label or "",
         opens_at=opens_at,
         closes_at=closes_at,
         closes_yearly=closes_yearly,
@@ -302,7 +318,7 @@ def read_petition_file(path: str | Path) -> PetitionFile:
     return parse_petition_file(text)
 
 
-def _zip_prefixes(read: _Reader, value) -> tuple[str, ...]:
+def _zip_prefixes(read: _Reader, value: object) -> tuple[str, ...]:
     key = "resident_zip_prefixes"
     if value is None:
         read.fail(key, 'missing: the ZIP code starts that count as residents, e.g. ["191"]')
@@ -319,7 +335,7 @@ def _zip_prefixes(read: _Reader, value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
-def _month_day(read: _Reader, value) -> tuple[int, int] | None:
+def _month_day(read: _Reader, value: object) -> tuple[int, int] | None:
     if value is None:
         return None
     match = MONTH_DAY.fullmatch(value) if isinstance(value, str) else None
@@ -335,7 +351,7 @@ def _month_day(read: _Reader, value) -> tuple[int, int] | None:
     return None
 
 
-def _email(read: _Reader, table: dict, key: str, where: str) -> str | None:
+def _email(read: _Reader, table: Mapping[str, object], key: str, where: str) -> str | None:
     """An optional address, checked and tidied as the forms do."""
     email = read.text(table, key, where, 254, required=False)
     if email is None:
@@ -347,7 +363,7 @@ def _email(read: _Reader, table: dict, key: str, where: str) -> str | None:
         return None
 
 
-def _targets(read: _Reader, value) -> tuple[TargetEntry, ...]:
+def _targets(read: _Reader, value: object) -> tuple[TargetEntry, ...]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         read.fail("targets", "must be [[targets]] tables, each with a title and a name")
         return ()
@@ -364,7 +380,7 @@ def _targets(read: _Reader, value) -> tuple[TargetEntry, ...]:
     return tuple(targets)
 
 
-def _translations(read: _Reader, value, target_count: int) -> dict[str, TranslationEntry]:
+def _translations(read: _Reader, value: object, target_count: int) -> dict[str, TranslationEntry]:
     if not isinstance(value, dict):
         read.fail("translations", "must be tables such as [translations.es]")
         return {}
@@ -396,7 +412,12 @@ def _translations(read: _Reader, value, target_count: int) -> dict[str, Translat
         elif any(len(t.strip()) > 120 for t in titles):
             read.fail(f"{where}.target_titles", "at most 120 characters each")
         translations[locale] = TranslationEntry(
-            **texts, target_titles=tuple(t.strip() or None for t in titles)
+            # None only with a problem noted: then the file is refused, this entry unused.
+            title=texts["title"] or "",
+            about=texts["about"] or "",
+            letter_subject=texts["letter_subject"],
+            letter_body=texts["letter_body"],
+            target_titles=tuple(t.strip() or None for t in titles),
         )
     return translations
 
@@ -474,7 +495,7 @@ def create_from_file(
     closes_at: datetime | None = None,
     *,
     publish: bool = False,
-    also: Callable[[Petition], None] | None = None,
+    also: Callable[[Petition], object] | None = None,
 ) -> Petition:
     """A new petition from a file: a draft, unless `publish` (refused, with nothing made, if
     signers could not use it yet). `also` runs in the same transaction, once the petition
@@ -507,8 +528,7 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
     content = read_petition_file(PARS_FILE)
     with write_transaction():
         petition = petition_by_slug(content.slug)
-        created = petition is None
-        if created:
+        if petition is None:
             petition = _new_petition(content, closes_at)
             petition.featured = True
             petition.published_at = now()
@@ -526,7 +546,7 @@ def seed_pars(closes_at: datetime | None = None) -> tuple[Petition, bool]:
                     )
                 )
         _set_translations(petition, content)
-        return petition, created
+        return petition, False
 
 
 # --- writing ---------------------------------------------------------------------------------

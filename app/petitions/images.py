@@ -145,12 +145,15 @@ def _addressed_to(names: list[str]) -> str:
     """'To Mayor Michael Nutter and 2 others'."""
     if not names:
         return ""
+    text: str  # flask_babel has no type hints
     if len(names) == 1:
-        return _("To %(first)s", first=names[0])
+        text = _("To %(first)s", first=names[0])
+        return text
     others = len(names) - 1
-    return ngettext(
+    text = ngettext(
         "To %(first)s and %(num)d other", "To %(first)s and %(num)d others", others, first=names[0]
     )
+    return text
 
 
 def share_image_for(petition: Petition, locale: str) -> ShareImage:

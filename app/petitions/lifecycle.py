@@ -60,7 +60,7 @@ def publish_petition(petition: Petition, actor: Organizer | None = None) -> bool
     use. Returns False if it was published already."""
     petition_id = petition.id
     with write_transaction():
-        petition = db.session.get(Petition, petition_id)
+        petition = db.session.get_one(Petition, petition_id)
         if petition.is_published:
             return False
         problems = publish_problems(petition)

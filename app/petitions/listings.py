@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_sqlalchemy.pagination import Pagination
 
 from app.core.clock import now
 from app.extensions import db
@@ -50,7 +51,7 @@ class PetitionRow:
     outcome: Outcome = Outcome.NONE
 
 
-def _published() -> sa.Select:
+def _published() -> sa.Select[Petition]:
     return (
         sa.select(Petition)
         .where(Petition.published_at.is_not(None))
@@ -59,7 +60,7 @@ def _published() -> sa.Select:
     )
 
 
-def published_petitions(show: str | None, page: int, per_page: int = PER_PAGE):
+def published_petitions(show: str | None, page: int, per_page: int = PER_PAGE) -> Pagination:
     """A page of published petitions, newest first, all or those of a filter of
     LIST_FILTERS (KeyError for another name). A Flask-SQLAlchemy Pagination."""
     query = _published()

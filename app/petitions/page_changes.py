@@ -11,9 +11,11 @@ services that write with Core statements (publishing an update, erasure) add. Th
 raises it itself (`app.signatures.counting`).
 """
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from app.models import (
     Delivery,
@@ -44,7 +46,7 @@ _PETITION_ROWS = (Target, PetitionTranslation, Update, Delivery, PetitionChange,
 _TARGET_ROWS = (TargetTranslation, TargetResponse)
 
 
-def _changed_petitions(session: Session, rows) -> set[int]:
+def _changed_petitions(session: Session, rows: Iterable[object]) -> set[int]:
     """The petitions these rows belong to: most say it themselves, a target's rows through
     their target, an update's translations through their update."""
     ids: set[int] = set()
@@ -68,7 +70,7 @@ def _changed_petitions(session: Session, rows) -> set[int]:
 
 
 @event.listens_for(Session, "after_flush")
-def _raise_versions(session: Session, _context) -> None:
+def _raise_versions(session: Session, _context: UOWTransaction) -> None:
     # After the flush new rows have their keys; the new/dirty/deleted sets are still the
     # flushed ones.
     changed = [row for row in session.dirty if session.is_modified(row, include_collections=False)]

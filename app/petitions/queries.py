@@ -2,12 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
 from app.core.clock import in_zone, now
-from app.core.database import read_one_row
+from app.core.database import AnyRow, read_one_row
 from app.extensions import db
 from app.models import (
     FormerSlug,
@@ -62,7 +61,7 @@ _FOR_VISITORS = sa.select(
 ).where(Petition.slug == sa.bindparam("slug"))
 
 
-def petition_for_visitors(slug: str) -> sa.Row[Any] | None:
+def petition_for_visitors(slug: str) -> AnyRow | None:
     """The columns of `_FOR_VISITORS`, by name. Outside the session: a request that goes on
     to write (signing) begins its write at once instead of first ending a read."""
     return read_one_row(_FOR_VISITORS, {"slug": slug})
@@ -123,12 +122,11 @@ def recent_public_signers(
     )
     return [
         PublicSigner(
-            name=public_name(row.first_name, row.last_name, row.name_display),
-            zip_code=row.zip_code,
-            reason=row.reason,
-            signed_at=row.confirmed_at,
+            name=name, zip_code=row.zip_code, reason=row.reason, signed_at=row.confirmed_at
         )
         for row in rows
+        # Always named: hidden names are not selected.
+        if (name := public_name(row.first_name, row.last_name, row.name_display)) is not None
     ]
 
 
@@ -142,7 +140,7 @@ def letter_greeting(targets: list[Target]) -> str:
     return f"Dear {joined}:"
 
 
-def petition_summary(petition: Petition, url: str) -> dict:
+def petition_summary(petition: Petition, url: str) -> dict[str, object]:
     """The public JSON description of a petition (no signer, no official's address)."""
     count = petition.signature_count
     return {

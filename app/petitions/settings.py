@@ -2,6 +2,7 @@
 web or the command line. Each change is recorded with who made it, the old and new values.
 The services open their write transaction (joining the caller's, if it has one)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,7 +59,7 @@ def _shown_time(petition: Petition, moment: datetime) -> str:
     return in_zone(moment, petition.zone).isoformat(timespec="seconds")
 
 
-def _set_recorded(petition: Petition, column: str, value) -> int:
+def _set_recorded(petition: Petition, column: str, value: object) -> int:
     """Set one column, recording the change; how many changed (0 or 1)."""
     old = getattr(petition, column)
     if old == value:
@@ -113,7 +114,7 @@ def set_featured(petition: Petition, featured: bool | None, by: Organizer | None
     is never featured. `featured` None leaves it as it is."""
     if featured is None:
         return 0
-    others = []
+    others: Sequence[Petition] = []
     if featured:
         others = db.session.scalars(
             sa.select(Petition).where(Petition.id != petition.id, Petition.featured.is_(True))

@@ -250,7 +250,7 @@ def save_translation(petition: Petition, locale: str, values: Mapping[str, str])
     petition_id = petition.id
     with write_transaction():
         # Locked, so that two organizers saving at once do not both add the language's row.
-        petition = db.session.get(Petition, petition_id, with_for_update=True)
+        petition = db.session.get_one(Petition, petition_id, with_for_update=True)
         texts = {text.key: text for text in petition_texts(petition, locale)}
         wanted = {}
         for key, value in values.items():

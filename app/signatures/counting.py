@@ -48,16 +48,16 @@ def recount(petition: Petition) -> Recount:
     """
     with write_transaction() as session:
         petition_id, slug = petition.id, petition.slug
-        stored = session.scalar(
+        stored = session.execute(
             sa.select(Petition.signature_count).where(Petition.id == petition_id).with_for_update()
-        )
-        counted = session.scalar(
+        ).scalar_one()
+        counted = session.execute(
             sa.select(sa.func.count())
             .select_from(Signature)
             .where(
                 Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED
             )
-        )
+        ).scalar_one()
         if stored != counted:
             session.execute(
                 sa.update(Petition)

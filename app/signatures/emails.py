@@ -8,6 +8,7 @@ the crowd's requests stay short, and the email always carries the petition's cur
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import render_template
@@ -26,6 +27,20 @@ from app.petitions.translations import translated_title
 
 CONFIRMATION_REMINDER = "confirmation_reminder"
 CONFIRM_SIGNATURE = "confirm_signature"
+
+
+class PetitionInEmail(Protocol):
+    """What the signers' emails read of a petition: a Petition, or the light read of one
+    that writing a confirmation makes (`_TO_CONFIRM`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def organizer_name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -48,12 +63,14 @@ class SignerEmail:
         )
 
 
-def _title_in(petition, locale: str) -> str:
+def _title_in(petition: PetitionInEmail, locale: str) -> str:
     """The petition's title in the signer's language, when the organizers' text has one."""
     return translated_title(petition.id, locale) or petition.title
 
 
-def _render(template: str, subject: str, petition, link_key: str, **context) -> SignerEmail:
+def _render(
+    template: str, subject: str, petition: PetitionInEmail, link_key: str, **context: object
+) -> SignerEmail:
     confirm = make_token(LinkPurpose.CONFIRM, link_key)
     withdraw = make_token(LinkPurpose.WITHDRAW, link_key)
     context.update(
@@ -72,7 +89,12 @@ def _render(template: str, subject: str, petition, link_key: str, **context) -> 
 
 
 def confirmation_email(
-    petition, first_name: str, locale: str, link_key: str, *, reminder: bool = False
+    petition: PetitionInEmail,
+    first_name: str,
+    locale: str,
+    link_key: str,
+    *,
+    reminder: bool = False,
 ) -> SignerEmail:
     """The email whose button makes a signature count, rendered for this signer (a fraction
     of a millisecond), so it always carries the petition's current title. With `reminder`,
@@ -143,18 +165,25 @@ def _write_confirmation(message: QueuedMessage) -> QueuedMessage | None:
     )
 
 
+def _address_and_key(signature: Signature) -> tuple[str, str]:
+    """The address and link key of a signature emailed about: one made online, not erased."""
+    if signature.email is None or signature.link_key is None:
+        raise ValueError(f"{signature!r} has no address or no link key to email")
+    return signature.email, signature.link_key
+
+
 def request_confirmation(signature: Signature) -> None:
     """Send an existing pending signature its confirmation email (again)."""
-    email = confirmation_email(
-        signature.petition, signature.first_name, signature.locale, signature.link_key
-    )
-    email.queue(signature.email, signature.id)
+    address, link_key = _address_and_key(signature)
+    email = confirmation_email(signature.petition, signature.first_name, signature.locale, link_key)
+    email.queue(address, signature.id)
     signature.last_emailed_at = now()
 
 
 def tell_already_signed(signature: Signature, *, household_full: bool = False) -> None:
     """Someone signed again with this address. The form never says so; this email does, to
     the mailbox's owner only. `household_full`: two people already signed with it."""
+    address, link_key = _address_and_key(signature)
     with force_locale(signature.locale):
         title = _title_in(signature.petition, signature.locale)
         subject = _("You have already signed: %(title)s", title=title)
@@ -162,11 +191,11 @@ def tell_already_signed(signature: Signature, *, household_full: bool = False) -
             "already_signed",
             subject,
             signature.petition,
-            signature.link_key,
+            link_key,
             title=title,
             first_name=signature.first_name,
             household_full=household_full,
             confirmed=signature.status == "confirmed",
         )
-    email.queue(signature.email, signature.id)
+    email.queue(address, signature.id)
     signature.last_emailed_at = now()

@@ -10,12 +10,15 @@ database's own CSV dump. Tests read the result back with Python's csv module, on
 PostgreSQL alike.
 """
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy import ColumnElement, ColumnExpressionArgument
 
 from app.core.clock import day_end, day_start, now
 from app.core.database import is_postgresql, write_transaction
@@ -62,7 +65,7 @@ class ExportFilters:
             parts.append(f"to={self.signed_to.isoformat()}")
         return " ".join(parts)
 
-    def conditions(self, petition: Petition) -> list:
+    def conditions(self, petition: Petition) -> list[ColumnElement[bool]]:
         conditions = [Signature.petition_id == petition.id]
         if self.status is not None:
             conditions.append(Signature.status == self.status)
@@ -76,11 +79,11 @@ class ExportFilters:
 # --- the CSV line, written by the database ------------------------------------------------
 
 
-def _text(expression) -> sa.ColumnElement:
+def _text(expression: ColumnExpressionArgument[Any]) -> ColumnElement[str]:
     return sa.type_coerce(sa.func.coalesce(expression, ""), sa.String())
 
 
-def _formula_safe(expression) -> sa.ColumnElement:
+def _formula_safe(expression: ColumnExpressionArgument[str | None]) -> ColumnElement[str]:
     text = _text(expression)
     if is_postgresql():
         starts_like_formula = sa.func.substr(text, 1, 1).in_(FORMULA_STARTS)
@@ -89,7 +92,7 @@ def _formula_safe(expression) -> sa.ColumnElement:
     return sa.case((starts_like_formula, "'" + text), else_=text)
 
 
-def _local_time(column) -> sa.ColumnElement:
+def _local_time(column: ColumnExpressionArgument[datetime | None]) -> ColumnElement[str]:
     """PostgreSQL: a stored timestamp as ISO 8601 in the petition's zone, with its offset
     (the export sets the session's time zone to it)."""
     return _text(sa.func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'))
@@ -111,8 +114,8 @@ class _LocalTime:
         utc = datetime.fromisoformat(utc_hour + ":00:00").replace(tzinfo=UTC)
         start = utc.astimezone(self.zone)
         last = (utc + timedelta(seconds=3599)).astimezone(self.zone)
-        offset = start.utcoffset()
-        if offset != last.utcoffset() or offset.total_seconds() % 3600:
+        offset = start.utcoffset()  # never None: the time is in a zone
+        if offset is None or offset != last.utcoffset() or offset.total_seconds() % 3600:
             return self._EXACT
         local = start.isoformat()
         return local[:13], local[-6:]
@@ -148,14 +151,17 @@ _CELLS_QUOTED = (
 )
 
 
-def _sheet_date(column) -> sa.ColumnElement:
+def _sheet_date(column: ColumnExpressionArgument[date | None]) -> ColumnElement[str]:
     """A date as YYYY-MM-DD, or empty."""
     if is_postgresql():
         return _text(sa.func.to_char(column, "YYYY-MM-DD"))
     return _text(sa.type_coerce(column, sa.String()))  # SQLite keeps dates as that text
 
 
-def _cells(time=_local_time) -> list[sa.ColumnElement]:
+TimeCell = Callable[[ColumnExpressionArgument[datetime | None]], ColumnElement[str]]
+
+
+def _cells(time: TimeCell = _local_time) -> list[ColumnElement[Any]]:
     """The cells of a row, each time written by `time` (PostgreSQL: in the petition's zone)."""
     return [
         _text(sa.type_coerce(Signature.status, sa.String())),
@@ -176,7 +182,7 @@ def _cells(time=_local_time) -> list[sa.ColumnElement]:
     ]
 
 
-def _csv_line() -> sa.ColumnElement:
+def _csv_line() -> ColumnElement[str]:
     """SQLite writes the line with printf (%w doubles the double quotes inside a quoted
     cell), with the two times as stored UTC text: Python puts them in the petition's zone
     (SQLite has no time zones)."""
@@ -201,9 +207,7 @@ def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[
     iso = _LocalTime(petition.zone)
     last_id = 0
     while True:
-        rows = (
-            db.session.connection().connection.dbapi_connection.execute(sql, (last_id,)).fetchall()
-        )
+        rows = _sqlite_connection().execute(sql, (last_id,)).fetchall()
         db.session.commit()  # end the read transaction between pages
         if not rows:
             return
@@ -215,10 +219,18 @@ def _sqlite_lines(petition: Petition, filters: ExportFilters) -> Iterator[tuple[
         last_id = rows[-1][0]
 
 
+def _sqlite_connection() -> sqlite3.Connection:
+    """The driver's connection under the session's, in the session's transaction."""
+    connection = db.session.connection().connection.dbapi_connection
+    if not isinstance(connection, sqlite3.Connection):
+        raise TypeError(f"not a SQLite connection: {connection!r}")
+    return connection
+
+
 def _postgresql_copy(petition: Petition, filters: ExportFilters) -> Iterator[tuple[str, int]]:
     """PostgreSQL writes the CSV itself (COPY ... TO STDOUT), streamed to us block by block:
     one statement, one snapshot, no Python per row."""
-    from psycopg import ClientCursor
+    from psycopg import ClientCursor, Connection
 
     query = (
         sa.select(*_cells())
@@ -227,6 +239,8 @@ def _postgresql_copy(petition: Petition, filters: ExportFilters) -> Iterator[tup
         .compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
     )
     connection = db.session.connection().connection.dbapi_connection
+    if not isinstance(connection, Connection):
+        raise TypeError(f"not a psycopg connection: {connection!r}")
     select = ClientCursor(connection).mogrify(str(query), query.params)
     buffered: list[bytes] = []
     size = 0
@@ -247,9 +261,9 @@ def _postgresql_copy(petition: Petition, filters: ExportFilters) -> Iterator[tup
 
 def matching_count(petition: Petition, filters: ExportFilters) -> int:
     """How many rows an export with these filters has now (for a progress bar)."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count()).select_from(Signature).where(*filters.conditions(petition))
-    )
+    ).scalar_one()
 
 
 def signature_csv_pieces(

@@ -5,8 +5,9 @@ download until the file expires. The export is recorded, as the command line's i
 the personal data is handed out: at each download, with who downloaded it."""
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
+from typing import Any
 
 from app.core.clock import local_day
 from app.core.database import is_postgresql, write_transaction
@@ -40,7 +41,7 @@ def queue_export(petition: Petition, filters: ExportFilters) -> Job:
         return job
 
 
-def _filters(payload: dict) -> ExportFilters:
+def _filters(payload: Mapping[str, Any]) -> ExportFilters:
     def day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
 
@@ -78,6 +79,7 @@ def _export_job(run: JobRun) -> None:
     petition = db.session.get(Petition, job.petition_id)
     if petition is None:
         raise JobRefused("The petition no longer exists.")
+    petition_id = petition.id  # the job's
     if petition.purged_at is not None:
         raise JobRefused("Signers' personal data on this petition was erased.")
     filters = _filters(job.payload)
@@ -102,7 +104,7 @@ def _export_job(run: JobRun) -> None:
         db.session.commit()
         store_file(
             spool,
-            petition_id=job.petition_id,
+            petition_id=petition_id,
             job_id=job.id,
             purpose=EXPORT_PURPOSE,
             filename=f"{slug}-signatures-{local_day(job.created_at, zone).isoformat()}.csv",

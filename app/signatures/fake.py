@@ -74,11 +74,11 @@ def _is_fake() -> sa.ColumnElement[bool]:
 
 def real_signature_count(petition: Petition) -> int:
     """How many signatures on this petition are not fakes made here."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Signature)
         .where(Signature.petition_id == petition.id, sa.not_(_is_fake()))
-    )
+    ).scalar_one()
 
 
 def fake_signatures_refusal(petition: Petition, *, force: bool = False) -> str | None:
@@ -110,7 +110,9 @@ def add_fake_signatures(
     if refusal:
         raise FakeSignaturesRefused(refusal)
     rng = random.Random(seed)  # not for security # noqa: S311 # nosec B311
-    start = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Signature.id), 0)))
+    start: int = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.max(Signature.id), 0))
+    ).scalar_one()
     moment = now()
     prefixes = petition.resident_prefixes or ("191",)
     added = 0

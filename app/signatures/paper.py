@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from app.core.clock import local_day, now
 from app.core.database import write_transaction
 from app.core.email_address import canonical_email
+from app.core.i18n import Message
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
 from app.models.audit import record_change
@@ -50,7 +51,7 @@ PAPER_LABELS = {column.name: column.label for column in PAPER_COLUMNS}
 class PaperSignatureRefused(ValueError):
     """Why a paper signature was not added; `field` names the form field at fault, if one is."""
 
-    def __init__(self, message, field: str | None = None) -> None:
+    def __init__(self, message: Message, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
@@ -84,7 +85,7 @@ class LikelyDuplicates(Exception):
         self.found = found
 
 
-def sheet_date_problem(petition: Petition, signed_on: date) -> str | None:
+def sheet_date_problem(petition: Petition, signed_on: date) -> Message | None:
     """Why the date written on a sheet cannot be right for this petition, or None. Days are
     days in the petition's zone: the sheet may be dated any day the petition was open, up to
     today."""
@@ -135,9 +136,10 @@ def _add(petition: Petition, paper: PaperSignature, *, add_anyway: bool) -> Sign
     slot = 1
     if canonical:
         existing = signatures_with_email(petition.id, canonical)
-        slot = free_household_slot(existing)
-        if slot is None or any(s.name_key == key for s in existing):
+        free = free_household_slot(existing)
+        if free is None or any(s.name_key == key for s in existing):
             raise PaperSignatureRefused(_l("This email address has already signed."))
+        slot = free
     if not add_anyway:
         found = likely_duplicates(petition, key, paper.zip_code, canonical)
         if found:

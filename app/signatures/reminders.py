@@ -11,6 +11,7 @@ rows. Two workers at once therefore never remind anyone twice, and the write loc
 one batch at a time.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -42,7 +43,9 @@ def _petitions_taking_confirmations(at: datetime) -> list[Petition]:
     )
 
 
-def _due(petition: Petition, cutoff: datetime, after_id: int, limit: int):
+def _due(
+    petition: Petition, cutoff: datetime, after_id: int, limit: int
+) -> Sequence[sa.Row[int, str | None, str, str, str | None]]:
     return db.session.execute(
         sa.select(
             Signature.id,

@@ -6,13 +6,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import write_transaction
+from app.core.database import rows_matched, write_transaction
 from app.core.email_address import canonical_email
 from app.extensions import db
 from app.jobs.files import discard_prepared_files
@@ -152,7 +152,7 @@ _SAME_ADDRESS = sa.select(sa.func.count()).where(
 _INSERT_SIGNATURE = sa.insert(Signature).returning(Signature.id)
 
 
-def _new_signature_values(petition: PetitionToSign, details: SignerDetails) -> dict:
+def _new_signature_values(petition: PetitionToSign, details: SignerDetails) -> dict[str, Any]:
     """The columns of a new pending signature from these details (times set by the caller)."""
     return {
         "petition_id": petition.id,
@@ -250,30 +250,42 @@ def record_confirmed_signature(petition: Petition, details: SignerDetails) -> Si
         except sa.exc.IntegrityError:
             continue  # another request took this slot or name a moment ago: look again
         count_signature(SignatureEvent.CONFIRMED)
-        return db.session.get(Signature, signature_id)
+        return db.session.get_one(Signature, signature_id)
     raise SignatureNotRecorded(petition.slug)
+
+
+def _stored_id(signature: Signature) -> int:
+    """The id of a signature read from the database, known without loading its row (which
+    may be expired, or gone)."""
+    identity = sa.inspect(signature).identity
+    if identity is None:
+        raise ValueError(f"{signature!r} was never stored")
+    signature_id: int = identity[0]
+    return signature_id
 
 
 def confirm_signature(signature: Signature) -> ConfirmOutcome:
     """Make a pending signature count, once, however often its button is pressed."""
-    signature_id = sa.inspect(signature).identity[0]
+    signature_id = _stored_id(signature)
     with write_transaction() as session:
         # Read again under the write lock: it may have been confirmed, or withdrawn, since.
-        signature = session.get(Signature, signature_id, populate_existing=True)
-        if signature is None:
+        current = session.get(Signature, signature_id, populate_existing=True)
+        if current is None:
             return ConfirmOutcome.GONE
-        if signature.status == SignatureStatus.CONFIRMED:
+        if current.status == SignatureStatus.CONFIRMED:
             return ConfirmOutcome.ALREADY_CONFIRMED
-        if not accepts_confirmation(signature.petition, signature):
+        if not accepts_confirmation(current.petition, current):
             return ConfirmOutcome.TOO_LATE
-        changed = session.execute(
-            sa.update(Signature)
-            .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING)
-            .values(status=SignatureStatus.CONFIRMED, confirmed_at=now())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        changed = rows_matched(
+            session.execute(
+                sa.update(Signature)
+                .where(Signature.id == current.id, Signature.status == SignatureStatus.PENDING)
+                .values(status=SignatureStatus.CONFIRMED, confirmed_at=now())
+                .execution_options(synchronize_session=False)
+            )
+        )
         if changed:
-            change_count(signature.petition_id, +1)
+            change_count(current.petition_id, +1)
     if not changed:
         return ConfirmOutcome.ALREADY_CONFIRMED
     count_signature(SignatureEvent.CONFIRMED)
@@ -283,16 +295,16 @@ def confirm_signature(signature: Signature) -> ConfirmOutcome:
 def resend_confirmation(signature: Signature) -> bool:
     """Send a fresh confirmation link (the old one expired). False when there is nothing to
     confirm any more, or one was sent minutes ago."""
-    signature_id = sa.inspect(signature).identity[0]
+    signature_id = _stored_id(signature)
     with write_transaction() as session:
-        signature = session.get(Signature, signature_id, populate_existing=True)
-        if signature is None or signature.status != SignatureStatus.PENDING:
+        current = session.get(Signature, signature_id, populate_existing=True)
+        if current is None or current.status != SignatureStatus.PENDING:
             return False
-        if not accepts_confirmation(signature.petition, signature):
+        if not accepts_confirmation(current.petition, current):
             return False
-        if not _may_email_again(signature):
+        if not _may_email_again(current):
             return False
-        emails.request_confirmation(signature)
+        emails.request_confirmation(current)
     return True
 
 

@@ -25,7 +25,7 @@ class Dashboard:
     by_source: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _per_day(confirmed, zone: ZoneInfo) -> list[tuple[date, int]]:
+def _per_day(confirmed: sa.ColumnElement[bool], zone: ZoneInfo) -> list[tuple[date, int]]:
     """Confirmed signatures per day of the petition's zone.
 
     PostgreSQL groups by the local day itself. SQLite has no time zones: it groups by UTC

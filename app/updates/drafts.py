@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
-from app.core.database import write_transaction
+from app.core.database import rows_matched, write_transaction
 from app.core.text_rules import has_control_characters, tidy
 from app.extensions import db
 from app.models import Petition, Update, UpdateTranslation
@@ -132,12 +132,14 @@ def edit_update(
 def publish_update(petition: Petition, update: Update) -> bool:
     """Show the update on the petition's page; False if it already was."""
     with write_transaction():
-        changed = db.session.execute(
-            sa.update(Update)
-            .where(Update.id == update.id, Update.published_at.is_(None))
-            .values(published_at=now())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        changed = rows_matched(
+            db.session.execute(
+                sa.update(Update)
+                .where(Update.id == update.id, Update.published_at.is_(None))
+                .values(published_at=now())
+                .execution_options(synchronize_session=False)
+            )
+        )
         if changed:
             record_change(petition, "update published", new=update.title)
     db.session.refresh(update)

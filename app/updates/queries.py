@@ -41,6 +41,9 @@ def published_updates(
     ).all()
     shown = []
     for update in updates:
+        published_at = update.published_at
+        if published_at is None:  # not selected: drafts are not shown
+            continue
         text = text_for(update, locale)
         shown.append(
             PublishedUpdate(
@@ -49,8 +52,8 @@ def published_updates(
                 body_html=render_markdown(text.body),
                 locale=text.locale,
                 translated=text.translated,
-                published_at=update.published_at,
-                published_on=as_utc(update.published_at).astimezone(petition.zone).date(),
+                published_at=published_at,
+                published_on=as_utc(published_at).astimezone(petition.zone).date(),
             )
         )
     return shown
@@ -96,26 +99,27 @@ def sending_progress(updates: list[Update]) -> dict[int, SendingProgress]:
         .where(OutboxMessage.update_id.in_(sent_ids))
         .group_by(OutboxMessage.update_id, OutboxMessage.status)
     ):
-        counts[update_id][status] = count
-    jobs: dict[int, Job] = {}
-    for job in db.session.scalars(
+        if update_id is not None:  # always: only the sent updates' messages are selected
+            counts[update_id][status] = count
+    jobs: dict[object, Job] = {}  # by the update id in their payload
+    for queued in db.session.scalars(
         sa.select(Job)
         .where(Job.kind == SEND_UPDATE_JOB, Job.petition_id.in_({u.petition_id for u in updates}))
         .order_by(Job.id)
     ):
-        jobs[job.payload.get("update_id")] = job
+        jobs[queued.payload.get("update_id")] = queued
     progress = {}
     for update in updates:
         if not update.is_sent:
             continue
         job = jobs.get(update.id)
-        failed = job is not None and job.status == JobStatus.FAILED
+        failed_job = job if job is not None and job.status == JobStatus.FAILED else None
         progress[update.id] = SendingProgress(
             queued=counts[update.id].get(OutboxStatus.PENDING, 0),
             sent=counts[update.id].get(OutboxStatus.SENT, 0),
             refused=counts[update.id].get(OutboxStatus.FAILED, 0),
             recipients=update.recipient_count,
-            queuing=update.queued_all_at is None and not failed,
-            error=job.error if failed else None,
+            queuing=update.queued_all_at is None and failed_job is None,
+            error=None if failed_job is None else failed_job.error,
         )
     return progress

@@ -20,7 +20,7 @@ import logging
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import checkpoint_sqlite, write_transaction
+from app.core.database import checkpoint_sqlite, rows_matched, write_transaction
 from app.extensions import db
 from app.jobs import JobAlreadyQueued, JobLost, JobRefused, JobRun, job_handler, queue_job
 from app.mail.queue import enqueue_emails
@@ -58,9 +58,9 @@ def recipients_condition(petition_id: int):
 
 def recipient_estimate(petition: Petition) -> int:
     """How many signers an update would go to now (at most: a few may be suppressed)."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count()).select_from(Signature).where(recipients_condition(petition.id))
-    )
+    ).scalar_one()
 
 
 def request_sending(petition: Petition, update: Update) -> Job:
@@ -70,16 +70,18 @@ def request_sending(petition: Petition, update: Update) -> Job:
         raise SendRefused("Signers' personal data on this petition was erased: no one to email.")
     with write_transaction():
         at = now()
-        changed = db.session.execute(
-            sa.update(Update)
-            .where(Update.id == update.id, Update.send_requested_at.is_(None))
-            .values(
-                send_requested_at=at,
-                send_requested_by=actor_label(),
-                published_at=sa.func.coalesce(Update.published_at, at),
+        changed = rows_matched(
+            db.session.execute(
+                sa.update(Update)
+                .where(Update.id == update.id, Update.send_requested_at.is_(None))
+                .values(
+                    send_requested_at=at,
+                    send_requested_by=actor_label(),
+                    published_at=sa.func.coalesce(Update.published_at, at),
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if not changed:
             raise AlreadySent("This update was already emailed (or is being emailed) to signers.")
         try:
@@ -103,20 +105,19 @@ _BATCH_COLUMNS = (Signature.id, Signature.email, Signature.locale, Signature.lin
 @job_handler(SEND_UPDATE_JOB)
 def _send_update_job(run: JobRun) -> None:
     update_id = run.job.payload.get("update_id")
-    update = db.session.get(Update, update_id) if isinstance(update_id, int) else None
-    if update is None:
+    if not isinstance(update_id, int) or (update := db.session.get(Update, update_id)) is None:
         raise JobRefused("The update no longer exists.")
-    petition = db.session.get(Petition, update.petition_id)
+    petition = db.session.get_one(Petition, update.petition_id)
     copies = SignerCopies(petition, update)
     petition_id, cursor, queued = petition.id, update.send_cursor or 0, update.recipient_count
-    total = db.session.scalar(
+    total = db.session.execute(
         sa.select(sa.func.count()).select_from(Signature).where(recipients_condition(petition_id))
-    )
-    done = db.session.scalar(
+    ).scalar_one()
+    done = db.session.execute(
         sa.select(sa.func.count())
         .select_from(Signature)
         .where(recipients_condition(petition_id), Signature.id <= cursor)
-    )
+    ).scalar_one()
     db.session.commit()
     while True:
         batch = db.session.execute(
@@ -156,12 +157,14 @@ def _queue_batch(update_id: int, cursor: int, last: int, messages: list) -> None
     """Queue one batch and move the cursor past it, in one short write transaction; only
     from where this job left it (a worker that lost its job to another changes nothing)."""
     with write_transaction():
-        moved = db.session.execute(
-            sa.update(Update)
-            .where(Update.id == update_id, sa.func.coalesce(Update.send_cursor, 0) == cursor)
-            .values(send_cursor=last, recipient_count=Update.recipient_count + len(messages))
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        moved = rows_matched(
+            db.session.execute(
+                sa.update(Update)
+                .where(Update.id == update_id, sa.func.coalesce(Update.send_cursor, 0) == cursor)
+                .values(send_cursor=last, recipient_count=Update.recipient_count + len(messages))
+                .execution_options(synchronize_session=False)
+            )
+        )
         if not moved:
             raise JobLost(f"update {update_id}: another worker has moved past signature {cursor}")
         enqueue_emails(messages)

@@ -3,7 +3,7 @@
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request, url_for
+from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -72,8 +72,8 @@ def _by_path(messages, path: tuple[str, ...] = ()) -> dict[str, list[str]]:
             for where, said in _by_path(inner, path if key == WHOLE else (*path, str(key))).items():
                 flat.setdefault(where, []).extend(said)
         return flat
-    said = messages if isinstance(messages, list | tuple) else [messages]
-    return {".".join(path) or WHOLE: [str(message) for message in said]}
+    listed = messages if isinstance(messages, list | tuple) else [messages]
+    return {".".join(path) or WHOLE: [str(message) for message in listed]}
 
 
 def api_errors_by_path(errors: dict) -> dict[str, dict[str, list[str]]]:
@@ -82,18 +82,19 @@ def api_errors_by_path(errors: dict) -> dict[str, dict[str, list[str]]]:
     return {location: _by_path(messages) for location, messages in errors.items()}
 
 
-def _api_http_error(error: HTTPException):
+def _api_http_error(error: HTTPException, status: int):
+    """`status`: the error's code."""
     data = getattr(error, "data", None) or {}
     headers = {name: value for name, value in error.get_headers() if name in _KEPT_HEADERS}
     headers.update(data.get("headers") or {})
     errors = data.get("errors") or data.get("messages")
-    message = data.get("message") or _messages().get(error.code, (None, None))[1]
-    if error.code == 429:
+    message = data.get("message") or _messages().get(status, (None, None))[1]
+    if status == 429:
         message = f"Too many requests for this token: the limit is {error.description}."
     elif errors and not data.get("message"):
         message = "The request does not fit what this address takes: see errors."
     return api_error(
-        error.code,
+        status,
         str(message or error.description),
         api_errors_by_path(errors) if errors else None,
         headers,
@@ -109,6 +110,7 @@ def render_error(status: int, heading: str | None = None, message: str | None = 
     heading, message = heading or default_heading, message or default_message
     if is_api_request():
         return api_error(status, message)
+    response: Response | str
     if _wants_json():
         response = jsonify(error=heading, message=message)
     else:
@@ -136,7 +138,7 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         if is_api_request():
-            return _api_http_error(error)
+            return _api_http_error(error, error.code)
         return render_error(error.code)
 
     @app.errorhandler(sa.exc.OperationalError)

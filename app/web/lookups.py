@@ -1,12 +1,12 @@
 """Finding the petition a URL names, or answering for it: 404 for what the public may not
 see (no such petition, or a draft), a permanent redirect for a slug a petition had before."""
 
-from typing import Any
+from typing import NoReturn
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from flask import abort, redirect, request, url_for
 
+from app.core.database import AnyRow
 from app.models import Petition
 from app.petitions.queries import current_slug_of, petition_by_slug, petition_for_visitors
 
@@ -29,7 +29,7 @@ def public_petition_or_404(slug: str) -> Petition:
     return petition
 
 
-def public_petition_row_or_404(slug: str) -> sa.Row[Any]:
+def public_petition_row_or_404(slug: str) -> AnyRow:
     """The same, for the busiest requests: the petition's columns they need, in one light
     read (app.petitions.queries.petition_for_visitors)."""
     row = petition_for_visitors(slug)
@@ -40,7 +40,7 @@ def public_petition_row_or_404(slug: str) -> sa.Row[Any]:
     return row
 
 
-def _redirect_from_former_slug(slug: str):
+def _redirect_from_former_slug(slug: str) -> NoReturn:
     """Never returns: a redirect to the page under the petition's current slug, or 404.
 
     301 for reading (links shared before the slug changed keep working, and search engines

@@ -93,7 +93,10 @@ def _rendered_blank_page(slug: str, open_now: bool, source: str | None, with_oth
     form = SignForm(petition=petition, source=source) if open_now else None
     response = make_response(_render(petition, form, open_now, with_others=with_others))
     response.add_etag()
-    return RenderedPage(response.get_data(as_text=True), response.get_etag()[0])
+    etag, _weak = response.get_etag()
+    if etag is None:  # never: add_etag set it
+        raise RuntimeError("the rendered page has no ETag")
+    return RenderedPage(response.get_data(as_text=True), etag)
 
 
 def blank_petition_page(slug: str, with_others: bool = False):

@@ -5,8 +5,12 @@ names may."""
 
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, request
+
+_MARK = "framable"  # the attribute a framable view carries
+View = TypeVar("View", bound=Callable[..., object])
 
 _POLICY = [
     "default-src 'self'",
@@ -41,16 +45,16 @@ def embed_policy(frame_ancestors: str) -> str:
     return "; ".join([*_POLICY, f"frame-ancestors {' '.join(frame_ancestors.split())}"])
 
 
-def framable(view: Callable) -> Callable:
+def framable(view: View) -> View:
     """Marks a view that other sites may show in a frame (the ones EMBED_FRAME_ANCESTORS
     lists): its answers, errors included, carry that policy and no X-Frame-Options."""
-    view.framable = True
+    setattr(view, _MARK, True)
     return view
 
 
 def _is_framable() -> bool:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return getattr(view, "framable", False)
+    return bool(getattr(view, _MARK, False))
 
 
 def init_security(app: Flask) -> None:

@@ -55,6 +55,12 @@ class Submission:
     form: SignForm | None = None
     notice: str = ""  # a refused form (expired, or sent from elsewhere)
 
+    def shown_petition(self) -> Petition:
+        """The petition its page shows again: every outcome but SIGNED has one."""
+        if self.petition is None:
+            raise ValueError(f"a {self.outcome.value} submission shows no petition")
+        return self.petition
+
 
 def submit_sign_form(slug: str, default_source: str | None = None) -> Submission:
     """Check the sign form this request sent for the petition `slug`, and sign if it holds.

@@ -101,7 +101,10 @@ class PrintedDocument(FPDF):
         if not text:
             return []
         self._shape_for(text)
-        return self.multi_cell(width, 5, text, align="L", dry_run=True, output="LINES")
+        lines = self.multi_cell(width, 5, text, align="L", dry_run=True, output="LINES")
+        if not isinstance(lines, list):  # fpdf2's hint is one union for every `output`
+            raise TypeError(f"multi_cell gave {lines!r} for its lines")
+        return lines
 
     def fitted_lines(self, text: str, width: float, max_lines: int) -> list[str]:
         """At most `max_lines` lines; the last one ends with … when the text is longer."""

@@ -195,7 +195,7 @@ def _table(pdf: PrintedDocument, columns: list[SheetColumn], top: float, bottom:
     row = (bottom - top - HEADER_ROW) / rows  # the page filled to its foot
     pdf.set_fill_color(*BRAND)
     pdf.rect(MARGIN, top, width, HEADER_ROW, style="F")
-    x = MARGIN + NUMBER_COLUMN
+    x: float = MARGIN + NUMBER_COLUMN
     for column, column_width in zip(columns, widths, strict=True):
         # Whole labels, on two lines if need be: they are the form's words.
         size, label = pdf.largest_fitting(column.label, column_width - 3, LABEL_SIZES, 2, True)
@@ -250,7 +250,7 @@ def _rules(
     while y <= bottom + 0.01:
         pdf.line(MARGIN, y, right, y)
         y += row
-    x = MARGIN + NUMBER_COLUMN
+    x: float = MARGIN + NUMBER_COLUMN
     pdf.line(x, top + HEADER_ROW, x, bottom)
     for column_width in widths[:-1]:
         x += column_width

@@ -14,8 +14,10 @@ from functools import wraps
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
-from flask_smorest import Api, Blueprint, abort
-from webargs.flaskparser import FlaskParser
+from flask_smorest import Api, Blueprint
+
+# abort: flask-smorest's, which is webargs' (whose hints say it never returns)
+from webargs.flaskparser import FlaskParser, abort
 from werkzeug.datastructures import MultiDict
 
 from app.core.text_rules import clean_source

@@ -9,6 +9,8 @@ runs. Signing takes the same path as the petition page's form (app.web.sign_subm
 the signatures record the source `embed`, or the `?source=` of the iframe's address.
 """
 
+from typing import Any
+
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -36,9 +38,10 @@ from app.web.sign_submission import (
 EMBED_SOURCE = "embed"
 
 
-def _kept_arguments() -> dict[str, str]:
-    """What the frame's address chose and its next page keeps: the language and the source."""
-    kept = {}
+def _kept_arguments() -> dict[str, Any]:
+    """What the frame's address chose and its next page keeps: the language and the source
+    (text, typed Any: spread into url_for, whose own keyword arguments are not all text)."""
+    kept: dict[str, Any] = {}
     language = url_language()
     if language:
         kept[LANGUAGE_PARAMETER] = language
@@ -97,11 +100,11 @@ def sign(slug: str):
     submission = submit_sign_form(slug, default_source=EMBED_SOURCE)
     if submission.outcome == Outcome.CLOSED:
         notice = _("This petition is closed and no longer takes signatures.")
-        return _render(submission.petition, notice=notice), 403
+        return _render(submission.shown_petition(), notice=notice), 403
     if submission.outcome == Outcome.INVALID:
-        return _render(submission.petition, submission.form, submission.notice), 400
+        return _render(submission.shown_petition(), submission.form, submission.notice), 400
     if submission.outcome == Outcome.NOT_RECORDED:
-        page = _render(submission.petition, submission.form, submission.notice)
+        page = _render(submission.shown_petition(), submission.form, submission.notice)
         return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return redirect(url_for(".thanks", slug=slug, **_kept_arguments()), 303)
 

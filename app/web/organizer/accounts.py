@@ -80,7 +80,7 @@ def logout():
 def set_password(token: str):
     claim = read_token(token, LinkPurpose.SET_PASSWORD)
     organizer = organizer_for_password_link(claim) if claim else None
-    if organizer is None:
+    if claim is None or organizer is None:
         abort(404)
     if claim.expired:
         return render_template(

@@ -118,8 +118,9 @@ def _filled_in(petition: Petition) -> tuple[str | None, dict[str, str] | None]:
             abort(404)
         about = "response"
     elif request.args.get("outcome") == petition.outcome.value:
-        texts = [outcome_update(petition, locale) for locale in _LOCALES]
-        if None in texts:  # "none" declared
+        drafted = [outcome_update(petition, locale) for locale in _LOCALES]
+        texts = [text for text in drafted if text is not None]
+        if len(texts) < len(drafted):  # "none" declared
             return None, None
         about = "outcome"
     else:

@@ -78,7 +78,7 @@ def petitions():
 
 
 def _list_url(show: str, page: int) -> str:
-    params = {"show": show} if show != "all" else {}
+    params: dict[str, str | int] = {"show": show} if show != "all" else {}
     if page > 1:
         params["page"] = page
     return absolute_url("public.petitions", **params)

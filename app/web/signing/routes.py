@@ -73,14 +73,14 @@ def _closed_answer(petition: Petition):
 def sign(slug: str):
     submission = submit_sign_form(slug)
     if submission.outcome == Outcome.CLOSED:
-        return _closed_answer(submission.petition)
+        return _closed_answer(submission.shown_petition())
     if submission.outcome == Outcome.INVALID:
         return render_petition_page(
-            submission.petition, submission.form, status=400, notice=submission.notice
+            submission.shown_petition(), submission.form, status=400, notice=submission.notice
         )
     if submission.outcome == Outcome.NOT_RECORDED:
         response = render_petition_page(
-            submission.petition, submission.form, status=503, notice=submission.notice
+            submission.shown_petition(), submission.form, status=503, notice=submission.notice
         )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
@@ -111,18 +111,21 @@ def _signature_for_link(
     return claim, signature
 
 
-def _confirmation_settled(petition: Petition, signature: Signature | None):
+def _signature_gone(petition: Petition):
+    """The page for a confirmation link whose signature no longer exists."""
+    return _message(
+        petition,
+        _("This signature no longer exists"),
+        _(
+            "It was withdrawn or deleted. You can sign “%(title)s” again from its page.",
+            title=_title(petition),
+        ),
+        status=404,
+    )
+
+
+def _confirmation_settled(petition: Petition, signature: Signature):
     """The page for a confirmation link with nothing left to do, or None if there is."""
-    if signature is None:
-        return _message(
-            petition,
-            _("This signature no longer exists"),
-            _(
-                "It was withdrawn or deleted. You can sign “%(title)s” again from its page.",
-                title=_title(petition),
-            ),
-            status=404,
-        )
     if signature.status == SignatureStatus.CONFIRMED:
         return _share_page(
             petition,
@@ -156,6 +159,8 @@ def _confirmation_settled(petition: Petition, signature: Signature | None):
 def confirm(slug: str, token: str):
     petition = public_petition_or_404(slug)
     claim, signature = _signature_for_link(slug, token, LinkPurpose.CONFIRM)
+    if signature is None:
+        return _signature_gone(petition)
     settled = _confirmation_settled(petition, signature)
     if settled is not None:
         return settled
@@ -193,6 +198,8 @@ def confirm(slug: str, token: str):
 def resend(slug: str, token: str):
     petition = public_petition_or_404(slug)
     _claim, signature = _signature_for_link(slug, token, LinkPurpose.CONFIRM)
+    if signature is None:
+        return _signature_gone(petition)
     settled = _confirmation_settled(petition, signature)
     if settled is not None:
         return settled
