@@ -8,11 +8,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.core.clock import now
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime
 
 
-class WorkerHeartbeat(db.Model):
+class WorkerHeartbeat(Model):
     __tablename__ = "worker_heartbeat"
 
     # The process, without its host's name: its pid and a random part ("12345-9f2c01ab"),

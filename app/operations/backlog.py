@@ -41,12 +41,13 @@ def outbox_backlog(at: datetime) -> OutboxBacklog:
             sa.func.min(OutboxMessage.next_attempt_at).filter(due),
         ).where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
     ).one()
+    oldest: datetime | None = row[3]  # none due: no minimum
     return OutboxBacklog(
         at=at,
         due=row[0],
         deferred=row[1],
         failed=row[2],
-        oldest_due_since=None if row[3] is None else as_utc(row[3]),
+        oldest_due_since=None if oldest is None else as_utc(oldest),
     )
 
 

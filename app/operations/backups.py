@@ -38,7 +38,8 @@ from flask import current_app
 from sqlalchemy.pool import NullPool
 
 from app.core.clock import now
-from app.extensions import db, migrate
+from app.extensions import db
+from app.operations.readiness import migrations_directory
 
 MANIFEST = "manifest.json"
 FORMAT = "petitions-backup"
@@ -534,7 +535,7 @@ def _upload_folder() -> Path:
 
 def _migrations() -> tuple[set[str], str]:
     """The revisions this code's migrations know, and the latest."""
-    script = ScriptDirectory.from_config(migrate.get_config())
+    script = ScriptDirectory(migrations_directory())
     return {revision.revision for revision in script.walk_revisions()}, str(
         script.get_current_head()
     )
