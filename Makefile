@@ -10,7 +10,7 @@ FLASK := APP_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app app
 
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install install-prod run test lint docs bench messages clean
 
 # The virtualenv with every dependency, and the translations compiled (.mo files are built,
 # never committed).
@@ -21,6 +21,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# A server's virtualenv: what the application needs to run (requirements.txt) and nothing of
+# the tests' or benchmarks'; the translations compiled.
+install-prod:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	for po in app/translations/*/LC_MESSAGES/messages.po; do \
+		$(BIN)/pybabel compile --statistics -i $$po -o $${po%.po}.mo || exit 1; done
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
@@ -47,8 +56,14 @@ lint: install
 	$(BIN)/bandit --quiet --recursive app config.py
 	$(BIN)/mypy
 
+# The documentation (docs/, mkdocs.yml) into site/; --strict fails on any warning: a broken
+# link or anchor, a page missing from the nav. (NO_MKDOCS_2_WARNING: Material's notice about
+# its own end of life, printed at every build otherwise.)
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache $(CATALOGS)
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache site $(CATALOGS)

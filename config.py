@@ -1,4 +1,4 @@
-"""Settings, read from the environment (see README, "Settings").
+"""Settings, read from the environment (each documented in docs/settings.md).
 
 `APP_ENV` picks the class: production (the default, so a server started without it is safe),
 development (what `make run` uses) or testing.
@@ -92,6 +92,16 @@ class Config:
     RECOUNT_HOURS = float(os.environ.get("RECOUNT_HOURS") or 24)
     # How many proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
+
+    # Operating (docs/monitoring.md). GET /readyz answers 503 once the newest heartbeat of a
+    # worker (`flask outbox send`, which writes one every 5 seconds) is older than this.
+    READY_WORKER_SECONDS = float(os.environ.get("READY_WORKER_SECONDS") or 60)
+    # GET /metrics answers `Authorization: Bearer <METRICS_TOKEN>`, and clients whose address
+    # is in METRICS_ALLOW (CIDRs or addresses, separated by commas or spaces); others get 404.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "")
+    # Log lines as `text`, or as JSON lines (`json`) for a log collector.
+    LOG_FORMAT = (os.environ.get("LOG_FORMAT") or "text").strip().lower()
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
     # Our forms give every message themselves, translated; Flask-WTF would otherwise load

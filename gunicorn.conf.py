@@ -1,5 +1,5 @@
 """gunicorn's settings for this app; gunicorn reads ./gunicorn.conf.py by itself, and flags on
-its command line win over these. Run it behind a buffering proxy (README, "Deployment")."""
+its command line win over these. Run it behind a buffering proxy (docs/operating.md)."""
 
 import logging
 import os
@@ -22,3 +22,13 @@ def when_ready(server) -> None:
     )
     if warning:
         logging.getLogger("gunicorn.error").warning(warning)
+
+
+def child_exit(server, worker) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR set, a worker that exits leaves its counts' files behind
+    (a scrape still adds them up, as counts since the server started) and has its live gauges'
+    files removed. The folder must be emptied before gunicorn starts (docs/monitoring.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

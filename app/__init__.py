@@ -19,8 +19,14 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+class PetitionsFlask(Flask):
+    def log_exception(self, exc_info: Any) -> None:
+        """Flask's own line for an unhandled error names the request's path, which may hold a
+        link's key: the error handler logs it instead, by its rule (app.web.errors)."""
+
+
 def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = None) -> Flask:
-    app = Flask(
+    app = PetitionsFlask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
@@ -37,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, env: str | None = N
         raise
     _prepare_instance_folder(app)
     _configure_logging(app)
+    register_request_log(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         # Wrapping wsgi_app is how Flask's documentation installs middleware; its hints
@@ -86,6 +93,7 @@ def _check_configuration(app: Flask, app_env_given: bool = True) -> None:
             f"EMBED_FRAME_ANCESTORS must be * or origins separated by spaces, such as "
             f"https://allies.example.org, not {bad!r}."
         )
+    _check_operating_settings(app)
     if app.config["APP_ENV"] != "production":
         return
     if not app_env_given and not (app.config.get("SECRET_KEY") and app.config.get("BASE_URL")):
@@ -117,6 +125,24 @@ def _check_configuration(app: Flask, app_env_given: bool = True) -> None:
         )
 
 
+def _check_operating_settings(app: Flask) -> None:
+    from app.core.logs import LOG_FORMATS
+    from app.web.ops.access import allowed_networks
+
+    if app.config.get("LOG_FORMAT") not in LOG_FORMATS:
+        raise ConfigurationError(
+            f"LOG_FORMAT must be text or json, not {app.config.get('LOG_FORMAT')!r}."
+        )
+    try:
+        allowed_networks(app.config.get("METRICS_ALLOW") or "")
+    except ValueError as error:
+        raise ConfigurationError(f"METRICS_ALLOW: {error}.") from None
+    if not float(app.config.get("READY_WORKER_SECONDS") or 0) > 0:
+        raise ConfigurationError(
+            "READY_WORKER_SECONDS must be a number of seconds above 0 (default 60)."
+        )
+
+
 def _prepare_instance_folder(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
@@ -124,11 +150,19 @@ def _prepare_instance_folder(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not logging.getLogger("app").handlers and not app.testing:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("app").addHandler(handler)
-    logging.getLogger("app").setLevel(logging.INFO)
+    from app.core.logs import configure_logging
+
+    configure_logging(
+        logging.getLogger("app"), app.config["LOG_FORMAT"], add_handler=not app.testing
+    )
+
+
+def register_request_log(app: Flask) -> None:
+    """Request ids, the line per request and its counts: before every extension's hooks, so
+    that it starts first and ends last, and sees every answer."""
+    from app.web.request_log import init_request_log
+
+    init_request_log(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -177,6 +211,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.api import bp as api_bp
     from app.web.api.osdi import init_api
     from app.web.embed import bp as embed_bp
+    from app.web.ops import bp as ops_bp
     from app.web.organizer import bp as organizer_bp
     from app.web.public import bp as public_bp
     from app.web.routing import IdConverter, SlugConverter
@@ -193,6 +228,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(signing_bp)
     app.register_blueprint(embed_bp)
     app.register_blueprint(organizer_bp)
+    app.register_blueprint(ops_bp)
     init_api(app)
 
 

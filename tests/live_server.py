@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -86,13 +87,30 @@ def flask_command(env: dict[str, str], *args: str, **popen) -> subprocess.Popen:
 class Visitor:
     """A browser, as far as the tests need one: cookies kept, forms posted with their token."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, tls: ssl.SSLContext | None = None, host: str = "") -> None:
+        """`tls`: speak https with this context (a server behind nginx); `host`: the Host
+        header, petitions.test by default."""
         self.port = port
+        self.tls = tls
+        self.host = host or "petitions.test"
         self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # the last response's, names in lower case
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Host": "petitions.test"}
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.tls is not None:
+            return http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=30, context=self.tls
+            )
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def request(
+        self, method: str, path: str, form: dict | None = None, referer: str = ""
+    ) -> tuple[int, str]:
+        connection = self._connection()
+        headers = {"Host": self.host}
+        if referer and self.tls is not None:
+            # As a browser does over https, where Flask-WTF checks it (same origin).
+            headers["Referer"] = f"https://{self.host}{referer}"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -102,6 +120,7 @@ class Visitor:
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
+            self.headers = {name.lower(): value for name, value in response.getheaders()}
             for name, value in response.getheaders():
                 if name.lower() == "set-cookie":
                     key, _, rest = value.partition("=")
@@ -116,7 +135,8 @@ class Visitor:
         if status != 200 or match is None:
             return status, html
         # The sign form's token (form_token, no session) or another form's CSRF token.
-        return self.request("POST", action, {**fields, match.group(1): match.group(2)})
+        form = {**fields, match.group(1): match.group(2)}
+        return self.request("POST", action, form, referer=page_path)
 
     def sign(self, slug: str, email: str, first_name: str = "Live") -> int:
         return self.submit(

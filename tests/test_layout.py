@@ -23,6 +23,7 @@ ORDER = (
     "updates",
     "letters",
     "events",
+    "operations",
     "web",
     "cli",
 )

@@ -120,7 +120,7 @@ def set_target_command(slug, position, name, title, email):
     "path",
     required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="The petition file (TOML, as written by `petitions dump`; see the README).",
+    help="The petition file (TOML, as written by `petitions dump`; see docs/organizers.md).",
 )
 @click.option("--publish", is_flag=True, help="Publish it at once (default: a draft).")
 @click.option(

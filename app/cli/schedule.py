@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from app.core.clock import now
 from app.core.database import end_session_after_failure
 from app.jobs.files import delete_expired_files
+from app.operations.heartbeat import HEARTBEAT_EVERY, delete_old_heartbeats, record_heartbeat
 from app.signatures.alerts import alert_new_clusters, recount_interval, recount_open_petitions
 from app.signatures.reminders import send_due_reminders
 
@@ -39,6 +40,15 @@ class PeriodicTask:
 
 
 SCHEDULE = (
+    # First, so that it is written whatever the others take (/readyz reads it).
+    PeriodicTask(
+        "heartbeat",
+        record_heartbeat,
+        "%(num)s heartbeat",
+        "%(num)s heartbeats",
+        "recorded",
+        every=HEARTBEAT_EVERY,
+    ),
     PeriodicTask(
         "reminders", send_due_reminders, "%(num)s reminder", "%(num)s reminders", "queued"
     ),
@@ -64,6 +74,14 @@ SCHEDULE = (
         "%(num)s counts",
         "repaired",
         every=recount_interval,
+    ),
+    PeriodicTask(
+        "old heartbeats",
+        delete_old_heartbeats,
+        "%(num)s old heartbeat",
+        "%(num)s old heartbeats",
+        "deleted",
+        every=timedelta(hours=1),
     ),
 )
 

@@ -20,13 +20,18 @@ log = logging.getLogger("app.cli.worker")
 
 def run_jobs(stop: threading.Event) -> None:
     """Run due jobs as they come, and the scheduled tasks that are due (app.cli.schedule),
-    until `stop` is set; a database that is away is waited for."""
+    until `stop` is set; a database that is away is waited for.
+
+    One job a round, the scheduled tasks after it, and the next round at once while jobs
+    wait: the worker's heartbeat (a scheduled task) is written between two jobs, so a queue of
+    long jobs does not make the worker look gone (READY_WORKER_SECONDS)."""
     poll = current_app.config["OUTBOX_POLL_SECONDS"]
     pause = poll
     schedule = Schedule()
     while not stop.is_set():
+        busy = False
         try:
-            run_due_jobs()
+            busy = run_due_jobs(limit=1).ran > 0
             schedule.run_due()
             pause = poll
         except sa.exc.OperationalError as error:
@@ -34,7 +39,8 @@ def run_jobs(stop: threading.Event) -> None:
             pause = min(pause * 2, 30.0)
         finally:
             end_session_after_failure()
-        stop.wait(pause)
+        if not busy:
+            stop.wait(pause)
 
 
 def _in_context(app: Flask, loop, stop: threading.Event) -> None:

@@ -18,6 +18,7 @@ from app.models.petition import (
 from app.models.response import TargetResponse
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
 from app.models.update import Suppression, SuppressionReason, Update, UpdateTranslation
+from app.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
@@ -53,4 +54,5 @@ __all__ = [
     "TargetTranslation",
     "Update",
     "UpdateTranslation",
+    "WorkerHeartbeat",
 ]

@@ -1,7 +1,7 @@
-"""Petitions as files: the TOML format of campaigns/pars.toml (described in the README,
-"Petition files"). A file is read and checked whole, each problem named by its key; a
-petition is made from it (`create_from_file`) or written back to one (`dump_petition`), and
-the PARS petition is seeded from its file the same way (`seed_pars`)."""
+"""Petitions as files: the TOML format of campaigns/pars.toml (described in
+docs/organizers.md, "Petition files"). A file is read and checked whole, each problem named
+by its key; a petition is made from it (`create_from_file`) or written back to one
+(`dump_petition`), and the PARS petition is seeded from its file the same way (`seed_pars`)."""
 
 import re
 import tomllib

@@ -21,6 +21,7 @@ from app.petitions.deadlines import Window, accepts_confirmation, is_open
 from app.signatures import emails
 from app.signatures.counting import change_count
 from app.signatures.holds import check_values, is_held, sign_checks
+from app.signatures.metrics import SignatureEvent, count_signature
 from app.signatures.signals import signals_of
 
 HOUSEHOLD_LIMIT = 2
@@ -222,11 +223,12 @@ def sign_petition(petition: PetitionToSign, details: SignerDetails) -> SignOutco
                     return SignOutcome.HELD
                 signature_id = connection.execute(_INSERT_SIGNATURE, values).scalar_one()
                 emails.queue_confirmation(details.email, signature_id)
-                return SignOutcome.SIGNED
         except sa.exc.IntegrityError:
             # Another request took this slot or name a moment ago: nothing else was written
             # in this transaction, so start it again and look again.
             continue
+        count_signature(SignatureEvent.TAKEN)
+        return SignOutcome.SIGNED
     raise SignatureNotRecorded(petition.slug)
 
 
@@ -266,6 +268,7 @@ def record_confirmed_signature(petition: Petition, details: SignerDetails) -> Si
                 change_count(petition.id, +1)
         except sa.exc.IntegrityError:
             continue  # another request took this slot or name a moment ago: look again
+        count_signature(SignatureEvent.CONFIRMED)
         return db.session.get_one(Signature, signature_id)
     raise SignatureNotRecorded(petition.slug)
 
@@ -310,7 +313,10 @@ def confirm_signature(signature: Signature) -> ConfirmOutcome:
         )
         if changed:
             change_count(current.petition_id, +1)
-    return ConfirmOutcome.CONFIRMED if changed else ConfirmOutcome.ALREADY_CONFIRMED
+    if not changed:
+        return ConfirmOutcome.ALREADY_CONFIRMED
+    count_signature(SignatureEvent.CONFIRMED)
+    return ConfirmOutcome.CONFIRMED
 
 
 def resend_confirmation(signature: Signature) -> bool:
@@ -351,4 +357,7 @@ def withdraw_signature(signature_id: int) -> bool:
             discard_prepared_files(removed.petition_id)
             if removed.status == SignatureStatus.CONFIRMED:
                 change_count(removed.petition_id, -1)
-    return removed is not None
+    if removed is None:
+        return False
+    count_signature(SignatureEvent.WITHDRAWN)
+    return True

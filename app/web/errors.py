@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.core.database import end_session_after_failure
+from app.web.request_log import route_of_request
 
 log = logging.getLogger("app.errors")
 
@@ -146,7 +147,8 @@ def init_app(app: Flask) -> None:
         # The connection dropped (server restart, failover, a killed backend): the pool
         # replaces it at the next checkout. This request saved nothing it reported.
         end_session_after_failure()
-        log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        # The rule, not the path: a path may hold a link's key (app.web.request_log).
+        log.warning("database unavailable on %s %s: %s", request.method, route_of_request(), error)
         return render_error(
             503,
             _("Please try again"),
@@ -158,7 +160,7 @@ def init_app(app: Flask) -> None:
         log.error(
             "unhandled error on %s %s",
             request.method,
-            request.path,
+            route_of_request(),
             exc_info=error.original_exception,
         )
         return render_error(500)

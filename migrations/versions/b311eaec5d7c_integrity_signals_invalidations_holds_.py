@@ -6,7 +6,7 @@ petition gets its own random key for that hash (existing ones too). Invalidation
 the alerts sent and the recounts that repaired a count get tables of their own.
 
 Revision ID: b311eaec5d7c
-Revises: a7c3e9f1b2d4
+Revises: c44181a3f0eb
 Create Date: 2026-12-07 09:10:26.989470
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b311eaec5d7c'
-down_revision = 'a7c3e9f1b2d4'
+down_revision = 'c44181a3f0eb'
 branch_labels = None
 depends_on = None
 

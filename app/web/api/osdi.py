@@ -426,7 +426,7 @@ def init_api(app: Flask) -> Api:
             "security": [{SECURITY_SCHEME: []}],
             "info": {
                 "description": "OSDI 1.1 (HAL+JSON). Authenticate with the OSDI-API-Token "
-                'header; see the README\'s "OSDI API".'
+                'header; see docs/api.md in the source.'
             },
         },
     )
