@@ -1,6 +1,7 @@
 from app.models.api_token import ApiToken
 from app.models.audit import PetitionChange, SignatureExport
 from app.models.delivery import Delivery
+from app.models.event import DeliveryStatus, Event, EventDelivery, EventKind
 from app.models.generated_file import GeneratedFile, GeneratedFileChunk
 from app.models.integrity import CountCheck, Hold, HoldKind, IntegrityAlert, Invalidation
 from app.models.job import Job, JobStatus
@@ -25,6 +26,10 @@ __all__ = [
     "Channel",
     "CountCheck",
     "Delivery",
+    "DeliveryStatus",
+    "Event",
+    "EventDelivery",
+    "EventKind",
     "FormerSlug",
     "GeneratedFile",
     "GeneratedFileChunk",
