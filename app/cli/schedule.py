@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from app.core.clock import now
 from app.core.database import end_session_after_failure
 from app.jobs.files import delete_expired_files
+from app.letters.reports import send_due_weekly_reports
 from app.operations.heartbeat import HEARTBEAT_EVERY, delete_old_heartbeats, record_heartbeat
 from app.signatures.alerts import alert_new_clusters, recount_interval, recount_open_petitions
 from app.signatures.reminders import send_due_reminders
@@ -74,6 +75,14 @@ SCHEDULE = (
         "%(num)s counts",
         "repaired",
         every=recount_interval,
+    ),
+    PeriodicTask(
+        "weekly reports",
+        send_due_weekly_reports,
+        "%(num)s progress report",
+        "%(num)s progress reports",
+        "queued",
+        every=timedelta(minutes=15),
     ),
     PeriodicTask(
         "old heartbeats",

@@ -1,6 +1,6 @@
 from app.models.api_token import ApiToken
 from app.models.audit import PetitionChange, SignatureExport
-from app.models.delivery import Delivery
+from app.models.delivery import Delivery, DeliveryKind
 from app.models.event import DeliveryStatus, Event, EventDelivery, EventKind
 from app.models.generated_file import GeneratedFile, GeneratedFileChunk
 from app.models.integrity import CountCheck, Hold, HoldKind, IntegrityAlert, Invalidation
@@ -13,6 +13,7 @@ from app.models.petition import (
     Petition,
     PetitionMember,
     PetitionTranslation,
+    ReportFrequency,
     Target,
     TargetTranslation,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Channel",
     "CountCheck",
     "Delivery",
+    "DeliveryKind",
     "DeliveryStatus",
     "Event",
     "EventDelivery",
@@ -49,6 +51,7 @@ __all__ = [
     "PetitionChange",
     "PetitionMember",
     "PetitionTranslation",
+    "ReportFrequency",
     "Signature",
     "SignatureExport",
     "SignatureStatus",

@@ -22,6 +22,14 @@ class Outcome(enum.StrEnum):
     LOST = "lost"
 
 
+class ReportFrequency(enum.StrEnum):
+    """How often a target gets a progress report (app.letters.reports)."""
+
+    NEVER = "never"
+    WEEKLY = "weekly"  # seven days after the last, while open and in the week after
+    MILESTONES = "milestones"  # at each of the petition's milestones
+
+
 class Petition(Model):
     __tablename__ = "petition"
 
@@ -117,6 +125,12 @@ class Target(Model):
     title: so.Mapped[str] = so.mapped_column(sa.String(120))
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    # Progress reports to this official (only with an address): never, weekly, at milestones.
+    report_frequency: so.Mapped[ReportFrequency] = so.mapped_column(
+        string_enum(ReportFrequency),
+        default=ReportFrequency.NEVER,
+        server_default=ReportFrequency.NEVER.value,
+    )
 
     petition: so.Mapped[Petition] = so.relationship(back_populates="targets")
     translations: so.Mapped[list["TargetTranslation"]] = so.relationship(
