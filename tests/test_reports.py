@@ -247,3 +247,24 @@ def test_organizers_preview_choose_and_send(app, organizer_client, smtp, slug):
     smtp.wait_for(3)
     history = organizer_client.get(f"/organizer/petitions/{slug}/letters").get_data(as_text=True)
     assert "progress report" in history
+
+
+def test_the_purge_erases_the_reports_text_and_keeps_their_record(app, clock, smtp, slug):
+    from app.letters.purge import purge_personal_data
+    from app.models import OutboxMessage
+    from tests import instants
+
+    clock.move_to(instants.CLOSES_AT + timedelta(days=2))
+    set_frequency(app, slug, 1, ReportFrequency.WEEKLY)
+    assert weekly_reports(app) == 1
+    deliver_mail(app)
+    smtp.wait_for(1)
+    with app.app_context():
+        petition = db.session.scalars(sa.select(Petition).where(Petition.slug == slug)).one()
+        purge_personal_data(petition, delivered_by_hand=True)
+        (report,) = db.session.scalars(
+            sa.select(Delivery).where(Delivery.kind == DeliveryKind.REPORT)
+        ).all()
+        message = db.session.get_one(OutboxMessage, report.outbox_message_id)
+        assert message.body_text == "" and message.body_html is None
+        assert report.signature_count == 3
