@@ -152,6 +152,18 @@ def _english_day(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def _new_sentence(new_since_last: int | None, last_report_on: date | None) -> str | None:
+    if new_since_last is None or last_report_on is None:
+        return None  # the first report
+    since = f" since our last report on {_english_day(last_report_on)}."
+    if new_since_last == 0:
+        return "No one has signed" + since
+    return (
+        english_count(new_since_last, "%(num)s person has signed", "%(num)s people have signed")
+        + since
+    )
+
+
 def build_report(
     petition: Petition,
     target: Target,
@@ -182,16 +194,7 @@ def build_report(
             + english_count(elsewhere, "%(num)s supporter", "%(num)s supporters")
             + " elsewhere."
         ),
-        "new_sentence": (
-            None
-            if new_since_last is None or last_report_on is None
-            else english_count(
-                new_since_last,
-                "%(num)s person has signed",
-                "%(num)s people have signed",
-            )
-            + f" since our last report on {_english_day(last_report_on)}."
-        ),
+        "new_sentence": _new_sentence(new_since_last, last_report_on),
         "deadline_sentence": (
             f"The petition closed on {_english_day(local_day(petition.closes_at, petition.zone))}."
             if closed
