@@ -227,6 +227,7 @@ def test_organizers_preview_choose_and_send(app, organizer_client, smtp, slug):
     assert "End the PARS contract: progress report, signed by 3 people" in html
     assert "My neighbours were taken." in html
     assert "@signers.test" not in html
+    assert reports(app) == []  # a preview sends nothing
     token = csrf_token_from(html)
 
     saved = organizer_client.post(
