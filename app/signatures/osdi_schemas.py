@@ -1,5 +1,6 @@
 """Marshmallow schemas of the OSDI API (Open Supporter Data Interface 1.1, HAL+JSON): what
-it answers and what it accepts. They make /api/v1/openapi.json, so it says what is true."""
+it answers and what it accepts. They make /api/v1/openapi.json, so it says what is true; the
+webhooks' payloads are dumped with the same schemas."""
 
 from datetime import UTC
 

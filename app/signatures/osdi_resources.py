@@ -1,5 +1,6 @@
-"""The OSDI API's resources, made from our models: plain data the schemas (schemas.py) turn
-into HAL+JSON. No query here: the services give the models."""
+"""The OSDI resources (Open Supporter Data Interface 1.1), made from our models: plain data the
+schemas (osdi_schemas.py) turn into HAL+JSON, for the API (app.web.api.osdi) and the webhooks'
+payloads (app.events.webhooks). No query here: the services give the models."""
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -12,8 +13,8 @@ from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
 from app.models import Petition, Signature, SignatureStatus
 from app.petitions.sharing import canonical_url
+from app.signatures.osdi_schemas import SUBSCRIBED, UNSUBSCRIBED
 from app.signatures.signing import SignerDetails
-from app.web.api.schemas import SUBSCRIBED, UNSUBSCRIBED
 
 OSDI_VERSION = "1.1"
 PRODUCT_NAME = "Petitions"
