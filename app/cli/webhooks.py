@@ -2,6 +2,7 @@
 line (app.events.webhooks; docs/webhooks.md)."""
 
 import click
+from flask.cli import AppGroup
 
 from app.cli.arguments import petition_or_fail
 from app.events.webhooks import (
@@ -13,10 +14,7 @@ from app.events.webhooks import (
 )
 from app.models.audit import actor_label
 
-
-@click.group("webhooks")
-def webhooks_cli() -> None:
-    """A petition's webhook endpoints (Standard Webhooks, signed)."""
+webhooks_cli = AppGroup("webhooks", help="A petition's webhook endpoints (Standard Webhooks).")
 
 
 @webhooks_cli.command("add")

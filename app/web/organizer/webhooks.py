@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from app.events.webhooks import (
@@ -36,7 +37,7 @@ class WebhookForm(FlaskForm):
     )
     events = SelectMultipleField(
         _l("Events to send"),
-        choices=[(kind, kind) for kind in EVENT_KINDS],
+        choices=[SelectChoice(kind, kind) for kind in EVENT_KINDS],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
         validators=[DataRequired(_l("Choose at least one event to send."))],
