@@ -372,6 +372,7 @@ def _send(delivery: EventDelivery, endpoint: WebhookEndpoint) -> int:
         _record_personal_data_sent(endpoint, delivery)
     parts = urlsplit(endpoint.url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    db.session.rollback()  # no read left open while the receiver answers
     status = _post(scheme, host, port, addresses[0], path, body, headers)
     if 200 <= status < 300:
         return status
