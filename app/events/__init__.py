@@ -133,9 +133,7 @@ def _due(consumer: Consumer, at: datetime) -> sa.ColumnElement[bool]:
 
 def deliver_due(consumer: Consumer, limit: int = DELIVERY_BATCH) -> int:
     """Deliver what is due to this consumer; how many arrived."""
-    token = claim_rows(
-        EventDelivery, _due(consumer, now()), limit=limit, at=now(), lease=LEASE
-    )
+    token = claim_rows(EventDelivery, _due(consumer, now()), limit=limit, at=now(), lease=LEASE)
     if token is None:
         return 0
     ids = db.session.scalars(

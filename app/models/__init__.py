@@ -20,6 +20,7 @@ from app.models.petition import (
 from app.models.response import TargetResponse
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
 from app.models.update import Suppression, SuppressionReason, Update, UpdateTranslation
+from app.models.webhook import WebhookEndpoint
 from app.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
@@ -62,5 +63,6 @@ __all__ = [
     "TargetTranslation",
     "Update",
     "UpdateTranslation",
+    "WebhookEndpoint",
     "WorkerHeartbeat",
 ]

@@ -34,4 +34,5 @@ from app.web.organizer import (  # noqa: E402,F401,I001
     team,
     translations,
     updates,
+    webhooks,
 )
