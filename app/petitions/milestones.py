@@ -102,8 +102,9 @@ def milestones_of(petition: Petition) -> list[Milestone]:
         return rows
     reached = [m for m in rows if m.reached_at is not None]
     done = {m.count for m in reached}
+    automatic = {m.count for m in rows if m.auto_send}
     planned = [
-        Milestone(count, None, False, None)
+        Milestone(count, None, count in automatic, None)
         for count in default_milestones(petition.goal)
         if count > petition.signature_count and count not in done
     ]
@@ -168,8 +169,9 @@ def _plan_defaults(petition_id: int, below: int) -> None:
     goal = db.session.execute(
         sa.select(Petition.goal).where(Petition.id == petition_id)
     ).scalar_one()
+    automatic = {m.count for m in _rows(petition_id) if m.auto_send}
     _replace_unreached(
-        petition_id, [count for count in default_milestones(goal) if count > below], set()
+        petition_id, [count for count in default_milestones(goal) if count > below], automatic
     )
 
 
