@@ -8,6 +8,7 @@ an update they asked for (app.updates.milestone_drafts)."""
 
 import sqlalchemy as sa
 from flask import render_template
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.core.database import write_transaction
@@ -68,7 +69,7 @@ def deliver_notice(delivery: EventDelivery) -> int | None:
                 MILESTONE_PURPOSE,
                 _(
                     "Reached %(count)s signatures: %(title)s",
-                    count=f"{count:,}",
+                    count=format_decimal(count),
                     title=petition.title,
                 ),
                 count=count,
@@ -82,7 +83,7 @@ def deliver_notice(delivery: EventDelivery) -> int | None:
                 CLOSED_PURPOSE,
                 _(
                     "Closed with %(count)s signatures: %(title)s",
-                    count=f"{count:,}",
+                    count=format_decimal(count),
                     title=petition.title,
                 ),
                 count=count,

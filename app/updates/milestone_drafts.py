@@ -14,7 +14,7 @@ import logging
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
 from app.core.clock import now
@@ -36,7 +36,7 @@ class _TakenMeanwhile(Exception):
 
 
 def _texts(petition: Petition, count: int) -> tuple[str, str]:
-    shown = f"{count:,}"
+    shown = format_decimal(count)
     title = _("We reached %(count)s signatures!", count=shown)
     body = "\n\n".join(
         [
