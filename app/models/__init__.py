@@ -5,6 +5,7 @@ from app.models.event import DeliveryStatus, Event, EventDelivery, EventKind
 from app.models.generated_file import GeneratedFile, GeneratedFileChunk
 from app.models.integrity import CountCheck, Hold, HoldKind, IntegrityAlert, Invalidation
 from app.models.job import Job, JobStatus
+from app.models.milestone import PetitionMilestone
 from app.models.organizer import Organizer
 from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
 from app.models.petition import (
@@ -51,6 +52,7 @@ __all__ = [
     "Petition",
     "PetitionChange",
     "PetitionMember",
+    "PetitionMilestone",
     "PetitionTranslation",
     "ReportFrequency",
     "Signature",
