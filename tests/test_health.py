@@ -15,7 +15,7 @@ from flask import Flask
 
 from app import create_app
 from app.cli.schedule import Schedule
-from app.extensions import db
+from app.extensions import db, limiter
 from app.mail.queue import enqueue_email
 from app.models import WorkerHeartbeat
 from app.operations.heartbeat import delete_old_heartbeats, record_heartbeat
@@ -190,7 +190,17 @@ def test_readyz_tells_no_personal_data(at_head, client):
     assert response.json["outbox"]["due"] == 1  # the confirmation email, counted only
 
 
-def test_health_checks_are_not_rate_limited(another_app, at_head):
+@pytest.fixture
+def default_limits_restored() -> Iterator[None]:
+    """Flask-Limiter keeps the first default limit it is configured with on its one limiter
+    object, for every app made after in this process: put it back as it was."""
+    manager = limiter.limit_manager
+    saved = list(manager._default_limits)
+    yield
+    manager._default_limits[:] = saved
+
+
+def test_health_checks_are_not_rate_limited(another_app, at_head, default_limits_restored):
     # A default limit that every view has, unless it is exempt.
     limited = another_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2/minute")
     client = limited.test_client()
