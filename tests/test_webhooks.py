@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks import Webhook
 
-from app.cli.schedule import run_events
+from app.cli.consumers import deliver_events as run_events
 from app.events.webhooks import (
     WebhookRefused,
     add_endpoint,

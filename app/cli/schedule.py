@@ -19,17 +19,12 @@ import sqlalchemy as sa
 from app.cli.consumers import deliver_events
 from app.core.clock import now
 from app.core.database import end_session_after_failure
-from app.events import Consumer, deliver_due, dispatch_events
-from app.events.webhooks import WEBHOOKS
 from app.jobs.files import delete_expired_files
 from app.letters.reports import send_due_weekly_reports
 from app.operations.heartbeat import HEARTBEAT_EVERY, delete_old_heartbeats, record_heartbeat
 from app.petitions.closing import record_closed_petitions
 from app.signatures.alerts import alert_new_clusters, recount_interval, recount_open_petitions
 from app.signatures.reminders import send_due_reminders
-
-# Who hears the petitions' events (app.events), each delivered at its own pace.
-CONSUMERS: tuple[Consumer, ...] = (WEBHOOKS,)
 
 log = logging.getLogger("app.cli.schedule")
 
@@ -49,22 +44,6 @@ class PeriodicTask:
         return self.every() if callable(self.every) else self.every
 
 
-def run_events() -> int:
-    """Dispatch new events to the consumers, then deliver what is due to each; one consumer's
-    fault holds no other."""
-    dispatch_events(CONSUMERS)
-    delivered = 0
-    for consumer in CONSUMERS:
-        try:
-            delivered += deliver_due(consumer)
-        except sa.exc.OperationalError:
-            raise
-        except Exception:  # noqa: BLE001  (whatever it is, the other consumers go on)
-            end_session_after_failure()
-            log.exception("the events of consumer %r failed", consumer.name)
-    return delivered
-
-
 SCHEDULE = (
     # First, so that it is written whatever the others take (/readyz reads it).
     PeriodicTask(
@@ -78,7 +57,6 @@ SCHEDULE = (
     PeriodicTask(
         "reminders", send_due_reminders, "%(num)s reminder", "%(num)s reminders", "queued"
     ),
-    PeriodicTask("events", run_events, "%(num)s event", "%(num)s events", "delivered"),
     PeriodicTask(
         "closed petitions",
         record_closed_petitions,

@@ -4,7 +4,7 @@ A target gets a report never (the default), weekly or at the petition's mileston
 report is recorded as a delivery of kind "report" beside the letters.
 
 Revision ID: 7a3e5c1d9b24
-Revises: 0b1dcb3932c0
+Revises: 049859d439e9
 Create Date: 2026-12-08 09:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7a3e5c1d9b24'
-down_revision = '0b1dcb3932c0'
+down_revision = '049859d439e9'
 branch_labels = None
 depends_on = None
 

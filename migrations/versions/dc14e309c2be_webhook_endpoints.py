@@ -3,7 +3,7 @@
 The secret is kept as shown (whsec_...): it signs every delivery.
 
 Revision ID: dc14e309c2be
-Revises: 0b1dcb3932c0
+Revises: 7a3e5c1d9b24
 Create Date: 2026-12-07 10:13:17.297612
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'dc14e309c2be'
-down_revision = '0b1dcb3932c0'
+down_revision = '7a3e5c1d9b24'
 branch_labels = None
 depends_on = None
 
