@@ -245,7 +245,7 @@ def test_the_settings_page_edits_milestones(app, organizer_client):
     with app.app_context():
         slug = make_petition(goal=100).slug
     page = organizer_client.get(f"/organizer/petitions/{slug}/settings").text
-    assert "Milestones" in page and "25, 50, 75, 100" in page
+    assert "Milestones" in page and "25; 50; 75; 100" in page
     from tests.conftest import csrf_token_from
 
     token = csrf_token_from(page)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.core.clock import now
 from app.core.database import write_transaction
@@ -68,7 +69,9 @@ def default_milestones(goal: int) -> list[int]:
 
 # A count as people write it: 1000 or 1,000 is one count (a comma before three digits groups
 # them; "100, 500" is two); anything else is refused.
-_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+|[^\s,;]+")
+# "1,000" (English) and "1.000" (Spanish) are one count; a comma and a space, or a
+# semicolon, separate two.
+_COUNT = re.compile(r"\d{1,3}(?:[,.]\d{3})+(?![\d])|\d+|[^\s,;]+")
 
 
 def parse_counts(text: str | Iterable[str | int]) -> list[int]:
@@ -77,12 +80,12 @@ def parse_counts(text: str | Iterable[str | int]) -> list[int]:
     items = _COUNT.findall(text) if isinstance(text, str) else [str(item) for item in text]
     counts = set()
     for item in items:
-        written = item.replace(",", "").replace(" ", "").replace("_", "")
+        written = item.replace(",", "").replace(".", "").replace(" ", "").replace("_", "")
         if not written.isdigit() or not 1 <= int(written) <= MAX_COUNT:
-            raise MilestonesRefused(f"{item} is not a count of signatures.")
+            raise MilestonesRefused(_l("%(item)s is not a count of signatures.", item=item))
         counts.add(int(written))
     if len(counts) > MAX_MILESTONES:
-        raise MilestonesRefused(f"At most {MAX_MILESTONES} milestones.")
+        raise MilestonesRefused(_l("At most %(num)s milestones.", num=MAX_MILESTONES))
     return sorted(counts)
 
 
@@ -224,7 +227,7 @@ def set_milestones(
         current = petition.signature_count
         wanted = default_milestones(petition.goal) if counts is None else sorted(set(counts))
         if len(wanted) > MAX_MILESTONES:
-            raise MilestonesRefused(f"At most {MAX_MILESTONES} milestones.")
+            raise MilestonesRefused(_l("At most %(num)s milestones.", num=MAX_MILESTONES))
         passed = [count for count in wanted if count <= current]
         reached = {m.count for m in _rows(petition.id) if m.reached_at is not None}
         kept = [count for count in wanted if count > current and count not in reached]

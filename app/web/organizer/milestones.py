@@ -3,6 +3,7 @@ the steps toward the goal) and, per milestone, whether its update goes to the si
 asked for updates without waiting for an organizer."""
 
 from flask import flash, redirect, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -53,12 +54,14 @@ def milestones_section(petition: Petition) -> dict:
         }
     )
     form.auto_send.choices = [
-        (m.count, _("At %(count)s signatures", count=f"{m.count:,}")) for m in upcoming
+        (m.count, _("At %(count)s signatures", count=format_decimal(m.count))) for m in upcoming
     ]
     return {
         "milestones_form": form,
         "milestones": milestones_of(petition),
-        "default_milestones": ", ".join(f"{c:,}" for c in default_milestones(petition.goal)),
+        "default_milestones": "; ".join(
+            format_decimal(count) for count in default_milestones(petition.goal)
+        ),
     }
 
 
@@ -78,7 +81,7 @@ def milestones(slug: str):
                 flash(
                     _(
                         "Left out, already passed: %(counts)s.",
-                        counts=", ".join(f"{c:,}" for c in passed),
+                        counts="; ".join(format_decimal(c) for c in passed),
                     ),
                     "info",
                 )
