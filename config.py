@@ -180,6 +180,11 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    # Webhooks (docs/webhooks.md) may be sent over plain http and to private, loopback and
+    # link-local addresses: for a receiver on this machine in development and tests only.
+    # In production a webhook goes over https to an address on the Internet.
+    WEBHOOKS_ALLOW_PRIVATE = _flag("WEBHOOKS_ALLOW_PRIVATE", False)
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
@@ -194,6 +199,7 @@ class DevelopmentConfig(Config):
     # lead back to it.
     BASE_URL = (os.environ.get("BASE_URL") or _served_at()).rstrip("/")
     MAIL_TO_LOG = not os.environ.get("MAIL_SERVER")
+    WEBHOOKS_ALLOW_PRIVATE = _flag("WEBHOOKS_ALLOW_PRIVATE", True)
 
 
 class TestingConfig(Config):
@@ -209,6 +215,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     OUTBOX_POLL_SECONDS = 0.05
+    WEBHOOKS_ALLOW_PRIVATE = True  # the tests' receivers listen on loopback
 
 
 def per_process_limits_warning(*, app_env: str, storage_uri: str, workers: int) -> str | None:

@@ -10,6 +10,7 @@ from app.cli.outbox import outbox_cli
 from app.cli.petitions import petitions_cli
 from app.cli.signatures import signatures_cli
 from app.cli.updates import updates_cli
+from app.cli.webhooks import webhooks_cli
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
         letters_cli,
         updates_cli,
         backup_cli,
+        webhooks_cli,
     )
     for group in groups:
         app.cli.add_command(group)

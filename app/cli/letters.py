@@ -97,3 +97,33 @@ def deliver_letters_command(slug, positions):
             f"{delivery.signature_count:,} signatures, {delivery.filename}, "
             f"sha256 {delivery.sha256}"
         )
+
+
+@letters_cli.command("report")
+@click.argument("slug")
+@click.option("--send", is_flag=True, help="Send it now to every target with an address.")
+def report_command(slug, send):
+    """Print the progress report each target would get; with --send, queue it now to every
+    target with an address (`outbox send` sends)."""
+    from app.letters.reports import ReportRefused, build_report, send_reports_now
+
+    petition = petition_or_fail(slug)
+    if send:
+        try:
+            deliveries = send_reports_now(petition)
+        except ReportRefused as refusal:
+            raise click.ClickException(str(refusal)) from None
+        for delivery in deliveries:
+            click.echo(
+                f"Queued (progress report): {delivery.target_name} <{delivery.address}>, "
+                f"{delivery.signature_count:,} signatures"
+            )
+        return
+    for target in petition.targets:
+        report = build_report(petition, target)
+        to = f"<{report.recipient}>" if report.recipient else "(no email address: not sent)"
+        click.echo(f"To: {report.target_name} {to}  [{target.report_frequency}]")
+        click.echo(f"Subject: {report.subject}")
+        click.echo("")
+        click.echo(report.body_text.rstrip())
+        click.echo("\n" + "-" * 72)

@@ -21,6 +21,13 @@ from app.petitions.files import (
     seed_pars,
 )
 from app.petitions.lifecycle import PublishRefused, publish_petition
+from app.petitions.milestones import (
+    MilestonesRefused,
+    milestones_of,
+    parse_counts,
+    set_auto_send,
+    set_milestones,
+)
 from app.petitions.outcomes import (
     MAX_PDF_BYTES,
     ResponseRefused,
@@ -241,3 +248,52 @@ def sheet_command(slug, output, language, paper):
 
     petition = petition_or_fail(slug)
     _write_printed(build_sheet, output, petition=petition, language=language, paper=paper)
+
+
+@petitions_cli.command("milestones")
+@click.argument("slug")
+@click.argument("counts", nargs=-1, metavar="[N ...]")
+@click.option(
+    "--auto-send",
+    "auto_send",
+    multiple=True,
+    metavar="N",
+    help="Email the update this milestone prepares to the signers who asked for updates "
+    "without waiting for an organizer (repeat for more; default: a draft waits).",
+)
+@click.option("--default", "default", is_flag=True, help="Back to the steps toward the goal.")
+def milestones_command(slug, counts, auto_send, default):
+    """Set a petition's milestones (signature counts: 1000 or 1,000) and print them; with no
+    count, print them. Without milestones of its own, a petition has the steps toward its
+    goal (a quarter, half, three quarters and all of it)."""
+    petition = petition_or_fail(slug)
+    if counts and default:
+        raise click.UsageError("Give counts or --default, not both.")
+    if counts or default or auto_send:
+        try:
+            wanted = None if default else parse_counts(counts) if counts else None
+            chosen = parse_counts(auto_send) if auto_send else []
+            if counts or default:
+                passed = set_milestones(petition, wanted, chosen)
+                if passed:
+                    shown = ", ".join(f"{count:,}" for count in passed)
+                    click.echo(f"Left out, already passed: {shown}")
+            else:
+                set_auto_send(petition, chosen)
+        except MilestonesRefused as refusal:
+            raise click.ClickException(str(refusal)) from None
+    _print_milestones(petition)
+
+
+def _print_milestones(petition) -> None:
+    kind = (
+        "its own" if petition.custom_milestones else f"the steps toward its goal, {petition.goal:,}"
+    )
+    click.echo(f"{petition.slug}: {petition.signature_count:,} signatures; milestones ({kind}):")
+    for milestone in milestones_of(petition):
+        if milestone.reached_at is not None:
+            state = f"reached {milestone.reached_at.astimezone(petition.zone):%Y-%m-%d %H:%M %Z}"
+        else:
+            state = "not yet reached"
+        sending = ", update sent automatically" if milestone.auto_send else ""
+        click.echo(f"  {milestone.count:>11,}  {state}{sending}")

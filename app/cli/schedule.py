@@ -1,7 +1,9 @@
 """Everything the worker does on a schedule rather than on demand, in one list: the worker's
 loop runs what is due at each poll (app.cli.worker), and `outbox send --once` all of it:
-reminders to confirm, expired files, integrity alerts (every 5 minutes) and the recount of
-every open petition (RECOUNT_HOURS).
+reminders to confirm, the events' deliveries to their consumers (app.cli.consumers), the
+closing of petitions whose deadline passed (recorded once, as petition.closed), expired
+files, integrity alerts (every 5 minutes) and the recount of every open petition
+(RECOUNT_HOURS).
 
 A task is run again once `every` has passed since its last run in this process (None: at
 every poll); one that fails is logged and tried at its next turn, never stopping the others
@@ -14,10 +16,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.cli.consumers import deliver_events
 from app.core.clock import now
 from app.core.database import end_session_after_failure
 from app.jobs.files import delete_expired_files
+from app.letters.reports import send_due_weekly_reports
 from app.operations.heartbeat import HEARTBEAT_EVERY, delete_old_heartbeats, record_heartbeat
+from app.petitions.closing import record_closed_petitions
 from app.signatures.alerts import alert_new_clusters, recount_interval, recount_open_petitions
 from app.signatures.reminders import send_due_reminders
 
@@ -53,6 +58,18 @@ SCHEDULE = (
         "reminders", send_due_reminders, "%(num)s reminder", "%(num)s reminders", "queued"
     ),
     PeriodicTask(
+        "closed petitions",
+        record_closed_petitions,
+        "%(num)s closed petition",
+        "%(num)s closed petitions",
+        "recorded",
+        every=timedelta(minutes=1),
+    ),
+    # After the closings, so that a closing's notice goes in the same round.
+    PeriodicTask(
+        "events", deliver_events, "%(num)s event delivery", "%(num)s event deliveries", "made"
+    ),
+    PeriodicTask(
         "expired files",
         delete_expired_files,
         "%(num)s expired file",
@@ -74,6 +91,14 @@ SCHEDULE = (
         "%(num)s counts",
         "repaired",
         every=recount_interval,
+    ),
+    PeriodicTask(
+        "weekly reports",
+        send_due_weekly_reports,
+        "%(num)s progress report",
+        "%(num)s progress reports",
+        "queued",
+        every=timedelta(minutes=15),
     ),
     PeriodicTask(
         "old heartbeats",

@@ -13,9 +13,7 @@ from app.signatures.counting import recount
 from app.signatures.export import ExportFilters, export_signatures_csv, matching_count
 from app.signatures.fake import FakeSignaturesRefused, add_fake_signatures
 
-signatures_cli = AppGroup(
-    "signatures", help="Count, export, review and erase signatures."
-)
+signatures_cli = AppGroup("signatures", help="Count, export, review and erase signatures.")
 
 
 @signatures_cli.command("recount")

@@ -11,6 +11,7 @@ from app.jobs.files import delete_petition_files, files_in_preparation
 from app.letters.records import final_delivery_sent, letters_in_flight
 from app.models import (
     Delivery,
+    DeliveryKind,
     Hold,
     NameDisplay,
     OutboxAttachment,
@@ -87,6 +88,17 @@ def purge_personal_data(petition: Petition, *, delivered_by_hand: bool = False) 
         db.session.execute(
             sa.delete(OutboxAttachment)
             .where(OutboxAttachment.message_id.in_(letters))
+            .execution_options(synchronize_session=False)
+        )
+        # The progress reports quote named signers' reasons: their text goes, their records
+        # (counts, checksum, when sent) stay.
+        reports = sa.select(Delivery.outbox_message_id).where(
+            Delivery.petition_id == petition.id, Delivery.kind == DeliveryKind.REPORT
+        )
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(reports))
+            .values(body_text="", body_html=None)
             .execution_options(synchronize_session=False)
         )
         ours = sa.select(Signature.id).where(Signature.petition_id == petition.id)

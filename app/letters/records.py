@@ -1,6 +1,7 @@
-"""What the delivery records say: the organizers' history, the public page's "delivered to",
-and whether the final letters have gone (which the purge waits for). Separate from
-app.letters.delivery, which builds and sends, so pages that only read need no PDF library."""
+"""What the delivery records say (letters and progress reports): the organizers' history, the
+public page's "delivered to", and whether the final letters have gone (which the purge waits
+for). Separate from app.letters.delivery, which builds and sends, so pages that only read
+need no PDF library."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +13,7 @@ from app.core.database import write_transaction
 from app.extensions import db
 from app.mail.messages import QueuedMessage
 from app.mail.sender import when_sent
-from app.models import Delivery, Job, OutboxMessage, OutboxStatus, Petition
+from app.models import Delivery, DeliveryKind, Job, OutboxMessage, OutboxStatus, Petition
 from app.models.job import ACTIVE
 from app.petitions.page_changes import page_changed
 
@@ -35,27 +36,41 @@ def delivery_history(petition: Petition, limit: int = 50) -> list[Delivery]:
 class DeliveredTo:
     name: str
     on: date
+    kind: DeliveryKind = DeliveryKind.LETTER
+    signature_count: int = 0  # a report's figure
 
 
 def delivered_to(petition: Petition) -> list[DeliveredTo]:
-    """For the public page: each target a letter reached, with the day of the latest one."""
+    """For the public page: each target a letter reached, with the day of the latest one;
+    then each target a progress report reached, with the latest report's count and day."""
     rows = db.session.execute(
-        sa.select(Delivery.target_position, Delivery.target_name, OutboxMessage.sent_at)
+        sa.select(
+            Delivery.kind,
+            Delivery.target_position,
+            Delivery.target_name,
+            Delivery.signature_count,
+            OutboxMessage.sent_at,
+        )
         .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
         .where(Delivery.petition_id == petition.id, OutboxMessage.status == OutboxStatus.SENT)
-        .order_by(Delivery.target_position, OutboxMessage.sent_at.desc())
+        .order_by(Delivery.target_position, OutboxMessage.sent_at.desc(), Delivery.id.desc())
     ).all()
-    latest: dict[int, DeliveredTo] = {}
+    latest: dict[tuple[DeliveryKind, int], DeliveredTo] = {}
     zone = petition.zone
-    for position, name, sent_at in rows:
+    for kind, position, name, count, sent_at in rows:
         if sent_at is not None:  # always: a sent message has the time it was sent
-            latest.setdefault(position, DeliveredTo(name, local_day(sent_at, zone)))
-    return [latest[position] for position in sorted(latest)]
+            latest.setdefault(
+                (kind, position), DeliveredTo(name, local_day(sent_at, zone), kind, count)
+            )
+    order = {DeliveryKind.LETTER: 0, DeliveryKind.REPORT: 1}
+    return [latest[key] for key in sorted(latest, key=lambda key: (order[key[0]], key[1]))]
 
 
 @when_sent("letter")
+@when_sent("report")
 def _shown_as_delivered(message: QueuedMessage) -> None:
-    """A letter that left changes its petition's page ("delivered to")."""
+    """A letter or a progress report that left changes its petition's page ("delivered
+    to")."""
     with write_transaction():
         petition_ids = db.session.scalars(
             sa.select(Delivery.petition_id).where(Delivery.outbox_message_id == message.id)
@@ -71,6 +86,7 @@ def final_delivery_sent(petition: Petition) -> bool:
             .join(OutboxMessage, OutboxMessage.id == Delivery.outbox_message_id)
             .where(
                 Delivery.petition_id == petition.id,
+                Delivery.kind == DeliveryKind.LETTER,
                 Delivery.is_final.is_(True),
                 OutboxMessage.status == OutboxStatus.SENT,
             )

@@ -1,9 +1,11 @@
 from app.models.api_token import ApiToken
 from app.models.audit import PetitionChange, SignatureExport
-from app.models.delivery import Delivery
+from app.models.delivery import Delivery, DeliveryKind
+from app.models.event import DeliveryStatus, Event, EventDelivery, EventKind
 from app.models.generated_file import GeneratedFile, GeneratedFileChunk
 from app.models.integrity import CountCheck, Hold, HoldKind, IntegrityAlert, Invalidation
 from app.models.job import Job, JobStatus
+from app.models.milestone import PetitionMilestone
 from app.models.organizer import Organizer
 from app.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
 from app.models.petition import (
@@ -12,12 +14,14 @@ from app.models.petition import (
     Petition,
     PetitionMember,
     PetitionTranslation,
+    ReportFrequency,
     Target,
     TargetTranslation,
 )
 from app.models.response import TargetResponse
 from app.models.signature import Channel, NameDisplay, Signature, SignatureStatus
 from app.models.update import Suppression, SuppressionReason, Update, UpdateTranslation
+from app.models.webhook import WebhookEndpoint
 from app.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
@@ -25,6 +29,11 @@ __all__ = [
     "Channel",
     "CountCheck",
     "Delivery",
+    "DeliveryKind",
+    "DeliveryStatus",
+    "Event",
+    "EventDelivery",
+    "EventKind",
     "FormerSlug",
     "GeneratedFile",
     "GeneratedFileChunk",
@@ -43,7 +52,9 @@ __all__ = [
     "Petition",
     "PetitionChange",
     "PetitionMember",
+    "PetitionMilestone",
     "PetitionTranslation",
+    "ReportFrequency",
     "Signature",
     "SignatureExport",
     "SignatureStatus",
@@ -54,5 +65,6 @@ __all__ = [
     "TargetTranslation",
     "Update",
     "UpdateTranslation",
+    "WebhookEndpoint",
     "WorkerHeartbeat",
 ]

@@ -1,5 +1,7 @@
-"""A letter delivered (or on its way) to one target: the record the organizers keep."""
+"""A letter, or a progress report, delivered (or on its way) to one target: the record the
+organizers keep."""
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -8,13 +10,23 @@ import sqlalchemy.orm as so
 from app.core.clock import now
 from app.extensions import Model
 from app.models.outbox import OutboxMessage
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, string_enum
+
+
+class DeliveryKind(enum.StrEnum):
+    LETTER = "letter"  # the letter, its PDF attached (app.letters.delivery)
+    REPORT = "report"  # a progress report: figures and reasons, no file (app.letters.reports)
 
 
 class Delivery(Model):
     __tablename__ = "delivery"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[DeliveryKind] = so.mapped_column(
+        string_enum(DeliveryKind),
+        default=DeliveryKind.LETTER,
+        server_default=DeliveryKind.LETTER.value,
+    )
     petition_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("petition.id", ondelete="CASCADE"), index=True
     )
@@ -28,6 +40,7 @@ class Delivery(Model):
     signature_count: so.Mapped[int]
     residents: so.Mapped[int]
     elsewhere: so.Mapped[int]
+    # A letter's PDF and its SHA-256; a report has no file ("") and the SHA-256 of its text.
     filename: so.Mapped[str] = so.mapped_column(sa.String(200))
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
     actor: so.Mapped[str] = so.mapped_column(sa.String(300))

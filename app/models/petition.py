@@ -22,6 +22,14 @@ class Outcome(enum.StrEnum):
     LOST = "lost"
 
 
+class ReportFrequency(enum.StrEnum):
+    """How often a target gets a progress report (app.letters.reports)."""
+
+    NEVER = "never"
+    WEEKLY = "weekly"  # seven days after the last, while open and in the week after
+    MILESTONES = "milestones"  # at each of the petition's milestones
+
+
 class Petition(Model):
     __tablename__ = "petition"
 
@@ -49,6 +57,17 @@ class Petition(Model):
     # Raised by every change its public page shows (app.petitions.page_changes): the key of
     # the rendered page in the page cache, read with the petition in one light query.
     page_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The count of its next milestone not yet reached (app.petitions.milestones), read back by
+    # the count's UPDATE so that a confirmation that crosses none pays no more. 0: not yet
+    # planned (its default milestones are made at its next change of count); None: none left.
+    next_milestone: so.Mapped[int | None] = so.mapped_column(default=0, server_default="0")
+    # Its organizers set its milestones (False: the steps toward its goal, following it).
+    custom_milestones: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
+    # When its petition.closed event was recorded (once per closing: a deadline moved into the
+    # future clears it).
+    closed_event_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now)
     updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # A draft until published: the public sees nothing of it (404) before.
@@ -117,6 +136,12 @@ class Target(Model):
     title: so.Mapped[str] = so.mapped_column(sa.String(120))
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    # Progress reports to this official (only with an address): never, weekly, at milestones.
+    report_frequency: so.Mapped[ReportFrequency] = so.mapped_column(
+        string_enum(ReportFrequency),
+        default=ReportFrequency.NEVER,
+        server_default=ReportFrequency.NEVER.value,
+    )
 
     petition: so.Mapped[Petition] = so.relationship(back_populates="targets")
     translations: so.Mapped[list["TargetTranslation"]] = so.relationship(

@@ -57,7 +57,7 @@ def _visible(token: ApiToken) -> sa.Select:
 
 def _petition_modified_date() -> sa.ColumnElement:
     """A petition's modified date as the API shows it: the latest of when it was made, last
-    edited and published (app.web.api.resources.petition_resource)."""
+    edited and published (app.signatures.osdi_resources.petition_resource)."""
     latest = sa.func.greatest if is_postgresql() else sa.func.max  # SQLite's max of several
     moments = [
         Petition.created_at,

@@ -19,6 +19,7 @@ from app.core.text_rules import is_one_line
 from app.extensions import db
 from app.models import FormerSlug, Organizer, Petition, PetitionMember, Target
 from app.models.audit import record_change
+from app.petitions.milestones import goal_changed
 from app.petitions.settings import TARGET_TEXT_RULE, deadline_refusal
 
 SLUG_MAX_LENGTH = 80
@@ -205,6 +206,10 @@ def _apply(petition: Petition, wanted: PetitionFields, record: _Record) -> int:
             record(column.replace("_", " "), old, new)
             setattr(petition, column, new)
             changes += 1
+            if column == "goal":
+                goal_changed(petition)
+            if column == "closes_at" and as_utc(wanted.closes_at) > now():
+                petition.closed_event_at = None  # it takes signatures again
     return changes + _apply_targets(petition, wanted.targets, record)
 
 

@@ -9,6 +9,7 @@ from app.core.database import write_transaction
 from app.extensions import db
 from app.models import Organizer, Petition
 from app.models.audit import record_change
+from app.models.event import EventKind, record_event
 
 
 class PublishRefused(ValueError):
@@ -46,6 +47,7 @@ def mark_published(petition: Petition, actor: Organizer | None = None) -> None:
     """Publish in the caller's transaction, once `publish_problems` found nothing."""
     petition.published_at = now()
     petition.updated_at = petition.published_at
+    record_event(petition.id, EventKind.PETITION_PUBLISHED)
     record_change(
         petition,
         "published",

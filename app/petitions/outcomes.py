@@ -23,6 +23,7 @@ from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import Outcome, Petition, Target, TargetResponse
 from app.models.audit import actor_label, record_change
+from app.models.event import EventKind, record_event
 
 MAX_PDF_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARACTERS = 20_000
@@ -134,6 +135,13 @@ def _write_response(
             response.pdf_data = pdf
             response.pdf_size = len(pdf)
         db.session.add(response)
+        db.session.flush()
+        record_event(
+            petition.id,
+            EventKind.PETITION_RESPONSE,
+            response_id=response.id,
+            target_position=target.position,
+        )
         record_change(
             petition,
             f"target {target.position} response",
@@ -166,6 +174,7 @@ def declare_outcome(petition: Petition, outcome: Outcome) -> bool:
         if petition.outcome == outcome:
             return False
         record_change(petition, "outcome", petition.outcome.value, outcome.value)
+        record_event(petition.id, EventKind.PETITION_OUTCOME, outcome=outcome.value)
         petition.outcome = outcome
         petition.outcome_at = None if outcome == Outcome.NONE else now()
         return True

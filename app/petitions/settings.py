@@ -15,6 +15,7 @@ from app.core.text_rules import is_one_line
 from app.extensions import db
 from app.models import Organizer, Petition, PetitionChange, Target
 from app.models.audit import record_change
+from app.petitions.milestones import goal_changed
 
 
 class TargetMissing(LookupError):
@@ -74,6 +75,7 @@ def set_goal(petition: Petition, goal: int) -> int:
         return 0
     record_change(petition, "goal", petition.goal, goal)
     petition.goal = goal
+    goal_changed(petition)
     return 1
 
 
@@ -104,6 +106,8 @@ def set_deadline(petition: Petition, closes_at: datetime) -> int:
             _shown_time(petition, closes_at),
         )
         petition.closes_at = closes_at
+        if closes_at > now():
+            petition.closed_event_at = None  # it takes signatures again: told when it closes
         return 1
 
 

@@ -13,11 +13,15 @@ import sqlalchemy as sa
 from app.core.database import write_transaction
 from app.extensions import db
 from app.models import Petition, Signature, SignatureStatus
+from app.petitions.milestones import record_crossed
 
 
 def change_count(petition_id: int, delta: int) -> None:
-    """Add `delta` confirmed signatures, inside the caller's transaction."""
-    db.session.execute(
+    """Add `delta` confirmed signatures, inside the caller's transaction; a rise that reaches
+    the petition's next milestone records it, in the same transaction (once, whatever the
+    race: app.petitions.milestones). The UPDATE reads back what that needs, so a change that
+    crosses nothing costs no more statements."""
+    count, next_milestone = db.session.execute(
         sa.update(Petition)
         .where(Petition.id == petition_id)
         # The page lists the latest signers: a change to the count is a change to the page.
@@ -25,8 +29,11 @@ def change_count(petition_id: int, delta: int) -> None:
             signature_count=Petition.signature_count + delta,
             page_version=Petition.page_version + 1,
         )
+        .returning(Petition.signature_count, Petition.next_milestone)
         .execution_options(synchronize_session=False)
-    )
+    ).one()
+    if delta > 0 and next_milestone is not None and count >= next_milestone:
+        record_crossed(petition_id, count, delta, next_milestone)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.jobs.files import discard_prepared_files
 from app.models import Invalidation, NameDisplay, Petition, Signature, SignatureStatus
 from app.models.audit import actor_label, record_change
+from app.models.event import EventKind, record_event
 from app.models.signature import public_name
 from app.petitions.deadlines import is_open
 from app.signatures.counting import change_count
@@ -358,6 +359,13 @@ def invalidate(
         invalidation.signature_count = marked
         if confirmed:
             change_count(petition.id, -confirmed)
+        record_event(
+            petition.id,
+            EventKind.SIGNATURE_INVALIDATED,
+            invalidation_id=invalidation.id,
+            signatures=marked,
+            confirmed=confirmed,
+        )
         discard_prepared_files(petition.id)
         record_change(
             petition,

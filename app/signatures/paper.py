@@ -14,6 +14,7 @@ from app.core.i18n import Message
 from app.extensions import db
 from app.models import Channel, NameDisplay, Petition, Signature, SignatureStatus
 from app.models.audit import record_change
+from app.models.event import EventKind, record_event
 from app.signatures.counting import change_count
 from app.signatures.signing import free_household_slot, is_resident, name_key, signatures_with_email
 
@@ -171,6 +172,7 @@ def _add(petition: Petition, paper: PaperSignature, *, add_anyway: bool) -> Sign
     except sa.exc.IntegrityError:  # the same address signed online a moment ago
         raise PaperSignatureRefused(_l("This email address has already signed.")) from None
     change_count(petition.id, +1)
+    record_event(petition.id, EventKind.SIGNATURE_CONFIRMED, signature_id=signature.id)
     record_change(petition, "paper signature added", new=f"signed {paper.signed_on.isoformat()}")
     return signature
 

@@ -17,6 +17,7 @@ from app.core.email_address import canonical_email
 from app.extensions import db
 from app.jobs.files import discard_prepared_files
 from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
+from app.models.event import EventKind, record_event
 from app.petitions.deadlines import Window, accepts_confirmation, is_open
 from app.signatures import emails
 from app.signatures.counting import change_count
@@ -266,6 +267,7 @@ def record_confirmed_signature(petition: Petition, details: SignerDetails) -> Si
                 values["household_slot"] = slot
                 signature_id = session.connection().execute(_INSERT_SIGNATURE, values).scalar_one()
                 change_count(petition.id, +1)
+                record_event(petition.id, EventKind.SIGNATURE_CONFIRMED, signature_id=signature_id)
         except sa.exc.IntegrityError:
             continue  # another request took this slot or name a moment ago: look again
         count_signature(SignatureEvent.CONFIRMED)
@@ -313,6 +315,9 @@ def confirm_signature(signature: Signature) -> ConfirmOutcome:
         )
         if changed:
             change_count(current.petition_id, +1)
+            record_event(
+                current.petition_id, EventKind.SIGNATURE_CONFIRMED, signature_id=signature_id
+            )
     if not changed:
         return ConfirmOutcome.ALREADY_CONFIRMED
     count_signature(SignatureEvent.CONFIRMED)
@@ -357,6 +362,9 @@ def withdraw_signature(signature_id: int) -> bool:
             discard_prepared_files(removed.petition_id)
             if removed.status == SignatureStatus.CONFIRMED:
                 change_count(removed.petition_id, -1)
+                record_event(
+                    removed.petition_id, EventKind.SIGNATURE_WITHDRAWN, signature_id=signature_id
+                )
     if removed is None:
         return False
     count_signature(SignatureEvent.WITHDRAWN)

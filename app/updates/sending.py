@@ -27,6 +27,7 @@ from app.mail.queue import enqueue_emails
 from app.mail.suppression import email_hashes, suppressed_among
 from app.models import Job, Petition, Signature, SignatureStatus, Update
 from app.models.audit import actor_label, record_change
+from app.models.event import EventKind, record_event
 from app.updates.emails import SignerCopies
 
 log = logging.getLogger("app.updates")
@@ -149,6 +150,7 @@ def _send_update_job(run: JobRun) -> None:
             .values(queued_all_at=now())
             .execution_options(synchronize_session=False)
         )
+        record_event(petition_id, EventKind.UPDATE_SENT, update_id=update_id, emails=queued)
         run.mark_done()
     log.info("update %s: %d emails queued", update_id, queued)
 

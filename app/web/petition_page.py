@@ -23,6 +23,7 @@ from app.models import Petition
 from app.petitions import deadlines
 from app.petitions.goals import displayed_goal
 from app.petitions.listings import other_open_petitions, petition_rows
+from app.petitions.milestones import reached_milestones
 from app.petitions.outcomes import responses_by_target
 from app.petitions.queries import (
     letter_greeting,
@@ -84,6 +85,7 @@ def _render(
         preview=preview,
         other_petitions=others,
         updates=published_updates(petition, locale),
+        milestones=reached_milestones(petition),
         notices=notices,
     )
 

@@ -33,17 +33,8 @@ from app.organizers.api_reads import (
     visible_petitions,
 )
 from app.organizers.api_tokens import note_token_used, token_for_secret
-from app.signatures.signing import (
-    AlreadySigned,
-    PetitionNotOpen,
-    SignatureNotRecorded,
-    SignerDetails,
-    record_confirmed_signature,
-    sign_petition,
-)
-from app.web.api import resources
-from app.web.api.filters import FilterRefused, parse_filter
-from app.web.api.schemas import (
+from app.signatures import osdi_resources as resources
+from app.signatures.osdi_schemas import (
     SUBSCRIBED,
     EntryPointSchema,
     ErrorSchema,
@@ -54,6 +45,15 @@ from app.web.api.schemas import (
     SignatureHelperSchema,
     SignatureSchema,
 )
+from app.signatures.signing import (
+    AlreadySigned,
+    PetitionNotOpen,
+    SignatureNotRecorded,
+    SignerDetails,
+    record_confirmed_signature,
+    sign_petition,
+)
+from app.web.api.filters import FilterRefused, parse_filter
 from app.web.caching import no_store
 from app.web.errors import HAL_JSON
 from app.web.form_parts import zip_example

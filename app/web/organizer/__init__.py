@@ -27,6 +27,7 @@ from app.web.organizer import (  # noqa: E402,F401,I001
     images,
     languages,
     letters,
+    milestones,
     printed,
     responses,
     review,
@@ -34,4 +35,5 @@ from app.web.organizer import (  # noqa: E402,F401,I001
     team,
     translations,
     updates,
+    webhooks,
 )

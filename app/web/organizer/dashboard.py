@@ -52,6 +52,7 @@ from app.web.organizer.forms import (
     PurgeForm,
     SettingsForm,
 )
+from app.web.organizer.milestones import milestones_section
 
 # --- petitions ---------------------------------------------------------------------------
 
@@ -131,7 +132,11 @@ def _sent(field, current):
 
 def _settings_page(petition: Petition, form: SettingsForm, status: int):
     return render_template(
-        "organizer/settings.html", petition=petition, form=form, changes=recent_changes(petition)
+        "organizer/settings.html",
+        petition=petition,
+        form=form,
+        changes=recent_changes(petition),
+        **milestones_section(petition),
     ), status
 
 

@@ -31,7 +31,7 @@ from wtforms.validators import (
 )
 
 from app.core.text_rules import tidy
-from app.models import HoldKind, NameDisplay
+from app.models import HoldKind, NameDisplay, ReportFrequency
 from app.organizers import MIN_PASSWORD_LENGTH
 from app.signatures.paper import PAPER_LABELS
 from app.signatures.paper import PAPER_NAME_CHOICES as PAPER_NAME_DISPLAYS
@@ -230,6 +230,23 @@ class DeliverForm(FlaskForm):
     previewed = BooleanField(
         _l("I have checked the letters and the email above."),
         validators=[DataRequired(_l("Check the preview first, then tick the box."))],
+    )
+
+
+REPORT_FREQUENCIES = (
+    SelectChoice(ReportFrequency.NEVER.value, _l("Never")),
+    SelectChoice(ReportFrequency.WEEKLY.value, _l("Every week")),
+    SelectChoice(ReportFrequency.MILESTONES.value, _l("At each milestone")),
+)
+
+
+class ReportFrequencyForm(FlaskForm):
+    """How often one target gets a progress report."""
+
+    frequency = SelectField(
+        _l("Progress reports"),
+        choices=list(REPORT_FREQUENCIES),
+        validators=[DataRequired(_l("Choose how often."))],
     )
 
 

@@ -9,19 +9,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from app.core.clock import local_day, now
 from app.jobs import JobAlreadyQueued, latest_job
 from app.letters.letter_files import letter_pdf_states, queue_letter_pdf
 from app.letters.records import DELIVER_LETTERS_JOB, delivery_history
-from app.models import Job, JobStatus, Petition
+from app.letters.reports import ReportRefused, build_report, send_reports_now, set_report_frequency
+from app.models import Job, JobStatus, Petition, ReportFrequency
 from app.petitions import deadlines
 from app.web.form_parts import ButtonForm
 from app.web.organizer import bp
 from app.web.organizer.access import managed_petition_or_404
 from app.web.organizer.forms import (
     DeliverForm,
+    ReportFrequencyForm,
 )
 
 # --- letters -----------------------------------------------------------------------------
@@ -72,6 +75,11 @@ def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
         previews.append((target, email))
     history = delivery_history(petition)
     pdf_states = letter_pdf_states(petition)
+    reports = []
+    for target in petition.targets:
+        frequency_form = ReportFrequencyForm(prefix=f"target-{target.position}")
+        frequency_form.frequency.data = target.report_frequency.value
+        reports.append((target, frequency_form, build_report(petition, target, as_of)))
     return render_template(
         "organizer/letters.html",
         pdf_states=pdf_states,
@@ -83,6 +91,7 @@ def _letters_page(petition: Petition, form: DeliverForm, status: int = 200):
         form=form,
         is_final=deadlines.has_closed(petition),
         history=history,
+        reports=reports,
         job=_delivery_job(petition, history),
     ), status
 
@@ -139,3 +148,42 @@ def deliver(slug: str):
         return _letters_page(petition, form, status=409)
     flash(_("The letters are being prepared; each is sent as soon as it is ready."), "info")
     return redirect(url_for(".letters", slug=slug), 303)
+
+
+# --- progress reports --------------------------------------------------------------------
+
+
+@bp.post("/petitions/<slug:slug>/letters/<int:position>/report-frequency")
+def report_frequency(slug: str, position: int):
+    """How often this target gets a progress report: never, weekly, at milestones."""
+    petition = managed_petition_or_404(slug)
+    _target_or_404(petition, position)
+    form = ReportFrequencyForm(prefix=f"target-{position}")
+    if not form.validate_on_submit():
+        abort(400)
+    set_report_frequency(petition, position, ReportFrequency(form.frequency.data))
+    flash(_("Progress reports: saved."), "info")
+    return redirect(url_for(".letters", slug=slug, _anchor=f"report-{position}"), 303)
+
+
+@bp.post("/petitions/<slug:slug>/letters/reports/send")
+def send_reports(slug: str):
+    """A progress report now to every target with an address (queued in the outbox, which
+    sends it in the background)."""
+    petition = managed_petition_or_404(slug)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        deliveries = send_reports_now(petition)
+    except ReportRefused:
+        flash(_("No target has an email address: add one in the settings."), "error")
+    else:
+        flash(
+            ngettext(
+                "A progress report is on its way to %(num)d official.",
+                "A progress report is on its way to %(num)d officials.",
+                len(deliveries),
+            ),
+            "info",
+        )
+    return redirect(url_for(".letters", slug=slug, _anchor="reports"), 303)

@@ -1,9 +1,11 @@
-"""The OSDI API's resources, made from our models: plain data the schemas (schemas.py) turn
-into HAL+JSON. No query here: the services give the models."""
+"""The OSDI resources (Open Supporter Data Interface 1.1), made from our models: plain data the
+schemas (osdi_schemas.py) turn into HAL+JSON, for the API (app.web.api.osdi) and the webhooks'
+payloads (app.events.webhooks). No query here: the services give the models."""
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from math import ceil
+from typing import Any
 
 from flask import current_app
 
@@ -12,8 +14,8 @@ from app.core.markdown import render_markdown
 from app.core.urls import absolute_url
 from app.models import Petition, Signature, SignatureStatus
 from app.petitions.sharing import canonical_url
+from app.signatures.osdi_schemas import SUBSCRIBED, UNSUBSCRIBED
 from app.signatures.signing import SignerDetails
-from app.web.api.schemas import SUBSCRIBED, UNSUBSCRIBED
 
 OSDI_VERSION = "1.1"
 PRODUCT_NAME = "Petitions"
@@ -23,13 +25,13 @@ CURIES = [
 ]
 
 
-def link(endpoint: str, **values) -> dict:
+def link(endpoint: str, **values: object) -> dict[str, str]:
     return {"href": absolute_url(endpoint, **values)}
 
 
 def namespace() -> str:
     """OSDI's name for this system: the prefix of its identifiers."""
-    return current_app.config["API_IDENTIFIER_PREFIX"]
+    return str(current_app.config["API_IDENTIFIER_PREFIX"])
 
 
 def identifier(kind: str, number: int) -> str:
@@ -43,7 +45,7 @@ class EntryPoint:
     motd: str
     max_pagesize: int
     namespace: str
-    links: dict
+    links: dict[str, Any]
     vendor_name: str = VENDOR_NAME
     product_name: str = PRODUCT_NAME
     osdi_version: str = OSDI_VERSION
@@ -74,8 +76,8 @@ class PetitionResource:
     browser_url: str
     featured_image_url: str
     total_signatures: int
-    target: list[dict]
-    links: dict
+    target: list[dict[str, str]]
+    links: dict[str, Any]
     origin_system: str = PRODUCT_NAME
 
 
@@ -116,16 +118,16 @@ class SignatureResource:
     modified_date: datetime
     action_date: datetime
     status: str
-    referrer_data: dict
-    links: dict
+    referrer_data: dict[str, Any]
+    links: dict[str, Any]
     comments: str | None = None
-    embedded: dict | None = None
+    embedded: dict[str, Any] | None = None
     origin_system: str = PRODUCT_NAME
 
 
 def _signer(
     first_name: str, last_name: str, email: str | None, zip_code: str, *, subscribed: bool
-) -> dict:
+) -> dict[str, Any]:
     email_address = {
         "address": email,
         "primary": True,
@@ -198,7 +200,7 @@ def signature_request_resource(
     )
 
 
-def with_request_echoed(resource: SignatureResource, body: dict) -> SignatureResource:
+def with_request_echoed(resource: SignatureResource, body: dict[str, Any]) -> SignatureResource:
     """The helper's answer echoes the caller's own identifiers (after ours) and referrer data,
     as OSDI's does; we keep neither, but the source, shown as kept."""
     referrer = {k: v for k, v in (body.get("referrer_data") or {}).items() if v is not None}
@@ -209,7 +211,7 @@ def with_request_echoed(resource: SignatureResource, body: dict) -> SignatureRes
     )
 
 
-def _signature_links(signature: Signature) -> dict:
+def _signature_links(signature: Signature) -> dict[str, Any]:
     """A pending signature (just recorded by the helper) has no address of its own yet: the
     API lists confirmed signatures only, so its `self` comes once the signer confirms."""
     links = {"petition": link("osdi.petition", petition_id=signature.petition_id)}
@@ -226,17 +228,24 @@ class Collection:
     per_page: int
     page: int
     total_records: int
-    links: dict
-    embedded: dict = field(default_factory=dict)
+    links: dict[str, Any]
+    embedded: dict[str, Any] = field(default_factory=dict)
 
 
 def collection(
-    endpoint: str, items_key: str, items: list, *, total: int, page: int, per_page: int, **values
+    endpoint: str,
+    items_key: str,
+    items: list[Any],
+    *,
+    total: int,
+    page: int,
+    per_page: int,
+    **values: object,
 ) -> Collection:
     """A page of a collection with its self, next and previous links (the query kept)."""
     pages = max(1, ceil(total / per_page))
 
-    def page_link(number: int) -> dict:
+    def page_link(number: int) -> dict[str, str]:
         return {"href": absolute_url(endpoint, **values, page=number, per_page=per_page)}
 
     links = {"self": page_link(page)}

@@ -1,7 +1,9 @@
 """Marshmallow schemas of the OSDI API (Open Supporter Data Interface 1.1, HAL+JSON): what
-it answers and what it accepts. They make /api/v1/openapi.json, so it says what is true."""
+it answers and what it accepts. They make /api/v1/openapi.json, so it says what is true; the
+webhooks' payloads are dumped with the same schemas."""
 
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate, validates
@@ -12,7 +14,9 @@ from app.models import NameDisplay
 class UtcDateTime(fields.DateTime):
     """An instant in UTC, as OSDI writes them: 2027-07-15T16:00:00Z."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(
+        self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         if value is None:
             return None
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -199,7 +203,7 @@ class SignatureSchema(Schema):
     )
 
     @post_dump
-    def _leave_out_what_is_not_shown(self, data, **kwargs):
+    def _leave_out_what_is_not_shown(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         for key in ("comments", "_embedded"):
             if data.get(key) is None:
                 data.pop(key, None)
@@ -358,8 +362,8 @@ class SignatureHelperSchema(Schema):
     )
 
     @validates("identifiers")
-    def _not_ours(self, identifiers: list[str], **kwargs) -> None:
-        ours = current_app.config["API_IDENTIFIER_PREFIX"] + ":"
+    def _not_ours(self, identifiers: list[str], **kwargs: Any) -> None:
+        ours = str(current_app.config["API_IDENTIFIER_PREFIX"]) + ":"
         for position, identifier in enumerate(identifiers):
             if identifier.startswith(ours):
                 raise ValidationError({position: [f"{ours} is this system's own: give yours."]})
