@@ -143,11 +143,11 @@ def test_a_member_of_the_team_gets_in(app, client, team):
 
 
 def names_no_record(path: str) -> bool:
-    """The team's petitions have no update 1, no response 1 and no file 1 (built by the
-    worker): pages naming them are 404."""
+    """The team's petitions have no update 1, no response 1, no file 1 (built by the
+    worker) and no webhook endpoint 1: pages naming them are 404."""
     return any(
         path.endswith(record) or record + "/" in path
-        for record in ("/updates/1", "/responses/1", "/files/1")
+        for record in ("/updates/1", "/responses/1", "/files/1", "/webhooks/1")
     )
 
 

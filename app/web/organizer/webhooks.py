@@ -67,13 +67,13 @@ def _page(petition: Petition, form: WebhookForm, status: int = 200, **extra):
     ), status
 
 
-@bp.get("/petitions/<slug>/webhooks")
+@bp.get("/petitions/<slug:slug>/webhooks")
 def webhooks(slug: str):
     petition = managed_petition_or_404(slug)
     return _page(petition, WebhookForm(formdata=None))
 
 
-@bp.post("/petitions/<slug>/webhooks")
+@bp.post("/petitions/<slug:slug>/webhooks")
 def add_webhook(slug: str):
     petition = managed_petition_or_404(slug)
     form = WebhookForm()
@@ -99,7 +99,7 @@ def _checked_button() -> None:
         abort(400)
 
 
-@bp.post("/petitions/<slug>/webhooks/<int:endpoint_id>/rotate")
+@bp.post("/petitions/<slug:slug>/webhooks/<int:endpoint_id>/rotate")
 def rotate_webhook_secret(slug: str, endpoint_id: int):
     petition = managed_petition_or_404(slug)
     _checked_button()
@@ -110,7 +110,7 @@ def rotate_webhook_secret(slug: str, endpoint_id: int):
     return _page(petition, WebhookForm(formdata=None), shown_endpoint=endpoint, secret=secret)
 
 
-@bp.post("/petitions/<slug>/webhooks/<int:endpoint_id>/remove")
+@bp.post("/petitions/<slug:slug>/webhooks/<int:endpoint_id>/remove")
 def remove_webhook(slug: str, endpoint_id: int):
     petition = managed_petition_or_404(slug)
     _checked_button()
@@ -120,7 +120,7 @@ def remove_webhook(slug: str, endpoint_id: int):
     return redirect(url_for(".webhooks", slug=petition.slug), 303)
 
 
-@bp.post("/petitions/<slug>/webhooks/<int:endpoint_id>/enable")
+@bp.post("/petitions/<slug:slug>/webhooks/<int:endpoint_id>/enable")
 def enable_webhook(slug: str, endpoint_id: int):
     petition = managed_petition_or_404(slug)
     _checked_button()
@@ -130,7 +130,7 @@ def enable_webhook(slug: str, endpoint_id: int):
     return redirect(url_for(".webhooks", slug=petition.slug), 303)
 
 
-@bp.post("/petitions/<slug>/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend")
+@bp.post("/petitions/<slug:slug>/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend")
 def resend_webhook_delivery(slug: str, endpoint_id: int, delivery_id: int):
     petition = managed_petition_or_404(slug)
     _checked_button()
