@@ -9,6 +9,7 @@ here adds what a request came with (its path, its address): callers choose their
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,13 +77,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class StandardErrorHandler(logging.StreamHandler):  # type: ignore[type-arg]  # typeshed: generic
+    """Writes each record to standard error as it is then: a process that replaces
+    sys.stderr (pytest captures it per test) would otherwise leave it writing to a closed
+    stream."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(logger: logging.Logger, log_format: str, *, add_handler: bool) -> None:
     """Lines of `logger` (and those below it) at INFO and up, written to standard error in
     `log_format` by our handler: added if `add_handler` and the logger has none yet (tests
     leave it out, and read the records), its format set again by every app made."""
     handler = next((h for h in logger.handlers if h.get_name() == HANDLER_NAME), None)
     if handler is None and add_handler and not logger.handlers:
-        handler = logging.StreamHandler()
+        handler = StandardErrorHandler()
         handler.set_name(HANDLER_NAME)
         handler.addFilter(RequestIdFilter())
         logger.addHandler(handler)
