@@ -26,7 +26,7 @@ from bench.harness import (
     verdict,
 )
 
-ROUNDS = 3
+ROUNDS = 5
 SIGNATURES = 600
 TARGET = 1.05
 
