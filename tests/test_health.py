@@ -3,7 +3,7 @@ migrations are at head, the worker's heartbeat is fresh), and the heartbeat the 
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +13,6 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from app import create_app
 from app.cli.schedule import Schedule
 from app.extensions import db, limiter
 from app.mail.queue import enqueue_email
@@ -55,22 +54,6 @@ def heartbeats(app: Flask) -> list[WorkerHeartbeat]:
         rows = db.session.scalars(sa.select(WorkerHeartbeat)).all()
         db.session.expunge_all()
         return list(rows)
-
-
-@pytest.fixture
-def another_app(app_config: dict) -> Iterator[Callable[..., Flask]]:
-    """Apps made with other settings (on the test database); their connections closed after."""
-    made: list[Flask] = []
-
-    def make(**settings: object) -> Flask:
-        made.append(create_app({**app_config, **settings}))
-        return made[-1]
-
-    yield make
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def assert_no_store_and_no_cookie(response) -> None:

@@ -4,12 +4,10 @@ database; added up across gunicorn's workers with PROMETHEUS_MULTIPROC_DIR."""
 
 import http.client
 import json
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import ConfigurationError, create_app
@@ -32,22 +30,6 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 def app_config(app_config: dict) -> dict:
     return {**app_config, "METRICS_TOKEN": TOKEN}
-
-
-@pytest.fixture
-def another_app(app_config: dict) -> Iterator[Callable[..., Flask]]:
-    """Apps made with other settings (on the test database); their connections closed after."""
-    made: list[Flask] = []
-
-    def make(**settings: object) -> Flask:
-        made.append(create_app({**app_config, **settings}))
-        return made[-1]
-
-    yield make
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def value(text: str, name: str, **labels: str) -> float | None:

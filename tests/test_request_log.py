@@ -7,14 +7,11 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 
 import pytest
-from flask import Flask
 
 from app import ConfigurationError, create_app
 from app.core.logs import JsonFormatter, TextFormatter
-from app.extensions import db
 from tests.conftest import deliver_mail, links_in, path_of, press_button, sign
 from tests.factories import make_petition
 from tests.live_server import ROOT
@@ -26,22 +23,6 @@ OURS = re.compile(r"[0-9a-f]{16}")
 def slug(app) -> str:
     with app.app_context():
         return make_petition().slug
-
-
-@pytest.fixture
-def another_app(app_config: dict) -> Iterator[Callable[..., Flask]]:
-    """Apps made with other settings (on the test database); their connections closed after."""
-    made: list[Flask] = []
-
-    def make(**settings: object) -> Flask:
-        made.append(create_app({**app_config, **settings}))
-        return made[-1]
-
-    yield make
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 # --- the id --------------------------------------------------------------------------------

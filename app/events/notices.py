@@ -7,7 +7,6 @@ A consumer of the events (app.events.Consumer), wired by the worker's list of co
 an update they asked for (app.updates.milestone_drafts)."""
 
 import sqlalchemy as sa
-from flask import render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -15,9 +14,8 @@ from app.core.database import write_transaction
 from app.core.urls import absolute_url
 from app.events import Consumer
 from app.extensions import db
-from app.mail.queue import enqueue_email
 from app.models import Event, EventDelivery, EventKind, Petition, Signature, SignatureStatus
-from app.signatures.alerts import recipients
+from app.organizers.notices import email_organizers
 
 NAME = "organizer_notices"
 MILESTONE_PURPOSE = "milestone_reached"
@@ -30,20 +28,8 @@ def _targets(event: Event) -> list[int | None]:
 
 
 def _queue(petition: Petition, purpose: str, subject: str, **context: object) -> int:
-    context |= {
-        "petition": petition,
-        "dashboard_link": absolute_url("organizer.dashboard", slug=petition.slug),
-    }
-    addresses = recipients(petition)
-    for address in addresses:
-        enqueue_email(
-            purpose=purpose,
-            recipient=address,
-            subject=subject,
-            body_text=render_template(f"email/{purpose}.txt", **context),
-            body_html=render_template(f"email/{purpose}.html", **context),
-        )
-    return len(addresses)
+    dashboard_link = absolute_url("organizer.dashboard", slug=petition.slug)
+    return email_organizers(petition, purpose, subject, dashboard_link=dashboard_link, **context)
 
 
 def _residents(petition_id: int) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
 from standardwebhooks import Webhook
 
@@ -41,7 +41,6 @@ from app.core.urls import absolute_url
 from app.events import Consumer, DeliveryFailed
 from app.events import resend as resend_delivery
 from app.extensions import db
-from app.mail.queue import enqueue_email
 from app.models import (
     DeliveryStatus,
     Event,
@@ -54,7 +53,7 @@ from app.models import (
 )
 from app.models.audit import record_change
 from app.organizers.api_reads import subscribed_to_updates
-from app.signatures.alerts import recipients
+from app.organizers.notices import email_organizers
 from app.signatures.osdi_resources import petition_resource, signature_resource
 from app.signatures.osdi_schemas import PetitionSchema, SignatureSchema
 
@@ -465,19 +464,13 @@ def _note_failure(endpoint_id: int, reason: str) -> None:
 
 
 def _email_organizers(petition: Petition, endpoint: WebhookEndpoint) -> None:
-    context = {
-        "petition": petition,
-        "endpoint": endpoint,
-        "webhooks_link": absolute_url("organizer.webhooks", slug=petition.slug),
-    }
-    for address in recipients(petition):
-        enqueue_email(
-            purpose=DISABLED_EMAIL,
-            recipient=address,
-            subject=_("A webhook was turned off: %(title)s", title=petition.title),
-            body_text=render_template(f"email/{DISABLED_EMAIL}.txt", **context),
-            body_html=render_template(f"email/{DISABLED_EMAIL}.html", **context),
-        )
+    email_organizers(
+        petition,
+        DISABLED_EMAIL,
+        _("A webhook was turned off: %(title)s", title=petition.title),
+        endpoint=endpoint,
+        webhooks_link=absolute_url("organizer.webhooks", slug=petition.slug),
+    )
 
 
 WEBHOOKS = Consumer(

@@ -15,16 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from app.core.clock import now
 from app.core.database import end_session_after_failure, write_transaction
 from app.core.urls import absolute_url
 from app.extensions import db
-from app.mail.queue import enqueue_email
-from app.models import CountCheck, IntegrityAlert, Organizer, Petition, Signature
+from app.models import CountCheck, IntegrityAlert, Petition, Signature
 from app.models.audit import record_change
-from app.organizers.membership import members_of
+from app.organizers.notices import email_organizers
 from app.signatures.counting import Recount, recount
 from app.signatures.integrity import Cluster, find_clusters
 
@@ -68,35 +67,9 @@ def _each(petitions: Iterable[Petition], check: Callable[[Petition], int]) -> in
     return done
 
 
-def recipients(petition: Petition) -> list[str]:
-    """Its organizers (enabled members); a petition without any: the enabled admins."""
-    members = [member.email for member in members_of(petition) if member.is_enabled]
-    if members:
-        return members
-    return list(
-        db.session.scalars(
-            sa.select(Organizer.email)
-            .where(Organizer.is_admin.is_(True), Organizer.is_enabled.is_(True))
-            .order_by(Organizer.id)
-        )
-    )
-
-
 def _queue_to_organizers(petition: Petition, purpose: str, subject: str, **context: Any) -> int:
-    addresses = recipients(petition)
-    context |= {
-        "petition": petition,
-        "review_link": absolute_url("organizer.review", slug=petition.slug),
-    }
-    for address in addresses:
-        enqueue_email(
-            purpose=purpose,
-            recipient=address,
-            subject=subject,
-            body_text=render_template(f"email/{purpose}.txt", **context),
-            body_html=render_template(f"email/{purpose}.html", **context),
-        )
-    return len(addresses)
+    review_link = absolute_url("organizer.review", slug=petition.slug)
+    return email_organizers(petition, purpose, subject, review_link=review_link, **context)
 
 
 # --- alerts --------------------------------------------------------------------------------
