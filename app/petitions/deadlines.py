@@ -6,6 +6,7 @@ All of it judged against `app.core.clock.now()` unless an instant is given.
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import now
@@ -41,6 +42,11 @@ def is_open(petition: Window, at: datetime | None = None) -> bool:
     """Whether the petition takes new signatures at this instant. Never once its signers'
     data was erased, whatever the deadline says: a new signer's data would outlive it."""
     return petition.purged_at is None and has_opened(petition, at) and not has_closed(petition, at)
+
+
+def open_at(at: datetime) -> sa.ColumnElement[bool]:
+    """`is_open` as a query's condition on petitions: they take signatures at `at`."""
+    return sa.and_(Petition.opens_at <= at, Petition.closes_at > at, Petition.purged_at.is_(None))
 
 
 def confirmation_grace() -> timedelta:

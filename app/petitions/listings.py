@@ -19,7 +19,7 @@ OTHERS_ON_HOME = 10
 
 
 def _is_open(at: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(Petition.opens_at <= at, Petition.closes_at > at, Petition.purged_at.is_(None))
+    return deadlines.open_at(at)
 
 
 def _is_closed(at: datetime) -> sa.ColumnElement[bool]:

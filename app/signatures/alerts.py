@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import CountCheck, IntegrityAlert, Petition, Signature
 from app.models.audit import record_change
 from app.organizers.notices import email_organizers
+from app.petitions.deadlines import open_at
 from app.signatures.counting import Recount, recount
 from app.signatures.integrity import Cluster, find_clusters
 
@@ -41,12 +42,7 @@ def _open_petitions(at: datetime) -> list[Petition]:
     return list(
         db.session.scalars(
             sa.select(Petition)
-            .where(
-                Petition.published_at.is_not(None),
-                Petition.purged_at.is_(None),
-                Petition.opens_at <= at,
-                Petition.closes_at > at,
-            )
+            .where(Petition.published_at.is_not(None), open_at(at))
             .order_by(Petition.id)
         )
     )
