@@ -160,7 +160,7 @@ def test_any_text_is_byte_for_byte_flask_mails(app, subject, body, html, header)
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_the_sender_writes_the_confirmation_the_signer_would_get_from_the_orm(app, locale):
-    from app.signatures.emails import CONFIRM_SIGNATURE, _write_confirmation
+    from app.signatures.emails import CONFIRM_SIGNATURE, write_confirmations
     from tests.factories import make_signature
 
     with app.test_request_context():
@@ -168,11 +168,32 @@ def test_the_sender_writes_the_confirmation_the_signer_would_get_from_the_orm(ap
         signature = make_signature(petition, first_name="Zoë", locale=locale)
         db.session.commit()
         expected = confirmation_email(petition, "Zoë", locale, signature.link_key)
-        written = _write_confirmation(
-            queued(signature_id=signature.id, purpose=CONFIRM_SIGNATURE, subject="", body_text="")
+        message = queued(
+            signature_id=signature.id, purpose=CONFIRM_SIGNATURE, subject="", body_text=""
         )
+        written = write_confirmations([message])[message.id]
     assert (written.subject, written.body_text, written.body_html) == (
         expected.subject,
         expected.body_text,
         expected.body_html,
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    address=st.one_of(
+        st.emails(),
+        st.text(max_size=40),
+        st.builds(lambda name, email: f"{name} <{email}>", st.text(max_size=20), st.emails()),
+    )
+)
+def test_an_address_is_sanitized_as_flask_mail_does(address):
+    from flask_mail import sanitize_address
+
+    try:
+        theirs = sanitize_address(address)
+    except Exception as error:  # what Flask-Mail refuses, ours refuses too
+        with pytest.raises(type(error)):
+            mime.sanitized_address(address)
+        return
+    assert mime.sanitized_address(address) == theirs

@@ -366,6 +366,39 @@ def test_an_unwritten_message_nobody_writes_fails_alone_and_is_not_sent_blank(ap
     assert "nobody_writes_this" in caplog.text
 
 
+def test_a_writer_failing_on_one_message_of_a_batch_fails_that_message_alone(app, smtp):
+    """Unwritten messages are written a batch at a time; a writer that breaks on one of them
+    writes the others one by one, and only that one fails, with its reason."""
+    import dataclasses
+
+    from app.mail import sender
+
+    def write(messages):
+        if any(message.recipient == "bad@example.org" for message in messages):
+            raise ValueError("cannot write for bad@example.org")
+        return {
+            message.id: dataclasses.replace(message, subject="Written", body_text="Written")
+            for message in messages
+        }
+
+    sender.written_when_sent("written_in_test")(write)
+    try:
+        with app.app_context():
+            for recipient in ("a@example.org", "bad@example.org", "b@example.org"):
+                enqueue_email(
+                    purpose="written_in_test", recipient=recipient, subject="", body_text=""
+                )
+            db.session.commit()
+        report = deliver_mail(app)
+    finally:
+        del sender._WRITERS["written_in_test"]
+    assert (report.sent, report.failed) == (2, 1)
+    assert sorted(m["To"] for m in smtp.wait_for(2)) == ["a@example.org", "b@example.org"]
+    status, reason = status_of(app, "bad@example.org")
+    assert status == OutboxStatus.FAILED
+    assert "cannot write for bad@example.org" in reason
+
+
 def test_the_sender_loop_outlives_a_bad_address(app, smtp):
     from app.mail.sender import run_sender
 

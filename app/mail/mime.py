@@ -22,7 +22,7 @@ from email import policy
 from email.utils import formataddr, formatdate, parseaddr
 from functools import lru_cache
 
-from flask_mail import Message, sanitize_address, sanitize_addresses, sanitize_subject
+from flask_mail import Message, sanitize_address, sanitize_subject
 
 # Flask-Mail writes with policy.SMTP, which refolds any header line longer than 78 characters
 # and, for a value with no space to fold at (a List-Unsubscribe URL), turns it into RFC 2047
@@ -42,6 +42,24 @@ def _fold(name: str, value: str) -> bytes:
 @lru_cache(maxsize=1024)
 def _subject(subject: str, charset: str) -> str:
     return sanitize_subject(subject, charset)
+
+
+# An address Flask-Mail's sanitize_address gives back unchanged: ASCII, no name, one "@".
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\Z")
+
+
+def sanitized_address(address: str, charset: str = "utf-8") -> str:
+    """Flask-Mail's `sanitize_address`, which parses and re-encodes every address it is given
+    (a quarter of sending a message): a plain address is its own answer, and the rest (the
+    From line with a name, an international address) are remembered."""
+    if _PLAIN_ADDRESS.match(address):
+        return address
+    return _sanitized(address, charset)
+
+
+@lru_cache(maxsize=256)
+def _sanitized(address: str, charset: str) -> str:
+    return sanitize_address(address, charset)
 
 
 @lru_cache(maxsize=256)
@@ -119,7 +137,7 @@ def message_bytes(message: Message) -> bytes:
     if message.subject:
         headers += _fold("Subject", _subject(str(message.subject), charset))
     headers += _fold("From", from_header(message.sender, charset))
-    to = ", ".join(list(set(sanitize_addresses(message.recipients, charset))))
+    to = ", ".join(list({sanitized_address(address, charset) for address in message.recipients}))
     headers += POLICY.fold_binary("To", to)
     headers += POLICY.fold_binary("Date", formatdate(message.date, localtime=True))
     headers += POLICY.fold_binary("Message-ID", message.msgId)

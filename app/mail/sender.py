@@ -1,10 +1,12 @@
-"""Sending what the queue holds. Each message is marked done in its own commit right after the
-server took it: a sender killed mid-batch leaves at most the message in flight to be sent
-again once its lease runs out.
+"""Sending what the queue holds, a batch (OUTBOX_BATCH_SIZE) at a time over one connection.
+The messages the server took are marked done together, in one commit for every
+`MARKED_SENT_EVERY` of them and one at the end of the batch: a sender killed mid-batch
+leaves at most that many to be sent again once its lease runs out, never more (the rest of
+its batch was not sent, and goes once the lease runs out).
 
 A message may be queued unwritten, to be written here just before it is sent (a new
 signature's confirmation: writing it is most of what a signature would cost the web request
-otherwise); see `written_when_sent`.
+otherwise); see `written_when_sent`. A batch's unwritten messages are written together.
 
 A message that fails for a reason of its own (an address the server refuses or that cannot be
 encoded, a message that cannot be built) is marked failed with the reason, and the batch goes
@@ -17,7 +19,7 @@ with backoff.
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -43,6 +45,9 @@ log = logging.getLogger("app.outbox")
 
 
 RETRY_BASE_SECONDS = 10
+# How many sent messages may wait to be recorded as sent (see above): a commit each that
+# many, where a commit each was the largest part of sending on PostgreSQL.
+MARKED_SENT_EVERY = 20
 RETRY_MAX_SECONDS = 15 * 60
 
 
@@ -79,7 +84,9 @@ def _finish(message: QueuedMessage, **values) -> None:
 
 
 SentHook = Callable[[QueuedMessage], None]
-Writer = Callable[[QueuedMessage], QueuedMessage | None]
+# Writes a batch's messages of one purpose: each written message by id; an id left out is a
+# message whose subject is gone.
+Writer = Callable[[Sequence[QueuedMessage]], dict[int, QueuedMessage]]
 _SENT_HOOKS: dict[str, SentHook] = {}
 _WRITERS: dict[str, Writer] = {}
 
@@ -98,9 +105,9 @@ class NoWriter(Exception):
 
 
 def written_when_sent(purpose: str) -> Callable[[Writer], Writer]:
-    """Register how a message of this purpose queued without its text (subject and bodies
-    empty) is written when it is sent: the writer returns the message with its text, or None
-    if what it was about is gone."""
+    """Register how messages of this purpose queued without their text (subject and bodies
+    empty) are written when they are sent: the writer takes a batch's messages of the
+    purpose and returns each one it wrote by id, leaving out those whose subject is gone."""
 
     def register(writer: Writer) -> Writer:
         _WRITERS[purpose] = writer
@@ -109,17 +116,37 @@ def written_when_sent(purpose: str) -> Callable[[Writer], Writer]:
     return register
 
 
-def _written(message: QueuedMessage) -> QueuedMessage:
-    if message.body_text:
-        return message
-    writer = _WRITERS.get(message.purpose)
-    if writer is None:
-        raise NoWriter(f"queued without its text, and nothing writes {message.purpose!r} messages")
-    written = writer(message)
-    db.session.rollback()  # end the read: the sender commits after each message anyway
-    if written is None:
-        raise MessageGone(f"nothing left to write outbox message {message.id} about")
-    return written
+def _write_batch(messages: Sequence[QueuedMessage]) -> list[QueuedMessage | Exception]:
+    """Each message of a batch ready to send, or why it cannot be sent. The unwritten ones are
+    written a purpose at a time; a writer failing on the group writes its messages one by one,
+    so that only the message it fails on fails."""
+    unwritten: dict[str, list[QueuedMessage]] = {}
+    for message in messages:
+        if not message.body_text:
+            unwritten.setdefault(message.purpose, []).append(message)
+    written: dict[int, QueuedMessage | Exception] = {}
+    for purpose, group in unwritten.items():
+        writer = _WRITERS.get(purpose)
+        if writer is None:
+            missing = NoWriter(f"queued without its text, and nothing writes {purpose!r} messages")
+            written.update((message.id, missing) for message in group)
+            continue
+        try:
+            written.update(writer(group))
+        except Exception:
+            db.session.rollback()
+            for message in group:
+                try:
+                    written.update(writer([message]))
+                except Exception as error:
+                    db.session.rollback()
+                    written[message.id] = error
+        db.session.rollback()  # end the reads before the batch is sent
+        for message in group:
+            written.setdefault(
+                message.id, MessageGone(f"nothing left to write outbox message {message.id} about")
+            )
+    return [written.get(message.id, message) for message in messages]
 
 
 def when_sent(purpose: str) -> Callable[[SentHook], SentHook]:
@@ -134,10 +161,15 @@ def when_sent(purpose: str) -> Callable[[SentHook], SentHook]:
     return register
 
 
-def _mark_sent(message: QueuedMessage) -> None:
-    _record_sent(message)
-    hook = _SENT_HOOKS.get(message.purpose)
-    if hook is not None:
+def _mark_sent(messages: Sequence[QueuedMessage]) -> None:
+    """Record a batch's sent messages in one commit, then run their purposes' hooks."""
+    if not messages:
+        return
+    _record_sent(messages)
+    for message in messages:
+        hook = _SENT_HOOKS.get(message.purpose)
+        if hook is None:
+            continue
         try:
             hook(message)
         except Exception:
@@ -145,32 +177,43 @@ def _mark_sent(message: QueuedMessage) -> None:
             log.exception("after sending outbox message %s", message.id)
 
 
-def _record_sent(message: QueuedMessage) -> None:
-    if message.update_id is not None:
-        # An update: the row stays, for the update's progress, but without the address or
-        # the personal link.
-        _finish(
-            message,
-            status=OutboxStatus.SENT,
-            sent_at=now(),
-            attempts=message.attempts + 1,
-            recipient="",
-            body_text="",
-            body_html=None,
-            headers=None,
-        )
-    elif message.signature_id is not None:
-        # Mail to a signer holds their address and links: once sent, the outbox forgets it.
-        with write_transaction() as session:
+def _record_sent(messages: Sequence[QueuedMessage]) -> None:
+    at = now()
+    to_signers = [m.id for m in messages if m.update_id is None and m.signature_id is not None]
+    updates = [m.id for m in messages if m.update_id is not None]
+    others = [m.id for m in messages if m.update_id is None and m.signature_id is None]
+    claimed = OutboxMessage.claim_token == messages[0].claim_token  # one claim per batch
+    sent = {
+        "status": OutboxStatus.SENT,
+        "sent_at": at,
+        "attempts": OutboxMessage.attempts + 1,
+        "claim_token": None,
+        "claimed_until": None,
+    }
+    with write_transaction() as session:
+        if to_signers:
+            # Mail to a signer holds their address and links: once sent, the outbox forgets it.
             session.execute(
                 sa.delete(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token
-                )
+                .where(OutboxMessage.id.in_(to_signers), claimed)
                 .execution_options(synchronize_session=False)
             )
-    else:
-        _finish(message, status=OutboxStatus.SENT, sent_at=now(), attempts=message.attempts + 1)
+        if updates:
+            # An update: the row stays, for the update's progress, but without the address or
+            # the personal link.
+            session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(updates), claimed)
+                .values(recipient="", body_text="", body_html=None, headers=None, **sent)
+                .execution_options(synchronize_session=False)
+            )
+        if others:
+            session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(others), claimed)
+                .values(**sent)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _defer(messages: list[QueuedMessage], error: Exception) -> None:
@@ -233,13 +276,16 @@ def send_due_messages(limit: int | None = None) -> SendReport:
     messages = claim_due_messages(limit or current_app.config["OUTBOX_BATCH_SIZE"])
     if not messages:
         return report
-    remaining = list(messages)
+    remaining = list(zip(messages, _write_batch(messages), strict=True))
+    sent: list[QueuedMessage] = []
     try:
         with open_transport() as transport:
             while remaining:
-                message = remaining[0]
+                message, written = remaining[0]
                 try:
-                    transport.send(_written(message))
+                    if isinstance(written, Exception):
+                        raise written
+                    transport.send(written)
                 except TRANSIENT_ERRORS:
                     raise  # the server or the network: the rest of the batch waits
                 except RefusedForNow as error:
@@ -256,14 +302,20 @@ def send_due_messages(limit: int | None = None) -> SendReport:
                     _fail(message, error)
                     report.failed += 1
                 else:
-                    _mark_sent(message)
+                    sent.append(message)
                     report.sent += 1
+                    if len(sent) >= MARKED_SENT_EVERY:
+                        _mark_sent(sent)
+                        sent = []
                 remaining.pop(0)
     except TRANSIENT_ERRORS as error:
-        _defer(remaining, error)
-        report.deferred += len(remaining)
+        waiting = [message for message, _written in remaining]
+        _defer(waiting, error)
+        report.deferred += len(waiting)
         report.errors.append(_describe(error))
-        log.warning("mail server unavailable, %d message(s) deferred: %s", len(remaining), error)
+        log.warning("mail server unavailable, %d message(s) deferred: %s", len(waiting), error)
+    finally:
+        _mark_sent(sent)
     return report
 
 

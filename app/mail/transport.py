@@ -169,8 +169,8 @@ class _SmtpTransport:
         if mail_message.date is None:
             mail_message.date = time.time()
         self._connection.host.sendmail(
-            flask_mail.sanitize_address(mail_message.sender),
-            list(flask_mail.sanitize_addresses(mail_message.send_to)),
+            mime.sanitized_address(mail_message.sender),
+            [mime.sanitized_address(address) for address in mail_message.send_to],
             mime.message_bytes(mail_message),
             mail_message.mail_options,
             mail_message.rcpt_options,

@@ -7,16 +7,18 @@ the crowd's requests stay short, and the email always carries the petition's cur
 """
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from app.core.clock import now
-from app.core.links import LinkPurpose, make_token
+from app.core.links import LinkPurpose, token_maker
 from app.core.urls import absolute_url
 from app.extensions import db
 from app.mail.messages import QueuedMessage
@@ -68,23 +70,101 @@ def _title_in(petition: PetitionInEmail, locale: str) -> str:
     return translated_title(petition.id, locale) or petition.title
 
 
-def _render(
-    template: str, subject: str, petition: PetitionInEmail, link_key: str, **context: object
-) -> SignerEmail:
-    confirm = make_token(LinkPurpose.CONFIRM, link_key)
-    withdraw = make_token(LinkPurpose.WITHDRAW, link_key)
-    context.update(
+# Where each signer's own parts go in an email rendered once for many signers (`_Skeleton`):
+# control characters, which no template, translation or petition text puts in an email.
+_FIRST_NAME, _CONFIRM_URL, _WITHDRAW_URL = "\x01first_name\x01", "\x01confirm\x01", "\x01withdraw\x01"
+# In the links' addresses alone, which are built as URLs (so in characters a URL keeps).
+_TOKEN = "__signer_token__"
+_SKELETONS = "signer_email_skeletons"  # in app.extensions: one cache per app (its BASE_URL)
+_SKELETONS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    """A signer email rendered once per template, petition text and language, with marks where
+    each signer's first name and links go: filling them in costs a few string replaces where
+    rendering two templates cost most of writing a confirmation."""
+
+    purpose: str
+    subject: str
+    body_text: str
+    body_html: str
+    sender_name: str
+    confirm_url: str  # with _TOKEN where the token goes
+    withdraw_url: str
+
+    def for_signer(self, first_name: str, confirm: str, withdraw: str) -> SignerEmail:
+        confirm_url = self.confirm_url.replace(_TOKEN, confirm)
+        withdraw_url = self.withdraw_url.replace(_TOKEN, withdraw)
+        text = (
+            self.body_text.replace(_FIRST_NAME, first_name)
+            .replace(_CONFIRM_URL, confirm_url)
+            .replace(_WITHDRAW_URL, withdraw_url)
+        )
+        html = (
+            self.body_html.replace(_FIRST_NAME, escape(first_name))
+            .replace(_CONFIRM_URL, escape(confirm_url))
+            .replace(_WITHDRAW_URL, escape(withdraw_url))
+        )
+        return SignerEmail(self.purpose, self.subject, text, html, self.sender_name)
+
+
+def _skeleton(
+    template: str, subject: str, petition: PetitionInEmail, locale: str, **context: object
+) -> _Skeleton:
+    """The email `template` for this petition's text and language, rendered once (and kept,
+    per app) with marks for the signer's parts. Call inside `force_locale(locale)`."""
+    key = (
+        template,
+        subject,
+        locale,
+        petition.id,
+        petition.slug,
+        petition.title,
+        petition.organizer_name,
+        *sorted(context.items()),
+    )
+    kept: dict[tuple, _Skeleton] = current_app.extensions.setdefault(_SKELETONS, {})
+    found = kept.get(key)
+    if found is not None:
+        return found
+    values = dict(
+        context,
         petition=petition,
-        confirm_url=absolute_url("signing.confirm", slug=petition.slug, token=confirm),
-        withdraw_url=absolute_url("signing.withdraw", slug=petition.slug, token=withdraw),
+        first_name=_FIRST_NAME,
+        confirm_url=_CONFIRM_URL,
+        withdraw_url=_WITHDRAW_URL,
         petition_url=absolute_url("public.petition", slug=petition.slug),
     )
-    return SignerEmail(
+    skeleton = _Skeleton(
         purpose=template,
         subject=subject,
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
+        body_text=render_template(f"email/{template}.txt", **values),
+        body_html=render_template(f"email/{template}.html", **values),
         sender_name=petition.organizer_name,
+        confirm_url=absolute_url("signing.confirm", slug=petition.slug, token=_TOKEN),
+        withdraw_url=absolute_url("signing.withdraw", slug=petition.slug, token=_TOKEN),
+    )
+    if len(kept) >= _SKELETONS_KEPT:
+        kept.clear()
+    kept[key] = skeleton
+    return skeleton
+
+
+def _render(
+    template: str,
+    subject: str,
+    petition: PetitionInEmail,
+    locale: str,
+    first_name: str,
+    link_key: str,
+    **context: object,
+) -> SignerEmail:
+    skeleton = _skeleton(template, subject, petition, locale, **context)
+    return skeleton.for_signer(
+        first_name,
+        token_maker(LinkPurpose.CONFIRM)(link_key),
+        token_maker(LinkPurpose.WITHDRAW)(link_key),
     )
 
 
@@ -95,12 +175,14 @@ def confirmation_email(
     link_key: str,
     *,
     reminder: bool = False,
+    title: str | None = None,
 ) -> SignerEmail:
     """The email whose button makes a signature count, rendered for this signer (a fraction
     of a millisecond), so it always carries the petition's current title. With `reminder`,
-    the one reminder of a signature still pending a day later (app.signatures.reminders)."""
+    the one reminder of a signature still pending a day later (app.signatures.reminders).
+    `title`: the petition's title in `locale`, when the caller has read it already."""
     with force_locale(locale):
-        title = _title_in(petition, locale)
+        title = title or _title_in(petition, locale)
         if reminder:
             subject = _("Reminder: confirm your signature: %(title)s", title=title)
         else:
@@ -109,9 +191,10 @@ def confirmation_email(
             "confirm_signature",
             subject,
             petition,
+            locale,
+            first_name,
             link_key,
             title=title,
-            first_name=first_name,
             reminder=reminder,
         )
     if reminder:
@@ -121,7 +204,7 @@ def confirmation_email(
 
 def queue_confirmation(recipient: str, signature_id: int) -> None:
     """Queue a new signature's confirmation email, in the signing transaction, unwritten: the
-    sender writes it just before sending (`_write_confirmation`), so the web request neither
+    sender writes it just before sending (`write_confirmations`), so the web request neither
     renders two templates nor signs two links for it."""
     enqueue_email(
         purpose=CONFIRM_SIGNATURE,
@@ -132,11 +215,12 @@ def queue_confirmation(recipient: str, signature_id: int) -> None:
     )
 
 
-# What writing a confirmation needs of its signature and petition, in one light query (the
-# sender writes one per new signature: two ORM loads were a fifth of its time). The petition
-# columns are all the email's templates read of it.
+# What writing confirmations needs of their signatures and petitions, in one light query for
+# a batch (two ORM loads a message were a fifth of the sender's time). The petition columns
+# are all the email's templates read of it.
 _TO_CONFIRM = (
     sa.select(
+        Signature.id.label("signature_id"),
         Signature.first_name,
         Signature.locale,
         Signature.link_key,
@@ -146,23 +230,40 @@ _TO_CONFIRM = (
         Petition.organizer_name,
     )
     .join(Petition, Petition.id == Signature.petition_id)
-    .where(Signature.id == sa.bindparam("signature_id"))
+    .where(Signature.id.in_(sa.bindparam("signature_ids", expanding=True)))
 )
 
 
 @written_when_sent(CONFIRM_SIGNATURE)
-def _write_confirmation(message: QueuedMessage) -> QueuedMessage | None:
-    row = db.session.execute(_TO_CONFIRM, {"signature_id": message.signature_id}).first()
-    if row is None or row.link_key is None:
-        return None  # withdrawn or erased meanwhile
-    email = confirmation_email(row, row.first_name, row.locale, row.link_key)
-    return dataclasses.replace(
-        message,
-        subject=email.subject,
-        body_text=email.body_text,
-        body_html=email.body_html,
-        sender_name=email.sender_name,
-    )
+def write_confirmations(messages: Sequence[QueuedMessage]) -> dict[int, QueuedMessage]:
+    """A batch's new-signature confirmations, written as they go (their signatures withdrawn
+    or erased meanwhile are left out)."""
+    rows = {
+        row.signature_id: row
+        for row in db.session.execute(
+            _TO_CONFIRM, {"signature_ids": [message.signature_id for message in messages]}
+        )
+    }
+    written = {}
+    titles: dict[tuple[int, str], str] = {}
+    for message in messages:
+        row = rows.get(message.signature_id)
+        if row is None or row.link_key is None:
+            continue  # withdrawn or erased meanwhile
+        language = (row.id, row.locale)
+        if language not in titles:
+            titles[language] = _title_in(row, row.locale)
+        email = confirmation_email(
+            row, row.first_name, row.locale, row.link_key, title=titles[language]
+        )
+        written[message.id] = dataclasses.replace(
+            message,
+            subject=email.subject,
+            body_text=email.body_text,
+            body_html=email.body_html,
+            sender_name=email.sender_name,
+        )
+    return written
 
 
 def _address_and_key(signature: Signature) -> tuple[str, str]:
@@ -191,9 +292,10 @@ def tell_already_signed(signature: Signature, *, household_full: bool = False) -
             "already_signed",
             subject,
             signature.petition,
+            signature.locale,
+            signature.first_name,
             link_key,
             title=title,
-            first_name=signature.first_name,
             household_full=household_full,
             confirmed=signature.status == "confirmed",
         )
