@@ -48,9 +48,7 @@ def rendered_alone(template: str, petition, locale: str, first_name: str, key: s
 @pytest.mark.parametrize("locale", ["en", "es"])
 @pytest.mark.parametrize("reminder", [False, True])
 @pytest.mark.parametrize("title", TITLES)
-def test_each_confirmation_is_what_its_templates_give_for_that_signer(
-    app, locale, reminder, title
-):
+def test_each_confirmation_is_what_its_templates_give_for_that_signer(app, locale, reminder, title):
     with app.test_request_context(), time_machine.travel(instants.OPEN, tick=False):
         petition = make_petition(title=title)
         for number, name in enumerate(NAMES):
@@ -61,7 +59,9 @@ def test_each_confirmation_is_what_its_templates_give_for_that_signer(
             )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(name=st.text(min_size=1, max_size=40).filter(lambda text: "\x01" not in text))
 def test_any_name_is_put_in_as_the_templates_would(app, name):
     with app.test_request_context(), time_machine.travel(instants.OPEN, tick=False):

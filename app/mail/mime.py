@@ -48,17 +48,17 @@ def _subject(subject: str, charset: str) -> str:
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\Z")
 
 
-def sanitized_address(address: str, charset: str = "utf-8") -> str:
+def sanitized_address(address: str | tuple[str, str], charset: str = "utf-8") -> str:
     """Flask-Mail's `sanitize_address`, which parses and re-encodes every address it is given
     (a quarter of sending a message): a plain address is its own answer, and the rest (the
     From line with a name, an international address) are remembered."""
-    if _PLAIN_ADDRESS.match(address):
+    if isinstance(address, str) and _PLAIN_ADDRESS.match(address):
         return address
     return _sanitized(address, charset)
 
 
 @lru_cache(maxsize=256)
-def _sanitized(address: str, charset: str) -> str:
+def _sanitized(address: str | tuple[str, str], charset: str) -> str:
     return sanitize_address(address, charset)
 
 

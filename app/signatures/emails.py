@@ -72,9 +72,13 @@ def _title_in(petition: PetitionInEmail, locale: str) -> str:
 
 # Where each signer's own parts go in an email rendered once for many signers (`_Skeleton`):
 # control characters, which no template, translation or petition text puts in an email.
-_FIRST_NAME, _CONFIRM_URL, _WITHDRAW_URL = "\x01first_name\x01", "\x01confirm\x01", "\x01withdraw\x01"
+_FIRST_NAME, _CONFIRM_URL, _WITHDRAW_URL = (
+    "\x01first_name\x01",
+    "\x01confirm\x01",
+    "\x01withdraw\x01",
+)
 # In the links' addresses alone, which are built as URLs (so in characters a URL keeps).
-_TOKEN = "__signer_token__"
+_TOKEN = "__signer_token__"  # nosec B105: a mark, not a secret
 _SKELETONS = "signer_email_skeletons"  # in app.extensions: one cache per app (its BASE_URL)
 _SKELETONS_KEPT = 256
 
@@ -124,7 +128,7 @@ def _skeleton(
         petition.organizer_name,
         *sorted(context.items()),
     )
-    kept: dict[tuple, _Skeleton] = current_app.extensions.setdefault(_SKELETONS, {})
+    kept: dict[tuple[object, ...], _Skeleton] = current_app.extensions.setdefault(_SKELETONS, {})
     found = kept.get(key)
     if found is not None:
         return found
