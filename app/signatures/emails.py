@@ -78,7 +78,7 @@ _FIRST_NAME, _CONFIRM_URL, _WITHDRAW_URL = (
     "\x01withdraw\x01",
 )
 # In the links' addresses alone, which are built as URLs (so in characters a URL keeps).
-_TOKEN = "__signer_token__"  # nosec B105: a mark, not a secret
+_LINK_MARK = "__signer_link__"
 _SKELETONS = "signer_email_skeletons"  # in app.extensions: one cache per app (its BASE_URL)
 _SKELETONS_KEPT = 256
 
@@ -94,12 +94,12 @@ class _Skeleton:
     body_text: str
     body_html: str
     sender_name: str
-    confirm_url: str  # with _TOKEN where the token goes
+    confirm_url: str  # with _LINK_MARK where the signed key goes
     withdraw_url: str
 
     def for_signer(self, first_name: str, confirm: str, withdraw: str) -> SignerEmail:
-        confirm_url = self.confirm_url.replace(_TOKEN, confirm)
-        withdraw_url = self.withdraw_url.replace(_TOKEN, withdraw)
+        confirm_url = self.confirm_url.replace(_LINK_MARK, confirm)
+        withdraw_url = self.withdraw_url.replace(_LINK_MARK, withdraw)
         text = (
             self.body_text.replace(_FIRST_NAME, first_name)
             .replace(_CONFIRM_URL, confirm_url)
@@ -146,8 +146,8 @@ def _skeleton(
         body_text=render_template(f"email/{template}.txt", **values),
         body_html=render_template(f"email/{template}.html", **values),
         sender_name=petition.organizer_name,
-        confirm_url=absolute_url("signing.confirm", slug=petition.slug, token=_TOKEN),
-        withdraw_url=absolute_url("signing.withdraw", slug=petition.slug, token=_TOKEN),
+        confirm_url=absolute_url("signing.confirm", slug=petition.slug, token=_LINK_MARK),
+        withdraw_url=absolute_url("signing.withdraw", slug=petition.slug, token=_LINK_MARK),
     )
     if len(kept) >= _SKELETONS_KEPT:
         kept.clear()
