@@ -187,8 +187,6 @@ def _record_sent(messages: Sequence[QueuedMessage]) -> None:
         "status": OutboxStatus.SENT,
         "sent_at": at,
         "attempts": OutboxMessage.attempts + 1,
-        "claim_token": None,
-        "claimed_until": None,
     }
     with write_transaction() as session:
         if to_signers:
@@ -204,14 +202,22 @@ def _record_sent(messages: Sequence[QueuedMessage]) -> None:
             session.execute(
                 sa.update(OutboxMessage)
                 .where(OutboxMessage.id.in_(updates), claimed)
-                .values(recipient="", body_text="", body_html=None, headers=None, **sent)
+                .values(
+                    claim_token=None,
+                    claimed_until=None,
+                    recipient="",
+                    body_text="",
+                    body_html=None,
+                    headers=None,
+                    **sent,
+                )
                 .execution_options(synchronize_session=False)
             )
         if others:
             session.execute(
                 sa.update(OutboxMessage)
                 .where(OutboxMessage.id.in_(others), claimed)
-                .values(**sent)
+                .values(claim_token=None, claimed_until=None, **sent)
                 .execution_options(synchronize_session=False)
             )
 
