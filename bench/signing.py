@@ -4,13 +4,11 @@ same load generator (bench/load.py) in its own process."""
 
 import json
 import os
-import signal
 import socket
 import subprocess
-import time
-import urllib.request
 import uuid
 
+from bench import servers
 from bench.harness import (
     PYTHON,
     ROOT,
@@ -32,47 +30,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def workers() -> int:
-    return int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+def workers() -> str:
+    """The server the benchmarks run (`BENCH_SERVER`, bench.servers), as a report names it."""
+    return servers.describe(servers.server_name())
 
 
 def start_gunicorn(app_spec: str, env: dict, port: int) -> subprocess.Popen:
-    command = [
-        PYTHON,
-        "-m",
-        "gunicorn",
-        app_spec,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers()),
-        "--worker-class",
-        "sync",
-        "--backlog",
-        "2048",
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/petitions/{SLUG}/count.json", timeout=2
-            ):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"gunicorn {app_spec} did not start")
+    """`app_spec` under the server `BENCH_SERVER` names (gunicorn gthread, as deployed, by
+    default), once it answers."""
+    return servers.start(
+        servers.server_name(), app_spec, env, port, f"/petitions/{SLUG}/count.json"
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    servers.stop(process)
 
 
 def load(port: int, residents: int, seconds: float) -> dict:
@@ -135,10 +107,7 @@ def show(label: str, result: dict) -> None:
 def run(database: str = "sqlite") -> None:
     residents = int(os.environ.get("BENCH_RESIDENTS", 64))
     seconds = float(os.environ.get("BENCH_SECONDS", 20))
-    header(
-        f"Signing under load ({database}, {residents} residents, {seconds:.0f} s, "
-        f"gunicorn {workers()} sync workers)"
-    )
+    header(f"Signing under load ({database}, {residents} residents, {seconds:.0f} s, {workers()})")
     url = fresh_sqlite("signing") if database == "sqlite" else fresh_postgresql()
     prepare_database(url)
 

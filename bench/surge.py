@@ -534,7 +534,7 @@ def run(database: str = "sqlite") -> None:
     config = settings()
     header(
         f"Surge ({database}, {config['rate']:.0f}/s for {config['seconds']:.0f} s, "
-        f"gunicorn {workers()} sync workers, {config['senders']} senders)"
+        f"{workers()}, {config['senders']} senders)"
     )
     url = fresh_sqlite("surge") if database == "sqlite" else fresh_postgresql()
     prepare_database(url)

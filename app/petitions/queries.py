@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.core.clock import in_zone, now
 from app.core.database import AnyRow, read_one_row
@@ -44,7 +45,7 @@ def petition_by_slug(slug: str) -> Petition | None:
 
 # What the busiest requests (the page, the count, signing) need of a petition: Petition's
 # own columns, read in one light query without building an ORM object.
-_FOR_VISITORS = sa.select(
+_VISITORS_COLUMNS = (
     Petition.id,
     Petition.slug,
     Petition.title,
@@ -59,13 +60,49 @@ _FOR_VISITORS = sa.select(
     Petition.published_at,  # a draft (None) is not public
     Petition.page_version,  # raised by every change the public page shows
     Petition.integrity_key,  # signing keys the signer's network with it
-).where(Petition.slug == sa.bindparam("slug"))
+)
+_FOR_VISITORS = sa.select(*_VISITORS_COLUMNS).where(Petition.slug == sa.bindparam("slug"))
+_FOR_VISITORS_BY_ID = sa.select(*_VISITORS_COLUMNS).where(Petition.id == sa.bindparam("id"))
+
+# Rows kept per process and app (app.extensions), by slug, for `kept_petition_for_visitors`.
+_KEPT = "petition_rows_for_visitors"
+_KEPT_AT_MOST = 256
+
+
+def _kept() -> dict[str, AnyRow]:
+    kept: dict[str, AnyRow] = current_app.extensions.setdefault(_KEPT, {})
+    return kept
+
+
+def _keep(row: AnyRow | None) -> AnyRow | None:
+    if row is not None:
+        kept = _kept()
+        if len(kept) >= _KEPT_AT_MOST:
+            kept.clear()
+        kept[row.slug] = row
+    return row
 
 
 def petition_for_visitors(slug: str) -> AnyRow | None:
-    """The columns of `_FOR_VISITORS`, by name. Outside the session: a request that goes on
-    to write (signing) begins its write at once instead of first ending a read."""
-    return read_one_row(_FOR_VISITORS, {"slug": slug})
+    """The columns of `_FOR_VISITORS`, by name, as they are now. Outside the session: a
+    request that goes on to write (signing) begins its write at once instead of first ending
+    a read."""
+    return _keep(read_one_row(_FOR_VISITORS, {"slug": slug}))
+
+
+def petition_for_visitors_now(petition_id: int) -> AnyRow | None:
+    """The same, by id (a slug may have changed since a kept row was read)."""
+    return _keep(read_one_row(_FOR_VISITORS_BY_ID, {"id": petition_id}))
+
+
+def kept_petition_for_visitors(slug: str) -> AnyRow | None:
+    """The row this process last read for `slug`, which may be behind the petition: for
+    signing alone, which compares its `page_version` with the petition's inside its write
+    transaction and reads it again if it moved on (app.signatures.signing)."""
+    row = _kept().get(slug)
+    if row is None or row.published_at is None:  # a refusal is never made from a kept row
+        return petition_for_visitors(slug)
+    return row
 
 
 def home_petition() -> Petition | None:

@@ -39,8 +39,9 @@ def _count(*conditions: Any) -> sa.ScalarSelect[int]:
 
 @cache
 def sign_checks() -> sa.Select[Any]:
-    """Signing's one look before it writes: signatures with this address, holds on this
-    network or domain, and this network's signatures in the burst and sustained windows."""
+    """Signing's one look before it writes: the petition's page version, signatures with this
+    address, holds on this network or domain, and this network's signatures in the burst and
+    sustained windows."""
     held = (
         sa.select(sa.func.count())
         .select_from(Hold)
@@ -54,7 +55,11 @@ def sign_checks() -> sa.Select[Any]:
         .scalar_subquery()
     )
     network = Signature.network_key == sa.bindparam("network_key")
+    # The petition as it is now: a signer's request may have read it a moment ago, or be
+    # using a copy its process kept (app.petitions.queries.kept_petition_for_visitors).
+    page_version = sa.select(Petition.page_version).where(Petition.id == _PETITION)
     return sa.select(
+        page_version.scalar_subquery().label("page_version"),
         _count(Signature.email_canonical == sa.bindparam("email_canonical")).label("same_address"),
         held.label("held"),
         _count(network, Signature.created_at >= sa.bindparam("burst_since")).label("burst"),

@@ -19,6 +19,7 @@ from app.jobs.files import discard_prepared_files
 from app.models import Channel, NameDisplay, OutboxMessage, Petition, Signature, SignatureStatus
 from app.models.event import EventKind, record_event
 from app.petitions.deadlines import Window, accepts_confirmation, is_open
+from app.petitions.queries import petition_for_visitors_now
 from app.signatures import emails
 from app.signatures.counting import change_count
 from app.signatures.holds import check_values, is_held, sign_checks
@@ -44,10 +45,17 @@ class PetitionToSign(Window, Protocol):
     def resident_zip_prefixes(self) -> str: ...
     @property
     def integrity_key(self) -> str | None: ...
+    @property
+    def page_version(self) -> int: ...
 
 
 class PetitionNotOpen(Exception):
     """The petition does not take signatures at this instant."""
+
+
+class PetitionChanged(Exception):
+    """Inside signing's transaction: the petition it was given is not the petition as it is
+    now (its page version moved on). Nothing is written; signing reads it and goes on."""
 
 
 class SignatureNotRecorded(Exception):
@@ -199,19 +207,23 @@ def sign_petition(petition: PetitionToSign, details: SignerDetails) -> SignOutco
     truth, and only to the mailbox's owner.
 
     Checking happens before the write transaction; inside it, for a new address, are one
-    count and two inserts. The confirmation email is written by the sender, not here.
+    statement of checks and two inserts. The confirmation email is written by the sender, not
+    here. `petition` may be behind the petition (a row the process kept): when its
+    `page_version` is not the petition's, signing reads the petition and goes on with that.
     """
-    values = _new_signature_values(petition, details)
-    canonical, key = values["email_canonical"], values["name_key"]
     for _try in range(MAX_TRIES):
+        values = _new_signature_values(petition, details)
+        canonical, key = values["email_canonical"], values["name_key"]
         try:
             with write_transaction() as session:
                 connection = session.connection()
                 at = now()
-                if not is_open(petition, at):
-                    raise PetitionNotOpen(petition.slug)
                 values.update(created_at=at, last_emailed_at=at)
                 checks = connection.execute(sign_checks(), check_values(values, at)).one()
+                if checks.page_version != petition.page_version:
+                    raise PetitionChanged(petition.slug)
+                if not is_open(petition, at):
+                    raise PetitionNotOpen(petition.slug)
                 if checks.same_address:
                     existing = signatures_with_email(petition.id, canonical)
                     same = next((s for s in existing if s.name_key == key), None)
@@ -227,6 +239,13 @@ def sign_petition(petition: PetitionToSign, details: SignerDetails) -> SignOutco
         except sa.exc.IntegrityError:
             # Another request took this slot or name a moment ago: nothing else was written
             # in this transaction, so start it again and look again.
+            continue
+        except PetitionChanged:
+            # Read a moment ago, or kept by this process: sign the petition as it is now.
+            current = petition_for_visitors_now(petition.id)
+            if current is None or current.published_at is None:
+                raise PetitionNotOpen(petition.slug) from None
+            petition = current
             continue
         count_signature(SignatureEvent.TAKEN)
         return SignOutcome.SIGNED

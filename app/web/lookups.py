@@ -8,7 +8,12 @@ from flask import abort, redirect, request, url_for
 
 from app.core.database import AnyRow
 from app.models import Petition
-from app.petitions.queries import current_slug_of, petition_by_slug, petition_for_visitors
+from app.petitions.queries import (
+    current_slug_of,
+    kept_petition_for_visitors,
+    petition_by_slug,
+    petition_for_visitors,
+)
 
 
 def petition_or_404(slug: str) -> Petition:
@@ -33,6 +38,18 @@ def public_petition_row_or_404(slug: str) -> AnyRow:
     """The same, for the busiest requests: the petition's columns they need, in one light
     read (app.petitions.queries.petition_for_visitors)."""
     row = petition_for_visitors(slug)
+    if row is None:
+        _redirect_from_former_slug(slug)
+    if row.published_at is None:
+        abort(404)
+    return row
+
+
+def kept_public_petition_row_or_404(slug: str) -> AnyRow:
+    """The same from the row this process kept, which may be behind the petition: for signing
+    alone, which checks it against the petition inside its transaction. A refusal (404, a
+    redirect) is never made from a kept row."""
+    row = kept_petition_for_visitors(slug)
     if row is None:
         _redirect_from_former_slug(slug)
     if row.published_at is None:

@@ -21,7 +21,7 @@ from app.signatures.signing import (
     SignerDetails,
     sign_petition,
 )
-from app.web.lookups import public_petition_or_404, public_petition_row_or_404
+from app.web.lookups import kept_public_petition_row_or_404, public_petition_or_404
 from app.web.request_origin import sent_from_another_site
 from app.web.sign_form import FORM_REFUSED, SignForm
 
@@ -66,7 +66,7 @@ class Submission:
 def submit_sign_form(slug: str, default_source: str | None = None) -> Submission:
     """Check the sign form this request sent for the petition `slug`, and sign if it holds.
     `default_source` is recorded when the form names no source of its own."""
-    row = public_petition_row_or_404(slug)
+    row = kept_public_petition_row_or_404(slug)
     form = SignForm(petition=row)
     valid = form.validate_on_submit()
     from_elsewhere = sent_from_another_site()
