@@ -5,7 +5,18 @@ import sys
 
 import sqlalchemy as sa
 
-from bench import export, letters, outbox, page, signals, signing, surge, throughput, updates
+from bench import (
+    export,
+    letters,
+    nginx,
+    outbox,
+    page,
+    signals,
+    signing,
+    surge,
+    throughput,
+    updates,
+)
 from bench.harness import PG_URL
 
 BENCHMARKS = {
@@ -18,6 +29,7 @@ BENCHMARKS = {
     "updates": updates.run,
     "surge": surge.run,
     "signals": signals.run,
+    "nginx": nginx.run,
 }
 
 
