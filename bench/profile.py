@@ -1,8 +1,9 @@
 """`python -m bench.profile [get|post|send] [N]`: where a page GET or a sign POST spends its
 time, under cProfile, through the WSGI app in this process (production settings, SQLite in
-bench/out, rate limits off); or, with `send`, where `outbox send` spends its time writing and
-sending N new signatures' confirmation emails to a local aiosmtpd server. Prints the 25
-functions with the most cumulative time."""
+bench/out or, with PROFILE_DATABASE=postgresql, PostgreSQL; rate limits off); or, with
+`send`, where `outbox send` spends its time writing and sending N new signatures'
+confirmation emails to a local aiosmtpd server. Prints the 25 functions with the most
+cumulative time."""
 
 import cProfile
 import os
@@ -88,7 +89,8 @@ def main(kind: str = "post", count: int = 500) -> None:
     if kind == "send":
         profile_sender(count)
         return
-    url = fresh_sqlite("profile")
+    postgresql = os.environ.get("PROFILE_DATABASE") == "postgresql"
+    url = fresh_postgresql() if postgresql else fresh_sqlite("profile")
     prepare_database(url)
     os.environ.update(
         app_env(url, APP_ENV="production", BASE_URL="https://127.0.0.1:8000", MAIL_SERVER="")

@@ -14,7 +14,7 @@ import subprocess
 import time
 import urllib.request
 
-from bench.harness import PYTHON, ROOT
+from bench.harness import OUT, PYTHON, ROOT
 
 SERVERS = ("gthread", "sync", "granian")
 DEFAULT_SERVER = "gthread"
@@ -89,7 +89,12 @@ def command(name: str, app_spec: str, port: int) -> list[str]:
 def start(name: str, app_spec: str, env: dict, port: int, probe: str) -> subprocess.Popen:
     """Start `app_spec` ("module:factory()") under server `name` on `port`; returns once
     `probe` (a path) answers."""
-    process = subprocess.Popen(command(name, app_spec, port), env=env, cwd=ROOT)
+    # The server's log (a line per request, as deployed) goes to a file, not the report.
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / f"server-{name}-{port}.log", "w") as log:
+        process = subprocess.Popen(
+            command(name, app_spec, port), env=env, cwd=ROOT, stdout=log, stderr=log
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -212,3 +212,22 @@ def test_killed_postgresql_connections_lose_no_confirmed_answer(app, database_ur
         stored = set(db.session.scalars(sa.select(Signature.email)))
     missing = [email for email, status in answers if status == 303 and email not in stored]
     assert missing == []
+
+
+@needs_postgresql
+@pytest.mark.real_clock
+def test_a_pooled_connection_dropped_while_idle_is_replaced_before_use(app, database_url):
+    """Connections are checked only after PING_AFTER_IDLE_SECONDS unused (a check on every
+    use was a round trip of every request): one the server dropped meanwhile is replaced."""
+    from app.core.database import PING_AFTER_IDLE_SECONDS
+
+    with app.app_context():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        db.session.remove()  # back to the pool
+    killer = sa.create_engine(database_url)
+    with killer.connect() as connection:
+        connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+    killer.dispose()
+    time.sleep(PING_AFTER_IDLE_SECONDS + 0.2)
+    with app.app_context():
+        assert db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid

@@ -3,6 +3,7 @@
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +28,8 @@ def configure_database(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
+    else:
+        _ping_after_idle(engine)
 
     # Registered after Flask-SQLAlchemy's, so it runs first: a connection the database
     # dropped fails even the closing rollback, and that must not turn an answered request
@@ -38,6 +41,37 @@ def configure_database(app: Flask) -> None:
         except sa.exc.SQLAlchemyError as error:
             db.session.registry.clear()
             log.warning("closing a database session failed: %s", error)
+
+
+# A pooled connection left unused this long is checked (one round trip) before it is used
+# again, so one the server dropped meanwhile (a restart, a failover, an idle timeout) is
+# replaced instead of failing a request. One used a moment ago is not: checking every time
+# (pool_pre_ping) was a round trip of every request. A connection dropped while busy fails its
+# request (503, app.web.errors) unless the request can simply try again (the busiest reads,
+# `read_one_row`, and signing do), and the pool replaces it.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "petitions_idle_since"
+
+
+def _ping_after_idle(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info.pop(_IDLE_SINCE, None)
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards this connection and checks out another.
+            raise sa.exc.DisconnectionError(str(error)) from error
 
 
 def _tune_sqlite(engine: sa.Engine) -> None:
@@ -131,7 +165,17 @@ def end_session_after_failure() -> None:
 def read_one_row(statement: sa.Executable, params: Mapping[str, object]) -> AnyRow | None:
     """One read statement on a connection of its own, outside any transaction: no BEGIN and
     no ROLLBACK around it (on PostgreSQL, two round trips of three). For the busiest reads
-    (a petition's page and count); the caller's session is left without a transaction."""
+    (a petition's page and count); the caller's session is left without a transaction.
+    Read again once on a new connection if the database had dropped the pooled one."""
+    try:
+        return _read_one_row(statement, params)
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return _read_one_row(statement, params)
+
+
+def _read_one_row(statement: sa.Executable, params: Mapping[str, object]) -> AnyRow | None:
     with db.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             connection = connection.execution_options(**{SINGLE_READ_OPTION: True})

@@ -240,6 +240,12 @@ def sign_petition(petition: PetitionToSign, details: SignerDetails) -> SignOutco
             # Another request took this slot or name a moment ago: nothing else was written
             # in this transaction, so start it again and look again.
             continue
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # The database had dropped the pooled connection (a restart): try again on a new
+            # one. Had the commit gone through, the address is taken, and the next try says so.
+            continue
         except PetitionChanged:
             # Read a moment ago, or kept by this process: sign the petition as it is now.
             current = petition_for_visitors_now(petition.id)
