@@ -1,6 +1,7 @@
-"""The floor for the signing benchmark: the least a Flask app can do for the same visits.
-GET answers a small page with a token; POST inserts one row and commits, on the same
-database, under the same gunicorn settings. `gunicorn 'bench.floor_app:create_app()'`."""
+"""The floor for the signing benchmarks: the least a Flask app can do for the same visits.
+GET answers a page with a token (with FLOOR_PAGE_FILE set, that file's bytes: our page's, so
+both send the same bytes); POST inserts one row and commits, on the same database, under
+the same server settings. `gunicorn 'bench.floor_app:create_app()'`."""
 
 import os
 import secrets
@@ -42,8 +43,13 @@ def create_app() -> Flask:
         f"VALUES ({mark}, {mark}, {mark}, {mark})"
     )
 
+    page_file = os.environ.get("FLOOR_PAGE_FILE")
+    same_bytes = open(page_file, "rb").read() if page_file else None  # noqa: SIM115
+
     @app.get("/petitions/<slug>")
     def page(slug):
+        if same_bytes is not None:
+            return same_bytes, 200, {"Content-Type": "text/html; charset=utf-8"}
         return PAGE.format(token=secrets.token_hex(16))
 
     @app.post("/petitions/<slug>/sign")

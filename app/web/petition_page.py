@@ -33,6 +33,7 @@ from app.petitions.sharing import canonical_url, share_links
 from app.petitions.translations import petition_text, target_names, translated_greeting
 from app.updates.queries import published_updates
 from app.web.caching import no_store, public_cache
+from app.web.html_whitespace import without_indentation
 from app.web.lookups import public_petition_or_404, public_petition_row_or_404
 from app.web.sign_form import SignForm
 from app.web.template_helpers import time_left_shown
@@ -93,7 +94,8 @@ def _render(
 def _rendered_blank_page(slug: str, open_now: bool, source: str | None, with_others: bool):
     petition = public_petition_or_404(slug)
     form = SignForm(petition=petition, source=source) if open_now else None
-    response = make_response(_render(petition, form, open_now, with_others=with_others))
+    html = _render(petition, form, open_now, with_others=with_others)
+    response = make_response(without_indentation(html))
     response.add_etag()
     etag, _weak = response.get_etag()
     if etag is None:  # never: add_etag set it
