@@ -35,6 +35,7 @@ from bench.deployed import (
     self_signed_certificate,
 )
 from bench.harness import (
+    OUT,
     ROOT,
     fresh_postgresql,
     fresh_sqlite,
@@ -73,8 +74,11 @@ def wait_for_port(port: int, process: subprocess.Popen, name: str, seconds: floa
 
 @contextmanager
 def running(command: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
-    """The command running until the block ends, however it ends; ready once `port` answers."""
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    """The command running until the block ends, however it ends; ready once `port` answers.
+    Its output goes to a file in bench/out, not the report."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / f"nginx-bench-{Path(command[0]).name}-{port}.log", "w") as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
     try:
         wait_for_port(port, process, command[0])
         yield process
