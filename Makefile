@@ -62,8 +62,9 @@ lint: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
+# `make bench BENCH="surge throughput nginx"` runs those alone (bench/__main__.py names them).
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache site $(CATALOGS)

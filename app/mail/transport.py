@@ -7,6 +7,7 @@ import smtplib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from functools import lru_cache
 from email.utils import formataddr, make_msgid, parseaddr
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -79,6 +80,7 @@ def _as_mail(message: QueuedMessage) -> Message:
     return mail_message
 
 
+@lru_cache(maxsize=256)
 def _sender(platform: str, name: str | None) -> str:
     """The platform's address, under the petition organizer's name when the message has one
     (a name on one line: Flask-Mail refuses a header with a line break in it)."""
