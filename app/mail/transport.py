@@ -7,8 +7,8 @@ import smtplib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from functools import lru_cache
 from email.utils import formataddr, make_msgid, parseaddr
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import urlsplit
 
