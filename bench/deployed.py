@@ -1,13 +1,15 @@
 """deploy/'s files made to run here, for the tests (tests/test_deployed.py) and the nginx
 benchmark (bench/nginx.py): the nginx site with this run's ports, certificate and folders, the
 http block Debian's nginx.conf would give it, a self-signed certificate, and a systemd unit's
-command line with the checkout where it is here."""
+command line with the checkout where it is here; and waiting for a started server's port."""
 
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,3 +92,16 @@ def self_signed_certificate(folder: Path) -> None:
         check=True,
         capture_output=True,
     )  # fmt: skip
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
+    """Return once something answers on `port`; fail if `process` ends or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{process.args[0]} did not start") from None
+            time.sleep(0.1)

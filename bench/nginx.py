@@ -16,11 +16,9 @@ MISS...): the app marks the page `public, max-age=5, stale-while-revalidate=30`.
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import tempfile
-import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -33,6 +31,7 @@ from bench.deployed import (
     nginx_main_conf,
     nginx_site,
     self_signed_certificate,
+    wait_for_port,
 )
 from bench.harness import (
     OUT,
@@ -60,18 +59,6 @@ def with_static_file(site: str, static_root: Path) -> str:
     return site.replace(STATIC_FILES_LOCATION, location + STATIC_FILES_LOCATION)
 
 
-def wait_for_port(port: int, process: subprocess.Popen, name: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"{name} did not start") from None
-            time.sleep(0.1)
-
-
 @contextmanager
 def running(command: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
     """The command running until the block ends, however it ends; ready once `port` answers.
@@ -80,7 +67,7 @@ def running(command: list[str], env: dict[str, str], port: int) -> Iterator[subp
     with open(OUT / f"nginx-bench-{Path(command[0]).name}-{port}.log", "w") as log:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
     try:
-        wait_for_port(port, process, command[0])
+        wait_for_port(port, process)
         yield process
     finally:
         process.send_signal(signal.SIGTERM)

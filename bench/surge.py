@@ -296,6 +296,25 @@ def _wait_for_port(port: int) -> None:
     raise RuntimeError(f"nothing answers on port {port}")
 
 
+def _run_load(
+    port: int,
+    rate: float,
+    seconds: float,
+    in_flight: int,
+    run_id: str,
+    arrivals: Path,
+    posts: Path,
+) -> subprocess.CompletedProcess[str]:
+    """The load generator (`python -m bench.surge load ...`) in its own process, to the end."""
+    arguments = [port, rate, seconds, in_flight, run_id, arrivals, posts]
+    return subprocess.run(
+        [sys.executable, "-m", "bench.surge", "load", *map(str, arguments)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
 def _cpu_so_far(pid: int) -> float:
     """A running process's CPU time (user + system) from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -391,23 +410,14 @@ def surge(url: str, database: str, **overrides) -> dict:
                 senders.append(sender)
                 starting_cpu += cpu
         web_cpu = _tree_cpu(server.pid)
-        loaded = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.surge",
-                "load",
-                str(web_port),
-                str(config["rate"]),
-                str(config["seconds"]),
-                str(config["in_flight"]),
-                run_id,
-                str(arrivals),
-                str(posts),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
+        loaded = _run_load(
+            web_port,
+            config["rate"],
+            config["seconds"],
+            config["in_flight"],
+            run_id,
+            arrivals,
+            posts,
         )
         if loaded.returncode != 0:
             raise RuntimeError(f"the load generator failed:\n{loaded.stderr[-2000:]}")
@@ -500,23 +510,8 @@ def floor_web_cpu(url: str, rate: float, seconds: float, in_flight: int) -> floa
     server = start_gunicorn("bench.floor_app:create_app()", production_env(url, port), port)
     try:
         cpu = _tree_cpu(server.pid)
-        loaded = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.surge",
-                "load",
-                str(port),
-                str(rate),
-                str(seconds),
-                str(in_flight),
-                run_id,
-                str(OUT / f"surge-floor-{run_id}-no-arrivals.txt"),
-                str(posts),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
+        loaded = _run_load(
+            port, rate, seconds, in_flight, run_id, OUT / f"surge-floor-{run_id}-none.txt", posts
         )
         cpu = _tree_cpu(server.pid) - cpu
     finally:

@@ -6,11 +6,9 @@ with the worker unit's, on PostgreSQL and Redis. The files themselves pass `ngin
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
-import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -30,6 +28,7 @@ from bench.deployed import (
     nginx_main_conf,
     nginx_site,
     self_signed_certificate,
+    wait_for_port,
 )
 from tests.conftest import REDIS_URL, needs_postgresql, needs_redis
 from tests.factories import make_petition
@@ -56,18 +55,6 @@ def running(command: list[str], env: dict[str, str], ready_port: int | None = No
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"{process.args[0]} did not start") from None
-            time.sleep(0.1)
 
 
 @pytest.fixture

@@ -37,19 +37,18 @@ def public_petition_or_404(slug: str) -> Petition:
 def public_petition_row_or_404(slug: str) -> AnyRow:
     """The same, for the busiest requests: the petition's columns they need, in one light
     read (app.petitions.queries.petition_for_visitors)."""
-    row = petition_for_visitors(slug)
-    if row is None:
-        _redirect_from_former_slug(slug)
-    if row.published_at is None:
-        abort(404)
-    return row
+    return _published(petition_for_visitors(slug), slug)
 
 
 def kept_public_petition_row_or_404(slug: str) -> AnyRow:
     """The same from the row this process kept, which may be behind the petition: for signing
     alone, which checks it against the petition inside its transaction. A refusal (404, a
     redirect) is never made from a kept row."""
-    row = kept_petition_for_visitors(slug)
+    return _published(kept_petition_for_visitors(slug), slug)
+
+
+def _published(row: AnyRow | None, slug: str) -> AnyRow:
+    """The row of a published petition; else a redirect from a former slug, or 404."""
     if row is None:
         _redirect_from_former_slug(slug)
     if row.published_at is None:
