@@ -473,3 +473,30 @@ class TestAServerThatNeverAnswers:
         assert "timed out" in report.errors[0]
         assert outcome["seconds"] < 3
         assert pending(app) == 2
+
+
+def test_an_idle_poll_takes_no_write_lock(app):
+    """Every worker polls every second: with nothing due, the outbox, the jobs and the events
+    are read, and no write transaction (on SQLite, the database's write lock) is begun."""
+    from sqlalchemy import event
+
+    from app.cli.consumers import deliver_events
+    from app.jobs import run_due_jobs
+
+    statements: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement.strip().upper())
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            assert send_all_due().sent == 0
+            assert run_due_jobs(limit=1).ran == 0
+            assert deliver_events() == 0
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    assert statements, "the poll read nothing"
+    writes = [s for s in statements if s.startswith(("BEGIN IMMEDIATE", "UPDATE", "INSERT"))]
+    assert writes == []

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.cli.report_consumer import MILESTONE_REPORTS
 from app.core.database import end_session_after_failure
-from app.events import Consumer, deliver_due, dispatch_events
+from app.events import Consumer, any_delivery_due, deliver_due, dispatch_events
 from app.events.notices import ORGANIZER_NOTICES
 from app.events.webhooks import WEBHOOKS
 from app.models import Event, EventDelivery, EventKind
@@ -47,6 +47,8 @@ def deliver_events() -> int:
     consumer; how many deliveries arrived. One consumer's fault holds no other."""
     dispatch_events(CONSUMERS)
     delivered = 0
+    if not any_delivery_due():
+        return delivered
     for consumer in CONSUMERS:
         try:
             delivered += deliver_due(consumer)

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.core.clock import now
-from app.core.database import write_transaction
+from app.core.database import read_one_row, write_transaction
 from app.core.leases import claim_rows
 from app.extensions import db
 from app.models.event import DeliveryStatus, Event, EventDelivery
@@ -101,8 +101,12 @@ def _targets(consumer: Consumer, event: Event) -> Sequence[int | None]:
         return []
 
 
+# Made once: an alias made per call cost a millisecond of every idle worker's poll.
+_EARLIER = sa.orm.aliased(EventDelivery)
+
+
 def _due(consumer: Consumer, at: datetime) -> sa.ColumnElement[bool]:
-    earlier = sa.orm.aliased(EventDelivery)
+    earlier = _EARLIER
     waiting_behind = (
         sa.select(earlier.id)
         .where(
@@ -129,6 +133,18 @@ def _due(consumer: Consumer, at: datetime) -> sa.ColumnElement[bool]:
         sa.or_(EventDelivery.claimed_until.is_(None), EventDelivery.claimed_until < at),
         ~waiting_behind,
     )
+
+
+def any_delivery_due() -> bool:
+    """Whether any consumer has a delivery due now, in one light read: the idle poll of every
+    worker, every second, asks this once instead of each consumer's claim."""
+    at = now()
+    waiting = sa.select(EventDelivery.id).where(
+        EventDelivery.status == DeliveryStatus.PENDING,
+        EventDelivery.next_attempt_at <= at,
+        sa.or_(EventDelivery.claimed_until.is_(None), EventDelivery.claimed_until < at),
+    )
+    return read_one_row(waiting.limit(1), {}) is not None
 
 
 def deliver_due(consumer: Consumer, limit: int = DELIVERY_BATCH) -> int:
