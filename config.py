@@ -51,10 +51,6 @@ class Config:
     APP_ENV = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url("petitions.sqlite3")
-    # PostgreSQL: a pooled connection left idle is checked before use, so one the server
-    # dropped (restart, failover, idle timeout) is replaced instead of failing a request
-    # (app.core.database.PING_AFTER_IDLE_SECONDS).
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
     BASE_URL = os.environ.get("BASE_URL", "").rstrip("/")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

@@ -105,6 +105,15 @@ def _targets(consumer: Consumer, event: Event) -> Sequence[int | None]:
 _EARLIER = sa.orm.aliased(EventDelivery)
 
 
+def _ready(at: datetime) -> sa.ColumnElement[bool]:
+    """Deliveries waiting to be made at `at`, and held by no worker."""
+    return sa.and_(
+        EventDelivery.status == DeliveryStatus.PENDING,
+        EventDelivery.next_attempt_at <= at,
+        sa.or_(EventDelivery.claimed_until.is_(None), EventDelivery.claimed_until < at),
+    )
+
+
 def _due(consumer: Consumer, at: datetime) -> sa.ColumnElement[bool]:
     earlier = _EARLIER
     waiting_behind = (
@@ -126,25 +135,14 @@ def _due(consumer: Consumer, at: datetime) -> sa.ColumnElement[bool]:
         )
         .exists()
     )
-    return sa.and_(
-        EventDelivery.consumer == consumer.name,
-        EventDelivery.status == DeliveryStatus.PENDING,
-        EventDelivery.next_attempt_at <= at,
-        sa.or_(EventDelivery.claimed_until.is_(None), EventDelivery.claimed_until < at),
-        ~waiting_behind,
-    )
+    return sa.and_(EventDelivery.consumer == consumer.name, _ready(at), ~waiting_behind)
 
 
 def any_delivery_due() -> bool:
     """Whether any consumer has a delivery due now, in one light read: the idle poll of every
     worker, every second, asks this once instead of each consumer's claim."""
-    at = now()
-    waiting = sa.select(EventDelivery.id).where(
-        EventDelivery.status == DeliveryStatus.PENDING,
-        EventDelivery.next_attempt_at <= at,
-        sa.or_(EventDelivery.claimed_until.is_(None), EventDelivery.claimed_until < at),
-    )
-    return read_one_row(waiting.limit(1), {}) is not None
+    waiting = sa.select(EventDelivery.id).where(_ready(now())).limit(1)
+    return read_one_row(waiting, {}) is not None
 
 
 def deliver_due(consumer: Consumer, limit: int = DELIVERY_BATCH) -> int:

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import escape
 
 from app.core.clock import now
-from app.core.links import LinkPurpose, token_maker
+from app.core.links import LinkPurpose, make_token
 from app.core.urls import absolute_url
 from app.extensions import db
 from app.mail.messages import QueuedMessage
@@ -167,8 +167,8 @@ def _render(
     skeleton = _skeleton(template, subject, petition, locale, **context)
     return skeleton.for_signer(
         first_name,
-        token_maker(LinkPurpose.CONFIRM)(link_key),
-        token_maker(LinkPurpose.WITHDRAW)(link_key),
+        make_token(LinkPurpose.CONFIRM, link_key),
+        make_token(LinkPurpose.WITHDRAW, link_key),
     )
 
 

@@ -110,31 +110,39 @@ def rotate_webhook_secret(slug: str, endpoint_id: int):
     return _page(petition, WebhookForm(formdata=None), shown_endpoint=endpoint, secret=secret)
 
 
-@bp.post("/petitions/<slug:slug>/webhooks/<int:endpoint_id>/remove")
-def remove_webhook(slug: str, endpoint_id: int):
+def _changed(slug: str, change, done: str, *ids: int):
+    """A button's change to one of the petition's webhooks (`change(petition, *ids)`, False
+    when there is no such thing): its message, back to the webhooks page; 404 otherwise."""
     petition = managed_petition_or_404(slug)
     _checked_button()
-    if not remove_endpoint(petition, endpoint_id, actor=_actor()):
+    if not change(petition, *ids):
         abort(404)
-    flash(_("The webhook is removed: it is sent nothing more."), "info")
+    flash(done, "info")
     return redirect(url_for(".webhooks", slug=petition.slug), 303)
+
+
+@bp.post("/petitions/<slug:slug>/webhooks/<int:endpoint_id>/remove")
+def remove_webhook(slug: str, endpoint_id: int):
+    return _changed(
+        slug,
+        lambda petition, endpoint: remove_endpoint(petition, endpoint, actor=_actor()),
+        _("The webhook is removed: it is sent nothing more."),
+        endpoint_id,
+    )
 
 
 @bp.post("/petitions/<slug:slug>/webhooks/<int:endpoint_id>/enable")
 def enable_webhook(slug: str, endpoint_id: int):
-    petition = managed_petition_or_404(slug)
-    _checked_button()
-    if not enable_endpoint(petition, endpoint_id, actor=_actor()):
-        abort(404)
-    flash(_("The webhook is on again: new events are sent to it."), "info")
-    return redirect(url_for(".webhooks", slug=petition.slug), 303)
+    return _changed(
+        slug,
+        lambda petition, endpoint: enable_endpoint(petition, endpoint, actor=_actor()),
+        _("The webhook is on again: new events are sent to it."),
+        endpoint_id,
+    )
 
 
 @bp.post("/petitions/<slug:slug>/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend")
 def resend_webhook_delivery(slug: str, endpoint_id: int, delivery_id: int):
-    petition = managed_petition_or_404(slug)
-    _checked_button()
-    if not resend(petition, endpoint_id, delivery_id):
-        abort(404)
-    flash(_("The delivery is sent again shortly."), "info")
-    return redirect(url_for(".webhooks", slug=petition.slug), 303)
+    return _changed(
+        slug, resend, _("The delivery is sent again shortly."), endpoint_id, delivery_id
+    )
